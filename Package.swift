@@ -1,0 +1,37 @@
+// swift-tools-version:6.0
+// Pith: train a teacher, distil a student, quantize, pack, run. See README.md and ../shared/DESIGN.md.
+import PackageDescription
+
+let package = Package(
+    name: "Pith",
+    platforms: [.macOS(.v13)],
+    products: [
+        .executable(name: "pith", targets: ["pith"]),
+        .library(name: "PithTensor", targets: ["PithTensor"]),
+        .library(name: "PithNN", targets: ["PithNN"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+    ],
+    targets: [
+        // System-library shims: a module map and one header each.
+        .systemLibrary(name: "COpenBLAS", path: "Sources/COpenBLAS",
+                       providers: [.apt(["libopenblas-dev"])]),
+        .systemLibrary(name: "CZlib", path: "Sources/CZlib",
+                       providers: [.apt(["zlib1g-dev"])]),
+        // The UCI digits data set (CC BY 4.0), embedded as gzip bytes.
+        .target(name: "CDigits", path: "Sources/CDigits"),
+
+        .target(name: "PithTensor", dependencies: ["COpenBLAS"]),
+        .target(name: "PithNN", dependencies: ["PithTensor", "CZlib", "CDigits"]),
+        .executableTarget(name: "pith", dependencies: [
+            "PithNN", "PithTensor",
+            .product(name: "ArgumentParser", package: "swift-argument-parser"),
+        ]),
+
+        .testTarget(name: "PithTensorTests", dependencies: ["PithTensor"]),
+        .testTarget(name: "PithNNTests", dependencies: ["PithNN", "PithTensor"]),
+        .testTarget(name: "PithCLITests", dependencies: ["pith"]),
+    ],
+    swiftLanguageModes: [.v6]
+)

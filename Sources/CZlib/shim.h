@@ -1,0 +1,2 @@
+// zlib, for gzip-compressed IDX files and the embedded digits set.
+#include <zlib.h>

@@ -1,0 +1,184 @@
+import CZlib
+import Foundation
+import PithTensor
+
+/// What a training run was asked to do; stored in every checkpoint so `--resume` can
+/// refuse a run that would not end where the interrupted one would have.
+public struct TrainingConfig: Codable, Equatable, Sendable {
+    public var modelText: String
+    public var data: String
+    public var seed: UInt64
+    public var epochs: Int
+    /// Samples per update; 0 means the whole training split (full-batch gradient descent).
+    public var batchSize: Int
+    public var optimizer: OptimizerConfig
+    public var schedule: Schedule
+
+    public init(modelText: String, data: String, seed: UInt64, epochs: Int, batchSize: Int,
+                optimizer: OptimizerConfig, schedule: Schedule) {
+        self.modelText = modelText
+        self.data = data
+        self.seed = seed
+        self.epochs = epochs
+        self.batchSize = batchSize
+        self.optimizer = optimizer
+        self.schedule = schedule
+    }
+}
+
+/// One epoch's figures.
+public struct EpochRecord: Codable, Equatable, Sendable {
+    public var epoch: Int
+    public var trainLoss: Double
+    public var trainAccuracy: Double
+    public var validationLoss: Double
+    public var validationAccuracy: Double
+    public var samplesPerSecond: Double
+    public var seconds: Double
+}
+
+/// A training run frozen at an epoch boundary: config, weights, optimizer state, history.
+///
+/// File layout (little-endian): "PITHCKPT", UInt32 version (1), UInt64 header length,
+/// the JSON header, UInt64 float count, the floats (parameters in model order, then the
+/// optimizer's state slots), and a CRC-32 (zlib) of everything before it.
+public struct Checkpoint {
+    public static let magic: [UInt8] = Array("PITHCKPT".utf8)
+    public static let version: UInt32 = 1
+    static let maxHeader = 1 << 24
+    static let maxFloats = 1 << 31
+
+    struct Header: Codable {
+        var config: TrainingConfig
+        var epochsDone: Int
+        var step: Int
+        var history: [EpochRecord]
+        var parameterShapes: [[Int]]
+        var optimizerSlots: Int
+    }
+
+    public var config: TrainingConfig
+    public var epochsDone: Int
+    public var step: Int
+    public var history: [EpochRecord]
+    public var parameters: [[Float]]
+    public var parameterShapes: [[Int]]
+    public var optimizerState: [[[Float]]]
+
+    /// Captures a model and its optimizer.
+    public init(config: TrainingConfig, model: Model, optimizer: Optimizer, epochsDone: Int, history: [EpochRecord]) {
+        self.config = config
+        self.epochsDone = epochsDone
+        self.step = optimizer.step
+        self.history = history
+        self.parameters = model.parameters.map(\.scalars)
+        self.parameterShapes = model.parameters.map(\.shape)
+        self.optimizerState = optimizer.state
+    }
+
+    /// The checkpoint's bytes.
+    public func encoded() -> [UInt8] {
+        let slots = optimizerState.first?.count ?? 0
+        let header = Header(config: config, epochsDone: epochsDone, step: step, history: history,
+                            parameterShapes: parameterShapes, optimizerSlots: slots)
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys]
+        let json = [UInt8]((try? encoder.encode(header)) ?? Data())
+        var out = Self.magic
+        appendLE(&out, Self.version)
+        appendLE(&out, UInt64(json.count))
+        out += json
+        var floats: [Float] = parameters.flatMap { $0 }
+        for slotsOfParam in optimizerState { for slot in slotsOfParam { floats += slot } }
+        appendLE(&out, UInt64(floats.count))
+        out.reserveCapacity(out.count + floats.count * 4 + 4)
+        for f in floats { appendLE(&out, f.bitPattern) }
+        appendLE(&out, crc(out))
+        return out
+    }
+
+    /// Writes atomically.
+    public func write(to path: String) throws(PithError) {
+        try AtomicFile.write(encoded(), to: path)
+    }
+
+    /// Reads and checks a checkpoint file: magic, version, sizes, CRC, shapes.
+    public init(path: String) throws(PithError) {
+        let bytes = try FileBytes.read(path)
+        func bad(_ problem: String) -> PithError { .badFile(path: path, problem: problem) }
+        guard bytes.count >= 8 + 4 + 8 + 8 + 4 else { throw bad("truncated: \(bytes.count) bytes is too short for a checkpoint") }
+        guard Array(bytes[0..<8]) == Self.magic else { throw bad("not a Pith checkpoint (bad magic)") }
+        let storedCRC: UInt32 = readLE(bytes, bytes.count - 4)
+        guard storedCRC == crc(Array(bytes[0..<(bytes.count - 4)])) else {
+            throw bad("checksum mismatch: the file is corrupt or truncated")
+        }
+        let version: UInt32 = readLE(bytes, 8)
+        guard version == Self.version else { throw bad("checkpoint version \(version) is not supported (expected \(Self.version))") }
+        let headerLength: UInt64 = readLE(bytes, 12)
+        guard headerLength <= UInt64(Self.maxHeader), 20 + Int(headerLength) + 8 + 4 <= bytes.count else {
+            throw bad("header length \(headerLength) does not fit in the file")
+        }
+        let headerEnd = 20 + Int(headerLength)
+        let header: Header
+        do { header = try JSONDecoder().decode(Header.self, from: Data(bytes[20..<headerEnd])) } catch {
+            throw bad("header is not valid: \(error)")
+        }
+        let floatCount: UInt64 = readLE(bytes, headerEnd)
+        guard floatCount <= UInt64(Self.maxFloats), headerEnd + 8 + Int(floatCount) * 4 + 4 == bytes.count else {
+            throw bad("declares \(floatCount) values but the file size disagrees")
+        }
+        let sizes = header.parameterShapes.map { $0.reduce(1, *) }
+        let parameterFloats = sizes.reduce(0, +)
+        guard header.parameterShapes.allSatisfy({ $0.allSatisfy { $0 > 0 } }),
+              header.optimizerSlots >= 0, header.optimizerSlots <= 2,
+              parameterFloats * (1 + header.optimizerSlots) == Int(floatCount) else {
+            throw bad("parameter shapes and optimizer state do not add up to the \(floatCount) stored values")
+        }
+        var offset = headerEnd + 8
+        func take(_ n: Int) -> [Float] {
+            var result = [Float](repeating: 0, count: n)
+            for i in 0..<n { result[i] = Float(bitPattern: readLE(bytes, offset + 4 * i)) }
+            offset += 4 * n
+            return result
+        }
+        config = header.config
+        epochsDone = header.epochsDone
+        step = header.step
+        history = header.history
+        parameterShapes = header.parameterShapes
+        parameters = sizes.map { take($0) }
+        var state: [[[Float]]] = Array(repeating: [], count: sizes.count)
+        for i in sizes.indices { for _ in 0..<header.optimizerSlots { state[i].append(take(sizes[i])) } }
+        optimizerState = state
+    }
+
+    /// The model this checkpoint holds, with its weights; `path` names the file in errors.
+    public func model(path: String) throws(PithError) -> Model {
+        let description = try ModelDescription(parsing: config.modelText, source: "\(path) (model)")
+        let model = Model(description, seed: 0)
+        let params = model.parameters
+        guard params.map(\.shape) == parameterShapes else {
+            throw .badFile(path: path, problem: "stored weight shapes do not match the model description '\(description.name)'")
+        }
+        for (p, values) in zip(params, parameters) {
+            values.withUnsafeBufferPointer { p.data.update(from: $0.baseAddress!, count: p.count) }
+        }
+        return model
+    }
+}
+
+func appendLE<T: FixedWidthInteger>(_ out: inout [UInt8], _ value: T) {
+    var v = value.littleEndian
+    withUnsafeBytes(of: &v) { out += $0 }
+}
+
+func readLE<T: FixedWidthInteger>(_ bytes: [UInt8], _ offset: Int) -> T {
+    var v: T = 0
+    for i in 0..<MemoryLayout<T>.size { v |= T(bytes[offset + i]) << (8 * i) }
+    return v
+}
+
+/// CRC-32 (zlib's polynomial) of `bytes`.
+func crc(_ bytes: [UInt8]) -> UInt32 {
+    bytes.withUnsafeBufferPointer { UInt32(crc32(0, $0.baseAddress, UInt32($0.count))) }
+}

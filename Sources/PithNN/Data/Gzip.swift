@@ -1,0 +1,62 @@
+import CZlib
+
+/// gzip decompression through zlib, with a hard cap on the output size so that a
+/// crafted file cannot exhaust memory. Handles concatenated gzip members.
+public enum Gzip {
+    /// True when `bytes` starts with the gzip magic 1f 8b.
+    public static func isGzip(_ bytes: [UInt8]) -> Bool {
+        bytes.count >= 2 && bytes[0] == 0x1F && bytes[1] == 0x8B
+    }
+
+    /// The decompressed bytes, or a one-line reason (corrupt data, truncated stream, or
+    /// output beyond `limit` bytes).
+    public static func decompress(_ input: [UInt8], limit: Int) -> Result<[UInt8], GzipProblem> {
+        var output: [UInt8] = []
+        var stream = z_stream()
+        let chunk = 1 << 20
+        var buffer = [UInt8](repeating: 0, count: chunk)
+        let initResult = inflateInit2_(&stream, 16 + MAX_WBITS, zlibVersion(), Int32(MemoryLayout<z_stream>.size))
+        guard initResult == Z_OK else { return .failure(GzipProblem("zlib could not start (\(initResult))")) }
+        defer { inflateEnd(&stream) }
+        return input.withUnsafeBufferPointer { src -> Result<[UInt8], GzipProblem> in
+            guard let base = src.baseAddress else { return .failure(GzipProblem("empty gzip stream")) }
+            stream.next_in = UnsafeMutablePointer(mutating: base)
+            stream.avail_in = UInt32(src.count)
+            while true {
+                let produced: Int
+                let status: Int32 = buffer.withUnsafeMutableBufferPointer { out in
+                    stream.next_out = out.baseAddress
+                    stream.avail_out = UInt32(chunk)
+                    let s = inflate(&stream, Z_NO_FLUSH)
+                    return s
+                }
+                produced = chunk - Int(stream.avail_out)
+                if output.count + produced > limit {
+                    return .failure(GzipProblem("decompresses to more than \(limit) bytes"))
+                }
+                output.append(contentsOf: buffer[0..<produced])
+                switch status {
+                case Z_STREAM_END:
+                    if stream.avail_in == 0 { return .success(output) }
+                    // Another gzip member follows.
+                    guard inflateReset(&stream) == Z_OK else { return .failure(GzipProblem("bad gzip member")) }
+                case Z_OK:
+                    if stream.avail_in == 0 && produced == 0 {
+                        return .failure(GzipProblem("gzip stream is truncated"))
+                    }
+                case Z_BUF_ERROR:
+                    return .failure(GzipProblem("gzip stream is truncated"))
+                default:
+                    let reason = stream.msg.map { String(cString: $0) } ?? "code \(status)"
+                    return .failure(GzipProblem("corrupt gzip data (\(reason))"))
+                }
+            }
+        }
+    }
+}
+
+/// Why a gzip stream could not be decompressed.
+public struct GzipProblem: Error, Equatable {
+    public let text: String
+    init(_ text: String) { self.text = text }
+}

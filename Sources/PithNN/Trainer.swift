@@ -1,0 +1,133 @@
+import PithTensor
+
+/// Where a running training loop is, for progress displays.
+public struct TrainingProgress: Sendable {
+    public let epoch: Int
+    public let epochs: Int
+    public let batch: Int
+    public let batches: Int
+    public let loss: Double
+    public let accuracy: Double
+    public let samplesPerSecond: Double
+    public let secondsLeft: Double
+}
+
+/// Mini-batch training with a checkpoint at the end of every epoch.
+///
+/// Every random choice of epoch e comes from streams derived from (seed, e): the shuffle
+/// and the dropout masks. A run resumed from epoch e's checkpoint therefore ends with the
+/// same weights, bit for bit, as one that was never interrupted (same thread count).
+public final class Trainer {
+    public let config: TrainingConfig
+    public let model: Model
+    public let optimizer: Optimizer
+    public let splits: DataSplits
+    public private(set) var epochsDone = 0
+    public private(set) var history: [EpochRecord] = []
+
+    /// A fresh run: weights initialised from the config's seed.
+    public init(config: TrainingConfig, description: ModelDescription, splits: DataSplits) throws(PithError) {
+        try Self.checkFit(description, splits)
+        self.config = config
+        self.model = Model(description, seed: config.seed)
+        self.optimizer = Optimizer(config.optimizer, parameters: model.parameters)
+        self.splits = splits
+    }
+
+    /// A run continued from a checkpoint.
+    public init(resuming checkpoint: Checkpoint, path: String, splits: DataSplits) throws(PithError) {
+        let model = try checkpoint.model(path: path)
+        try Self.checkFit(model.description, splits)
+        self.config = checkpoint.config
+        self.model = model
+        self.optimizer = Optimizer(checkpoint.config.optimizer, parameters: model.parameters)
+        let expectedSlots = optimizer.state.first?.count ?? 0
+        guard checkpoint.optimizerState.allSatisfy({ $0.count == expectedSlots }) else {
+            throw .badFile(path: path, problem: "optimizer state does not match optimizer '\(config.optimizer.kind.rawValue)'")
+        }
+        optimizer.restore(step: checkpoint.step, state: checkpoint.optimizerState)
+        self.splits = splits
+        self.epochsDone = checkpoint.epochsDone
+        self.history = checkpoint.history
+    }
+
+    static func checkFit(_ d: ModelDescription, _ splits: DataSplits) throws(PithError) {
+        guard d.inputFeatures == splits.train.featureCount else {
+            throw .mismatch("model '\(d.name)' takes input \(d.inputShape) (\(d.inputFeatures) values) but data '\(splits.train.name)' has samples of \(splits.train.sampleShape) (\(splits.train.featureCount) values)")
+        }
+        guard d.classes >= splits.train.classes else {
+            throw .mismatch("model '\(d.name)' has \(d.classes) outputs but data '\(splits.train.name)' has \(splits.train.classes) classes")
+        }
+    }
+
+    var batchSize: Int { config.batchSize == 0 ? splits.train.count : config.batchSize }
+    var batchesPerEpoch: Int { (splits.train.count + batchSize - 1) / batchSize }
+
+    /// Trains until `config.epochs` epochs are done (or `stopAfter` more), writing a
+    /// checkpoint to `checkpointPath` after each. A non-finite loss stops the run and
+    /// leaves the last good checkpoint in place.
+    @discardableResult
+    public func run(checkpointPath: String?, stopAfter: Int? = nil,
+                    progress: (TrainingProgress) -> Void = { _ in },
+                    onEpoch: (EpochRecord) -> Void = { _ in }) throws(PithError) -> [EpochRecord] {
+        let params = model.parameters
+        let train = splits.train
+        let totalSteps = config.epochs * batchesPerEpoch
+        let clock = ContinuousClock()
+        var epochsThisRun = 0
+        while epochsDone < config.epochs {
+            if let stopAfter, epochsThisRun >= stopAfter { break }
+            let epoch = epochsDone
+            let started = clock.now
+            var shuffleRNG = PithRandom(seed: config.seed, stream: 0x5EED_0000 &+ UInt64(epoch))
+            var dropoutRNG = PithRandom(seed: config.seed, stream: 0xD0D0_0000 &+ UInt64(epoch))
+            let order = shuffleRNG.permutation(train.count)
+            var lossSum: Double = 0, correct = 0, seen = 0
+            for b in 0..<batchesPerEpoch {
+                let lo = b * batchSize, hi = min(lo + batchSize, train.count)
+                let (x, labels) = train.batch(order[lo..<hi])
+                for p in params { p.zeroGrad() }
+                let logits = model.forward(x, training: true, rng: &dropoutRNG)
+                let loss = crossEntropy(logits: logits, labels: labels)
+                let value = loss.item
+                guard value.isFinite else {
+                    throw .nonFiniteLoss(epoch: epoch + 1, batch: b + 1,
+                                         keptCheckpoint: epochsDone > 0 ? checkpointPath : nil)
+                }
+                loss.backward()
+                let lr = config.schedule.rate(step: optimizer.step, epoch: epoch, totalSteps: totalSteps)
+                optimizer.update(params, lr: lr)
+                lossSum += Double(value) * Double(hi - lo)
+                for (r, p) in argmaxRows(logits).enumerated() where p == labels[r] { correct += 1 }
+                seen += hi - lo
+                let elapsed = seconds(clock.now - started)
+                let rate = Double(seen) / max(elapsed, 1e-9)
+                let left = Double(train.count - seen + (config.epochs - epoch - 1) * train.count) / max(rate, 1e-9)
+                progress(TrainingProgress(epoch: epoch + 1, epochs: config.epochs, batch: b + 1, batches: batchesPerEpoch,
+                                          loss: lossSum / Double(seen), accuracy: Double(correct) / Double(seen),
+                                          samplesPerSecond: rate, secondsLeft: left))
+            }
+            let trainSeconds = seconds(clock.now - started)
+            let validation = Evaluation(model: model, data: splits.validation)
+            let record = EpochRecord(epoch: epoch + 1, trainLoss: lossSum / Double(max(seen, 1)),
+                                     trainAccuracy: Double(correct) / Double(max(seen, 1)),
+                                     validationLoss: validation.loss, validationAccuracy: validation.accuracy,
+                                     samplesPerSecond: Double(seen) / max(trainSeconds, 1e-9), seconds: trainSeconds)
+            history.append(record)
+            epochsDone += 1
+            epochsThisRun += 1
+            if let checkpointPath {
+                try Checkpoint(config: config, model: model, optimizer: optimizer, epochsDone: epochsDone, history: history)
+                    .write(to: checkpointPath)
+            }
+            onEpoch(record)
+        }
+        return history
+    }
+}
+
+/// A duration in seconds.
+func seconds(_ d: Duration) -> Double {
+    let c = d.components
+    return Double(c.seconds) + Double(c.attoseconds) * 1e-18
+}

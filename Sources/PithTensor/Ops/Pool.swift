@@ -1,0 +1,81 @@
+/// 2-D max pooling, NCHW, no padding. x: (N, C, H, W) → (N, C, OH, OW),
+/// OH = ⌊(H − k)/s⌋ + 1; y[n,c,i,j] = max over the k×k window at (i·s, j·s).
+/// Backward: ∂ goes to the window's first maximal element.
+public func maxPool2d(_ x: Tensor, kernel k: Int, stride s: Int? = nil) -> Tensor {
+    let s = s ?? k
+    precondition(x.shape.count == 4 && k >= 1 && s >= 1, "maxPool2d: input \(x.shape), kernel \(k), stride \(s)")
+    let planes = x.shape[0] * x.shape[1], h = x.shape[2], w = x.shape[3]
+    let oh = convOutputSize(h, kernel: k, stride: s, padding: 0)
+    let ow = convOutputSize(w, kernel: k, stride: s, padding: 0)
+    precondition(oh > 0 && ow > 0, "maxPool2d: kernel \(k) larger than input \(h)x\(w)")
+    let outCount = planes * oh * ow
+    let argmax = UnsafeMutableBufferPointer<Int32>.allocate(capacity: max(outCount, 1))
+    let argBox = IndexBox(argmax)
+    let out = Tensor(opOutput: [x.shape[0], x.shape[1], oh, ow], parents: [x]) { out in
+        let g = out.grad, gx = x.grad, idx = argBox.buffer
+        for e in 0..<outCount { gx[Int(idx[e])] += g[e] }
+    }
+    nonisolated(unsafe) let xs = x.data, ys = out.data
+    parallelFor(planes) { p in
+        let plane = xs + p * h * w
+        for i in 0..<oh {
+            for j in 0..<ow {
+                var best = -Float.infinity, at = (i * s) * w + j * s
+                for u in 0..<k {
+                    let row = (i * s + u) * w + j * s
+                    for v in 0..<k where plane[row + v] > best { best = plane[row + v]; at = row + v }
+                }
+                let e = (p * oh + i) * ow + j
+                ys[e] = best
+                argBox.buffer[e] = Int32(p * h * w + at)
+            }
+        }
+    }
+    return out
+}
+
+/// 2-D average pooling, NCHW, no padding. x: (N, C, H, W) → (N, C, OH, OW),
+/// y = mean of the k×k window. Backward: each input of a window gets ∂y / k².
+public func avgPool2d(_ x: Tensor, kernel k: Int, stride s: Int? = nil) -> Tensor {
+    let s = s ?? k
+    precondition(x.shape.count == 4 && k >= 1 && s >= 1, "avgPool2d: input \(x.shape), kernel \(k), stride \(s)")
+    let planes = x.shape[0] * x.shape[1], h = x.shape[2], w = x.shape[3]
+    let oh = convOutputSize(h, kernel: k, stride: s, padding: 0)
+    let ow = convOutputSize(w, kernel: k, stride: s, padding: 0)
+    precondition(oh > 0 && ow > 0, "avgPool2d: kernel \(k) larger than input \(h)x\(w)")
+    let inv = 1 / Float(k * k)
+    let out = Tensor(opOutput: [x.shape[0], x.shape[1], oh, ow], parents: [x]) { out in
+        let g = out.grad, gx = x.grad
+        for p in 0..<planes {
+            for i in 0..<oh {
+                for j in 0..<ow {
+                    let d = g[(p * oh + i) * ow + j] * inv
+                    for u in 0..<k {
+                        let row = gx + p * h * w + (i * s + u) * w + j * s
+                        for v in 0..<k { row[v] += d }
+                    }
+                }
+            }
+        }
+    }
+    for p in 0..<planes {
+        for i in 0..<oh {
+            for j in 0..<ow {
+                var total: Float = 0
+                for u in 0..<k {
+                    let row = x.data + p * h * w + (i * s + u) * w + j * s
+                    for v in 0..<k { total += row[v] }
+                }
+                out.data[(p * oh + i) * ow + j] = total * inv
+            }
+        }
+    }
+    return out
+}
+
+/// Owns an index buffer captured by a backward rule.
+final class IndexBox: @unchecked Sendable {
+    let buffer: UnsafeMutableBufferPointer<Int32>
+    init(_ b: UnsafeMutableBufferPointer<Int32>) { buffer = b }
+    deinit { buffer.deallocate() }
+}

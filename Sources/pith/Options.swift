@@ -1,0 +1,110 @@
+import ArgumentParser
+import Foundation
+import PithNN
+import PithTensor
+
+/// Where the data comes from, and how many threads to use.
+struct DataOptions: ParsableArguments {
+    @Option(help: "Data set: 'digits' (built in), 'mnist', or a labelled .csv/.csv.gz file.")
+    var data: String = "digits"
+
+    @Option(name: .customLong("mnist-dir"), help: "Folder holding the MNIST IDX files.")
+    var mnistDirectory: String = DataSource.defaultMNISTDirectory
+
+    @Option(name: .customLong("csv-scale"), help: "Factor applied to every CSV feature value.")
+    var csvScale: Float = 1
+
+    @Option(help: "Threads for BLAS and Pith's own loops.")
+    var threads: Int = 1
+
+    func validate() throws {
+        guard threads >= 1 && threads <= 256 else { throw ValidationError("--threads must be between 1 and 256") }
+    }
+
+    func source() throws(PithError) -> DataSource {
+        try DataSource.named(data, mnistDirectory: mnistDirectory, csvScale: csvScale)
+    }
+
+    /// Sets the thread count and loads the data.
+    func load() throws(PithError) -> DataSplits {
+        Threads.set(threads)
+        return try source().load()
+    }
+}
+
+/// The training recipe.
+struct TrainingOptions: ParsableArguments {
+    @Option(help: "Passes over the training split.")
+    var epochs: Int = 10
+
+    @Option(name: .customLong("batch-size"), help: "Samples per update; 0 = the whole split (full-batch gradient descent), 1 = per-sample SGD.")
+    var batchSize: Int = 128
+
+    @Option(help: "Update rule: \(OptimizerConfig.Kind.allCases.map(\.rawValue).joined(separator: ", ")).")
+    var optimizer: OptimizerConfig.Kind = .adam
+
+    @Option(help: "Base learning rate.")
+    var lr: Float = 1e-3
+
+    @Option(help: "Momentum (optimizer 'momentum').")
+    var momentum: Float = 0.9
+
+    @Option(name: .customLong("weight-decay"), help: "L2 weight decay (decoupled for adamw).")
+    var weightDecay: Float = 0
+
+    @Option(help: "Learning-rate schedule: \(Schedule.Kind.allCases.map(\.rawValue).joined(separator: ", ")).")
+    var schedule: Schedule.Kind = .constant
+
+    @Option(help: "Step schedule: multiply the rate by this every --step-epochs epochs.")
+    var gamma: Float = 0.1
+
+    @Option(name: .customLong("step-epochs"), help: "Step schedule: epochs between decays.")
+    var stepEpochs: Int = 10
+
+    @Option(help: "Updates of linear learning-rate warm-up.")
+    var warmup: Int = 0
+
+    @Option(help: "Seed for initialisation, shuffling and dropout.")
+    var seed: UInt64 = 1
+
+    func validate() throws {
+        guard epochs >= 1 && epochs <= 100_000 else { throw ValidationError("--epochs must be between 1 and 100000") }
+        guard batchSize >= 0 else { throw ValidationError("--batch-size must be 0 (full batch) or positive") }
+        guard lr > 0 && lr.isFinite else { throw ValidationError("--lr must be a positive number") }
+        guard weightDecay >= 0 && weightDecay.isFinite else { throw ValidationError("--weight-decay must be zero or positive") }
+        guard momentum >= 0 && momentum < 1 else { throw ValidationError("--momentum must be in [0, 1)") }
+        guard warmup >= 0, stepEpochs >= 1, gamma > 0 else { throw ValidationError("--warmup must be ≥ 0, --step-epochs ≥ 1, --gamma > 0") }
+    }
+
+    func config(model: ModelDescription, data: String) -> TrainingConfig {
+        var opt = OptimizerConfig(kind: optimizer, weightDecay: weightDecay)
+        opt.momentum = momentum
+        var sched = Schedule(kind: schedule, baseLR: lr)
+        sched.gamma = gamma
+        sched.stepEpochs = stepEpochs
+        sched.warmupSteps = warmup
+        return TrainingConfig(modelText: model.text, data: data, seed: seed, epochs: epochs,
+                              batchSize: batchSize, optimizer: opt, schedule: sched)
+    }
+}
+
+extension OptimizerConfig.Kind: ExpressibleByArgument {}
+extension Schedule.Kind: ExpressibleByArgument {}
+
+/// Finds a model description: a path to a file, or a name under `models/`.
+enum ModelFiles {
+    static func load(_ nameOrPath: String, modelsDirectory: String = "models") throws(PithError) -> ModelDescription {
+        var path = nameOrPath
+        if !FileManager.default.fileExists(atPath: path) {
+            let candidate = "\(modelsDirectory)/\(nameOrPath).model"
+            guard FileManager.default.fileExists(atPath: candidate) else {
+                throw .badFile(path: nameOrPath, problem: "no such model file, and no \(candidate)")
+            }
+            path = candidate
+        }
+        guard let data = FileManager.default.contents(atPath: path), let text = String(data: data, encoding: .utf8) else {
+            throw .badFile(path: path, problem: "cannot be read as UTF-8 text")
+        }
+        return try ModelDescription(parsing: text, source: path)
+    }
+}
