@@ -19,10 +19,11 @@ let package = Package(
                        providers: [.apt(["libopenblas-dev"])]),
         .systemLibrary(name: "CZlib", path: "Sources/CZlib",
                        providers: [.apt(["zlib1g-dev"])]),
+        .systemLibrary(name: "CMalloc", path: "Sources/CMalloc"),
         // The UCI digits data set (CC BY 4.0), embedded as gzip bytes.
         .target(name: "CDigits", path: "Sources/CDigits"),
 
-        .target(name: "PithTensor", dependencies: ["COpenBLAS"]),
+        .target(name: "PithTensor", dependencies: ["COpenBLAS", "CMalloc"]),
         .target(name: "PithNN", dependencies: ["PithTensor", "CZlib", "CDigits"]),
         .executableTarget(name: "pith", dependencies: [
             "PithNN", "PithTensor",

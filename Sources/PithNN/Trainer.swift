@@ -27,6 +27,7 @@ public final class Trainer {
 
     /// A fresh run: weights initialised from the config's seed.
     public init(config: TrainingConfig, description: ModelDescription, splits: DataSplits) throws(PithError) {
+        Memory.keepFreedBuffers()
         try Self.checkFit(description, splits)
         self.config = config
         self.model = Model(description, seed: config.seed)
@@ -36,6 +37,7 @@ public final class Trainer {
 
     /// A run continued from a checkpoint.
     public init(resuming checkpoint: Checkpoint, path: String, splits: DataSplits) throws(PithError) {
+        Memory.keepFreedBuffers()
         let model = try checkpoint.model(path: path)
         try Self.checkFit(model.description, splits)
         self.config = checkpoint.config

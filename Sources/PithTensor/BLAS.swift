@@ -26,3 +26,9 @@ public enum Threads {
         openblas_set_num_threads(Int32(current))
     }
 }
+
+/// The name of the kernel family OpenBLAS chose for this CPU (e.g. "Haswell", "SkylakeX").
+public var blasCoreName: String {
+    guard let name = openblas_get_corename() else { return "unknown" }
+    return String(cString: name)
+}

@@ -1,0 +1,102 @@
+import Foundation
+import XCTest
+
+/// End-to-end tests of the `pith` executable: its output, exit status and files.
+final class CLITests: XCTestCase {
+    static let root: String = {
+        var url = URL(fileURLWithPath: #filePath)
+        for _ in 0..<3 { url.deleteLastPathComponent() }
+        return url.path
+    }()
+
+    /// The built `pith` beside the test bundle.
+    var pith: URL {
+        var dir = Bundle(for: CLITests.self).bundleURL
+        while !FileManager.default.fileExists(atPath: dir.appendingPathComponent("pith").path) && dir.path != "/" {
+            dir.deleteLastPathComponent()
+        }
+        return dir.appendingPathComponent("pith")
+    }
+
+    struct Output { let status: Int32; let stdout: String; let stderr: String }
+
+    func run(_ arguments: [String], in folder: String = CLITests.root) throws -> Output {
+        let p = Process()
+        p.executableURL = pith
+        p.arguments = arguments
+        p.currentDirectoryURL = URL(fileURLWithPath: folder)
+        let out = Pipe(), err = Pipe()
+        p.standardOutput = out
+        p.standardError = err
+        try p.run()
+        let o = out.fileHandleForReading.readDataToEndOfFile(), e = err.fileHandleForReading.readDataToEndOfFile()
+        p.waitUntilExit()
+        return Output(status: p.terminationStatus, stdout: String(decoding: o, as: UTF8.self), stderr: String(decoding: e, as: UTF8.self))
+    }
+
+    func temporaryFolder() -> String {
+        let path = NSTemporaryDirectory() + "pith-cli-" + UUID().uuidString
+        try! FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
+        return path
+    }
+
+    func tinyModel(in folder: String) -> String {
+        let path = folder + "/tiny.model"
+        try! "name tiny\ninput 1 8 8\nflatten\ndense 16\nrelu\ndense 10\n".write(toFile: path, atomically: true, encoding: .utf8)
+        return path
+    }
+
+    func testTrainResumeAndEval() throws {
+        let folder = temporaryFolder(), model = tinyModel(in: folder), ckpt = folder + "/t.ckpt"
+        let common = [model, "-o", ckpt, "--epochs", "3", "--batch-size", "64", "--lr", "0.005"]
+        let first = try run(["train"] + common + ["--stop-after", "1"])
+        XCTAssertEqual(first.status, 0, first.stderr)
+        XCTAssert(first.stdout.contains("epoch 1/3"), first.stdout)
+        XCTAssertFalse(first.stdout.contains("epoch 2/3"), first.stdout)
+        let resumed = try run(["train"] + common + ["--resume"])
+        XCTAssertEqual(resumed.status, 0, resumed.stderr)
+        XCTAssert(resumed.stdout.contains("resuming tiny at epoch 2 of 3"), resumed.stdout)
+        XCTAssert(resumed.stdout.contains("epoch 3/3"), resumed.stdout)
+        XCTAssert(resumed.stdout.contains("test accuracy"), resumed.stdout)
+
+        let eval = try run(["eval", ckpt])
+        XCTAssertEqual(eval.status, 0, eval.stderr)
+        XCTAssert(eval.stdout.contains("digits-test: accuracy"), eval.stdout)
+    }
+
+    func testCrossValidation() throws {
+        let folder = temporaryFolder(), model = tinyModel(in: folder)
+        let r = try run(["cv", model, "--folds", "3", "--epochs", "2", "--batch-size", "64"])
+        XCTAssertEqual(r.status, 0, r.stderr)
+        XCTAssert(r.stdout.contains("fold 3/3"), r.stdout)
+        XCTAssert(r.stdout.contains("3-fold accuracy: "), r.stdout)
+    }
+
+    /// Each bad input: a non-zero exit and one line naming the file and the problem.
+    func testBadInputsGiveOneClearLine() throws {
+        let folder = temporaryFolder(), model = tinyModel(in: folder)
+        try "input 784\ndense 10\nbogus\n".write(toFile: folder + "/bad.model", atomically: true, encoding: .utf8)
+        try "1,x,2\n".write(toFile: folder + "/bad.csv", atomically: true, encoding: .utf8)
+        FileManager.default.createFile(atPath: folder + "/junk.ckpt", contents: Data("junk".utf8))
+        let cases: [([String], String)] = [
+            (["train", "no-such-model", "-o", folder + "/x.ckpt"], "no-such-model: no such model file"),
+            (["train", folder + "/bad.model", "-o", folder + "/x.ckpt"], "bad.model:3: unknown keyword 'bogus'"),
+            (["train", model, "-o", folder + "/missing/x.ckpt"], "x.ckpt: cannot write: folder"),
+            (["train", model, "-o", folder + "/x.ckpt", "--data", folder + "/bad.csv"], "bad.csv:1: column 2 'x' is not a finite number"),
+            (["train", model, "-o", folder + "/x.ckpt", "--data", "mnist", "--mnist-dir", folder], "train-images-idx3-ubyte.gz: no such file"),
+            (["train", "models/mlp-tiny.model", "-o", folder + "/x.ckpt"], "takes input [784] (784 values) but data 'digits-train'"),
+            (["eval", folder + "/junk.ckpt"], "junk.ckpt: truncated"),
+            (["eval", folder + "/none.ckpt"], "none.ckpt: no such file"),
+            (["train", model, "-o", folder + "/x.ckpt", "--epochs", "0"], "--epochs must be between"),
+        ]
+        for (arguments, fragment) in cases {
+            let r = try run(arguments)
+            XCTAssertNotEqual(r.status, 0, arguments.joined(separator: " "))
+            XCTAssert(r.stderr.contains(fragment), "\(arguments): stderr '\(r.stderr)' should contain '\(fragment)'")
+            XCTAssertFalse(r.stderr.contains("Fatal error"), r.stderr)
+            let lines = r.stderr.split(separator: "\n").filter { !$0.hasPrefix("Usage") && !$0.hasPrefix("  See") && !$0.isEmpty }
+            XCTAssertEqual(lines.count, 1, "one line: \(r.stderr)")
+        }
+        XCTAssertFalse(FileManager.default.fileExists(atPath: folder + "/x.ckpt"))
+    }
+}
