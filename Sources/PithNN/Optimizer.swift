@@ -58,15 +58,21 @@ public final class Optimizer {
         let t = Float(step)
         let correction1 = 1 - powf(c.beta1, t), correction2 = 1 - powf(c.beta2, t)
         for (index, p) in parameters.enumerated() {
-            let w = p.data, g = p.grad, n = p.count
+            nonisolated(unsafe) let w = p.data, g = p.grad
+            let n = p.count
             switch c.kind {
             case .sgd:
-                for i in 0..<n { w[i] -= lr * (g[i] + c.weightDecay * w[i]) }
+                parallelRanges(n) { lo, hi in
+                    for i in lo..<hi { w[i] -= lr * (g[i] + c.weightDecay * w[i]) }
+                }
             case .momentum:
-                state[index][0].withUnsafeMutableBufferPointer { v in
-                    for i in 0..<n {
-                        v[i] = c.momentum * v[i] + g[i] + c.weightDecay * w[i]
-                        w[i] -= lr * v[i]
+                state[index][0].withUnsafeMutableBufferPointer { buffer in
+                    nonisolated(unsafe) let v = buffer.baseAddress!
+                    parallelRanges(n) { lo, hi in
+                        for i in lo..<hi {
+                            v[i] = c.momentum * v[i] + g[i] + c.weightDecay * w[i]
+                            w[i] -= lr * v[i]
+                        }
                     }
                 }
             case .adam, .adamw:
@@ -77,14 +83,17 @@ public final class Optimizer {
                 var first = [Float](), second = [Float]()
                 swap(&first, &state[index][0])
                 swap(&second, &state[index][1])
-                first.withUnsafeMutableBufferPointer { m in
-                    second.withUnsafeMutableBufferPointer { v in
-                        for i in 0..<n {
-                            var gi = g[i]
-                            if decoupled { w[i] -= lr * c.weightDecay * w[i] } else { gi += c.weightDecay * w[i] }
-                            m[i] = c.beta1 * m[i] + (1 - c.beta1) * gi
-                            v[i] = c.beta2 * v[i] + (1 - c.beta2) * gi * gi
-                            w[i] -= stepSize * m[i] / (v[i].squareRoot() * invSqrtC2 + c.epsilon)
+                first.withUnsafeMutableBufferPointer { mBuffer in
+                    second.withUnsafeMutableBufferPointer { vBuffer in
+                        nonisolated(unsafe) let m = mBuffer.baseAddress!, v = vBuffer.baseAddress!
+                        parallelRanges(n) { lo, hi in
+                            for i in lo..<hi {
+                                var gi = g[i]
+                                if decoupled { w[i] -= lr * c.weightDecay * w[i] } else { gi += c.weightDecay * w[i] }
+                                m[i] = c.beta1 * m[i] + (1 - c.beta1) * gi
+                                v[i] = c.beta2 * v[i] + (1 - c.beta2) * gi * gi
+                                w[i] -= stepSize * m[i] / (v[i].squareRoot() * invSqrtC2 + c.epsilon)
+                            }
                         }
                     }
                 }

@@ -3,12 +3,46 @@ import COpenBLAS
 /// Row-major single-precision GEMM through CBLAS:
 /// C (M×N) = alpha · op(A) (M×K) · op(B) (K×N) + beta · C.
 /// `lda`, `ldb`, `ldc` are the row strides of A, B and C as stored.
-@inline(__always)
+///
+/// With more than one thread, a large product is cut along its longer side (N in steps of
+/// 16 columns, or M) into one block per thread, and each thread calls single-threaded BLAS
+/// on its block. Every element of C still sums over K in the same order, so the result does
+/// not depend on the thread count. (OpenBLAS's own pool is kept at one thread: its spinning
+/// workers would fight Pith's threads for the cores.)
 public func sgemm(transA: Bool = false, transB: Bool = false, m: Int, n: Int, k: Int,
                   alpha: Float = 1, a: UnsafePointer<Float>, lda: Int,
                   b: UnsafePointer<Float>, ldb: Int,
                   beta: Float = 0, c: UnsafeMutablePointer<Float>, ldc: Int) {
     if m == 0 || n == 0 { return }
+    let threads = Threads.count
+    if threads == 1 || m * n * k < 1 << 20 {
+        sgemmSerial(transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc)
+        return
+    }
+    nonisolated(unsafe) let a = a, b = b, c = c
+    if n >= m {
+        let blocks = min(threads, max(1, n / 16))
+        parallelFor(blocks) { t in
+            let lo = (n * t / blocks) & ~15, hi = t == blocks - 1 ? n : (n * (t + 1) / blocks) & ~15
+            if hi <= lo { return }
+            sgemmSerial(transA, transB, m, hi - lo, k, alpha, a, lda,
+                       transB ? b + lo * ldb : b + lo, ldb, beta, c + lo, ldc)
+        }
+    } else {
+        let blocks = min(threads, m)
+        parallelFor(blocks) { t in
+            let lo = m * t / blocks, hi = m * (t + 1) / blocks
+            sgemmSerial(transA, transB, hi - lo, n, k, alpha, transA ? a + lo : a + lo * lda, lda,
+                       b, ldb, beta, c + lo * ldc, ldc)
+        }
+    }
+}
+
+/// One single-threaded CBLAS call (for callers that spread work over threads themselves).
+@inline(__always)
+func sgemmSerial(_ transA: Bool, _ transB: Bool, _ m: Int, _ n: Int, _ k: Int, _ alpha: Float,
+                        _ a: UnsafePointer<Float>, _ lda: Int, _ b: UnsafePointer<Float>, _ ldb: Int,
+                        _ beta: Float, _ c: UnsafeMutablePointer<Float>, _ ldc: Int) {
     cblas_sgemm(CblasRowMajor, transA ? CblasTrans : CblasNoTrans, transB ? CblasTrans : CblasNoTrans,
                 Int32(m), Int32(n), Int32(k), alpha, a, Int32(lda), b, Int32(ldb), beta, c, Int32(ldc))
 }
@@ -20,10 +54,10 @@ public enum Threads {
     /// The number of threads in use.
     public static var count: Int { current }
 
-    /// Sets the thread count for BLAS and for Pith's parallel loops (at least 1).
+    /// Sets the thread count for Pith's parallel loops and GEMMs (at least 1).
     public static func set(_ n: Int) {
         current = max(1, n)
-        openblas_set_num_threads(Int32(current))
+        openblas_set_num_threads(1)
     }
 }
 

@@ -16,3 +16,19 @@ public func parallelFor(_ n: Int, _ body: (Int) -> Void) {
         }
     }
 }
+
+/// Runs `body(lo, hi)` over 0..<n split into one contiguous range per thread, or as one
+/// range when n is below `grain` (threads cost more than they save on small arrays).
+public func parallelRanges(_ n: Int, grain: Int = 1 << 15, _ body: (Int, Int) -> Void) {
+    let threads = min(Threads.count, max(1, n / grain))
+    if threads <= 1 {
+        body(0, n)
+        return
+    }
+    withoutActuallyEscaping(body) { body in
+        nonisolated(unsafe) let work = body
+        DispatchQueue.concurrentPerform(iterations: threads) { t in
+            work(n * t / threads, n * (t + 1) / threads)
+        }
+    }
+}

@@ -43,14 +43,14 @@ public final class Tensor {
         }
     }
 
-    /// An op's output: zero-filled storage of `shape`, linked to `parents` by `backward`.
+    /// An op's output: uninitialised storage of `shape`, linked to `parents` by `backward`.
     /// The op writes the forward values into `data`; `backward(out)` reads `out.grad` and
     /// adds into each parent's `grad` (only for parents with `requiresGrad`).
     public init(opOutput shape: [Int], parents: [Tensor], backward: @escaping (Tensor) -> Void) {
         self.shape = shape
         self.count = shape.reduce(1, *)
+        // Not zero-filled: every op writes each element of its output.
         self.data = .allocate(capacity: max(count, 1))
-        self.data.initialize(repeating: 0, count: max(count, 1))
         let needsGrad = GradMode.enabled && parents.contains { $0.requiresGrad }
         self.requiresGrad = needsGrad
         self.parents = needsGrad ? parents : []

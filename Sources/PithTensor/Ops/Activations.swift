@@ -13,11 +13,15 @@ private func unary(_ x: Tensor, _ f: (Float) -> Float,
 public func relu(_ x: Tensor) -> Tensor {
     let n = x.count
     let out = Tensor(opOutput: x.shape, parents: [x]) { out in
-        let g = out.grad, gx = x.grad, xs = x.data
-        for i in 0..<n where xs[i] > 0 { gx[i] += g[i] }
+        nonisolated(unsafe) let g = out.grad, gx = x.grad, xs = x.data
+        parallelRanges(n) { lo, hi in
+            for i in lo..<hi { gx[i] += xs[i] > 0 ? g[i] : 0 }
+        }
     }
-    let xs = x.data, ys = out.data
-    for i in 0..<n { ys[i] = max(xs[i], 0) }
+    nonisolated(unsafe) let xs = x.data, ys = out.data
+    parallelRanges(n) { lo, hi in
+        for i in lo..<hi { ys[i] = max(xs[i], 0) }
+    }
     return out
 }
 

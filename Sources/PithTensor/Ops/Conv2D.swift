@@ -8,9 +8,13 @@ public func convOutputSize(_ size: Int, kernel: Int, stride: Int, padding: Int) 
 /// x: (N, C, H, W), w: (O, C, KH, KW), bias: (O) → y: (N, O, OH, OW),
 /// y[n,o,i,j] = bias[o] + Σ_{c,u,v} w[o,c,u,v] · x[n, c, i·s − p + u, j·s − p + v] (zero outside).
 ///
-/// Lowered to one GEMM over the whole batch: col (C·KH·KW, N·OH·OW) by im2col, then
-/// Y' (O, N·OH·OW) = W (O, C·KH·KW) · col. Backward: ∂W = ∂Y' · colᵀ, ∂col = Wᵀ · ∂Y'
-/// folded back by col2im, ∂bias = Σ ∂Y'.
+/// Lowered per sample to a GEMM on im2col patches: col_n (C·KH·KW, OH·OW), then
+/// y_n (O, OH·OW) = W (O, C·KH·KW) · col_n — which is already sample n's NCHW block.
+/// Backward, per sample: ∂W += ∂y_n · col_nᵀ, ∂col_n = Wᵀ · ∂y_n folded back by col2im,
+/// ∂bias += Σ ∂y_n. Samples are spread over threads in a fixed number of chunks, each with
+/// its own patch buffer (it stays in cache) and its own ∂W, summed in chunk order, so the
+/// result does not depend on the thread count. Patches are recomputed in backward rather
+/// than kept: cheaper than storing and re-reading N·C·KH·KW·OH·OW floats.
 public func conv2d(_ x: Tensor, _ w: Tensor, _ bias: Tensor?, stride: Int = 1, padding: Int = 0) -> Tensor {
     precondition(x.shape.count == 4 && w.shape.count == 4 && x.shape[1] == w.shape[1],
                  "conv2d: input \(x.shape) does not fit weight \(w.shape)")
@@ -21,95 +25,99 @@ public func conv2d(_ x: Tensor, _ w: Tensor, _ bias: Tensor?, stride: Int = 1, p
     let ow = convOutputSize(wd, kernel: kw, stride: stride, padding: padding)
     precondition(oh > 0 && ow > 0, "conv2d: kernel \(kh)x\(kw) larger than padded input \(h)x\(wd)")
     if let bias { precondition(bias.shape == [o], "conv2d: bias \(bias.shape), expected [\(o)]") }
-    let ckk = c * kh * kw, ohw = oh * ow, cols = n * ohw
-    let geometry = ConvGeometry(c: c, h: h, w: wd, kh: kh, kw: kw, oh: oh, ow: ow,
-                                stride: stride, padding: padding, cols: cols)
-
-    // col: (C·KH·KW, N·OH·OW), kept for the backward pass.
-    let col = UnsafeMutablePointer<Float>.allocate(capacity: max(ckk * cols, 1))
-    let colBox = BufferBox(col)
-    nonisolated(unsafe) let xData = x.data
-    parallelFor(n) { s in geometry.im2col(image: xData + s * c * h * wd, sample: s, col: col) }
+    let ckk = c * kh * kw, ohw = oh * ow, imageSize = c * h * wd
+    let geometry = ConvGeometry(c: c, h: h, w: wd, kh: kh, kw: kw, oh: oh, ow: ow, stride: stride, padding: padding)
+    let chunks = min(n, 8)
 
     let parents = bias.map { [x, w, $0] } ?? [x, w]
     let out = Tensor(opOutput: [n, o, oh, ow], parents: parents) { out in
-        let col = colBox.pointer
-        // ∂Y' (O, N·OH·OW) gathered from ∂y (N, O, OH·OW).
-        let dy2 = UnsafeMutablePointer<Float>.allocate(capacity: max(o * cols, 1))
-        defer { dy2.deallocate() }
-        nonisolated(unsafe) let g = out.grad
-        parallelFor(n) { s in
-            for oc in 0..<o { (dy2 + oc * cols + s * ohw).update(from: g + (s * o + oc) * ohw, count: ohw) }
-        }
-        if w.requiresGrad {
-            sgemm(transB: true, m: o, n: ckk, k: cols, a: dy2, lda: cols, b: col, ldb: cols,
-                  beta: 1, c: w.grad, ldc: ckk)
-        }
-        if let bias, bias.requiresGrad {
-            let db = bias.grad
-            for oc in 0..<o {
-                var s: Float = 0
-                let row = dy2 + oc * cols
-                for j in 0..<cols { s += row[j] }
-                db[oc] += s
+        nonisolated(unsafe) let g = out.grad, xs = x.data, ws = w.data
+        nonisolated(unsafe) let gx: UnsafeMutablePointer<Float>? = x.requiresGrad ? x.grad : nil
+        let needW = w.requiresGrad, needBias = bias?.requiresGrad ?? false
+        // Per chunk: ∂W (O·CKK) then ∂bias (O).
+        let partial = UnsafeMutablePointer<Float>.allocate(capacity: chunks * (o * ckk + o))
+        partial.initialize(repeating: 0, count: chunks * (o * ckk + o))
+        defer { partial.deallocate() }
+        parallelFor(chunks) { chunk in
+            let col = UnsafeMutablePointer<Float>.allocate(capacity: ckk * ohw)
+            let dcol = UnsafeMutablePointer<Float>.allocate(capacity: ckk * ohw)
+            defer { col.deallocate(); dcol.deallocate() }
+            let dW = partial + chunk * (o * ckk + o), dB = dW + o * ckk
+            for s in (n * chunk / chunks)..<(n * (chunk + 1) / chunks) {
+                let dy = g + s * o * ohw
+                if needW {
+                    geometry.im2col(image: xs + s * imageSize, col: col)
+                    sgemmSerial(false, true, o, ckk, ohw, 1, dy, ohw, col, ohw, 1, dW, ckk)
+                }
+                if needBias {
+                    for oc in 0..<o {
+                        var total: Float = 0
+                        for j in 0..<ohw { total += dy[oc * ohw + j] }
+                        dB[oc] += total
+                    }
+                }
+                if let gx {
+                    sgemmSerial(true, false, ckk, ohw, o, 1, ws, ckk, dy, ohw, 0, dcol, ohw)
+                    geometry.col2im(col: dcol, image: gx + s * imageSize)
+                }
             }
         }
-        if x.requiresGrad {
-            let dcol = UnsafeMutablePointer<Float>.allocate(capacity: max(ckk * cols, 1))
-            defer { dcol.deallocate() }
-            sgemm(transA: true, m: ckk, n: cols, k: o, a: w.data, lda: ckk, b: dy2, ldb: cols,
-                  c: dcol, ldc: cols)
-            nonisolated(unsafe) let gx = x.grad
-            parallelFor(n) { s in geometry.col2im(col: dcol, sample: s, image: gx + s * c * h * wd) }
+        for chunk in 0..<chunks {
+            let dW = partial + chunk * (o * ckk + o)
+            if needW { let gw = w.grad; for i in 0..<(o * ckk) { gw[i] += dW[i] } }
+            if needBias, let bias { let gb = bias.grad; for i in 0..<o { gb[i] += dW[o * ckk + i] } }
         }
     }
 
-    // Y' (O, N·OH·OW) = W · col, then scattered to NCHW with the bias added.
-    let y2 = UnsafeMutablePointer<Float>.allocate(capacity: max(o * cols, 1))
-    defer { y2.deallocate() }
-    sgemm(m: o, n: cols, k: ckk, a: w.data, lda: ckk, b: col, ldb: cols, c: y2, ldc: cols)
-    nonisolated(unsafe) let y = out.data
+    nonisolated(unsafe) let xs = x.data, ws = w.data, y = out.data
     nonisolated(unsafe) let b = bias?.data
-    parallelFor(n) { s in
-        for oc in 0..<o {
-            let dst = y + (s * o + oc) * ohw, src = y2 + oc * cols + s * ohw
-            let add = b?[oc] ?? 0
-            for j in 0..<ohw { dst[j] = src[j] + add }
+    parallelFor(chunks) { chunk in
+        let col = UnsafeMutablePointer<Float>.allocate(capacity: ckk * ohw)
+        defer { col.deallocate() }
+        for s in (n * chunk / chunks)..<(n * (chunk + 1) / chunks) {
+            let ys = y + s * o * ohw
+            for oc in 0..<o { (ys + oc * ohw).update(repeating: b?[oc] ?? 0, count: ohw) }
+            geometry.im2col(image: xs + s * imageSize, col: col)
+            sgemmSerial(false, false, o, ohw, ckk, 1, ws, ckk, col, ohw, 1, ys, ohw)
         }
     }
-    if !out.requiresGrad { colBox.free() }
     return out
-}
-
-/// Owns a buffer captured by a backward rule; freed with the graph.
-final class BufferBox: @unchecked Sendable {
-    private(set) var pointer: UnsafeMutablePointer<Float>
-    private var owned = true
-    init(_ p: UnsafeMutablePointer<Float>) { pointer = p }
-    func free() { if owned { pointer.deallocate(); owned = false } }
-    deinit { free() }
 }
 
 /// The index arithmetic of im2col and its adjoint col2im for one convolution.
 struct ConvGeometry: Sendable {
-    let c, h, w, kh, kw, oh, ow, stride, padding, cols: Int
+    let c, h, w, kh, kw, oh, ow, stride, padding: Int
 
-    /// Writes sample `sample`'s patches into col[(ci,u,v), sample·OH·OW + i·OW + j].
-    func im2col(image: UnsafePointer<Float>, sample: Int, col: UnsafeMutablePointer<Float>) {
+    /// The output columns j whose input column j·stride − padding + v lies inside 0..<w:
+    /// j in lo..<hi.
+    @inline(__always)
+    func validColumns(_ v: Int) -> (lo: Int, hi: Int) {
+        // j·s − p + v ≥ 0  ⇔  j ≥ ⌈(p − v)/s⌉;   j·s − p + v < w  ⇔  j < ⌈(w + p − v)/s⌉.
+        let lo = max(0, (padding - v + stride - 1) / stride)
+        let hi = min(ow, max(0, (w + padding - v + stride - 1) / stride))
+        return (lo, max(lo, hi))
+    }
+
+    /// Writes one image's patches into col[(ci,u,v), i·OW + j]: (C·KH·KW, OH·OW).
+    func im2col(image: UnsafePointer<Float>, col: UnsafeMutablePointer<Float>) {
         var r = 0
         for ci in 0..<c {
             for u in 0..<kh {
                 for v in 0..<kw {
-                    let dst = col + r * cols + sample * oh * ow
+                    let dst = col + r * oh * ow
+                    let (lo, hi) = validColumns(v)
                     for i in 0..<oh {
                         let ih = i * stride - padding + u
                         let row = dst + i * ow
                         if ih < 0 || ih >= h { row.update(repeating: 0, count: ow); continue }
-                        let src = image + (ci * h + ih) * w
-                        for j in 0..<ow {
-                            let iw = j * stride - padding + v
-                            row[j] = (iw >= 0 && iw < w) ? src[iw] : 0
+                        let src = image + (ci * h + ih) * w - padding + v
+                        if lo > 0 { row.update(repeating: 0, count: lo) }
+                        if stride == 1 {
+                            if hi > lo { (row + lo).update(from: src + lo, count: hi - lo) }
+                        } else {
+                            for j in lo..<hi { row[j] = src[j * stride] }
                         }
+                        if hi < ow { (row + hi).update(repeating: 0, count: ow - hi) }
                     }
                     r += 1
                 }
@@ -117,20 +125,22 @@ struct ConvGeometry: Sendable {
         }
     }
 
-    /// Adds col's entries for sample `sample` back into the image they came from.
-    func col2im(col: UnsafePointer<Float>, sample: Int, image: UnsafeMutablePointer<Float>) {
+    /// Adds col's entries back into the image they came from (the adjoint of im2col).
+    func col2im(col: UnsafePointer<Float>, image: UnsafeMutablePointer<Float>) {
         var r = 0
         for ci in 0..<c {
             for u in 0..<kh {
                 for v in 0..<kw {
-                    let src = col + r * cols + sample * oh * ow
+                    let src = col + r * oh * ow
+                    let (lo, hi) = validColumns(v)
                     for i in 0..<oh {
                         let ih = i * stride - padding + u
                         if ih < 0 || ih >= h { continue }
-                        let dst = image + (ci * h + ih) * w, row = src + i * ow
-                        for j in 0..<ow {
-                            let iw = j * stride - padding + v
-                            if iw >= 0 && iw < w { dst[iw] += row[j] }
+                        let dst = image + (ci * h + ih) * w - padding + v, row = src + i * ow
+                        if stride == 1 {
+                            for j in lo..<hi { dst[j] += row[j] }
+                        } else {
+                            for j in lo..<hi { dst[j * stride] += row[j] }
                         }
                     }
                     r += 1
