@@ -20,10 +20,12 @@ let package = Package(
         .systemLibrary(name: "CZlib", path: "Sources/CZlib",
                        providers: [.apt(["zlib1g-dev"])]),
         .systemLibrary(name: "CMalloc", path: "Sources/CMalloc"),
+        // C kernels: a portable reference and instruction-set twins chosen at run time.
+        .target(name: "CPithKernels", path: "Sources/CPithKernels"),
         // The UCI digits data set (CC BY 4.0), embedded as gzip bytes.
         .target(name: "CDigits", path: "Sources/CDigits"),
 
-        .target(name: "PithTensor", dependencies: ["COpenBLAS", "CMalloc"]),
+        .target(name: "PithTensor", dependencies: ["COpenBLAS", "CMalloc", "CPithKernels"]),
         .target(name: "PithNN", dependencies: ["PithTensor", "CZlib", "CDigits"]),
         .executableTarget(name: "pith", dependencies: [
             "PithNN", "PithTensor",

@@ -1,3 +1,4 @@
+import CPithKernels
 import PithTensor
 #if canImport(Glibc)
 import Glibc
@@ -86,14 +87,12 @@ public final class Optimizer {
                 first.withUnsafeMutableBufferPointer { mBuffer in
                     second.withUnsafeMutableBufferPointer { vBuffer in
                         nonisolated(unsafe) let m = mBuffer.baseAddress!, v = vBuffer.baseAddress!
-                        parallelRanges(n) { lo, hi in
-                            for i in lo..<hi {
-                                var gi = g[i]
-                                if decoupled { w[i] -= lr * c.weightDecay * w[i] } else { gi += c.weightDecay * w[i] }
-                                m[i] = c.beta1 * m[i] + (1 - c.beta1) * gi
-                                v[i] = c.beta2 * v[i] + (1 - c.beta2) * gi * gi
-                                w[i] -= stepSize * m[i] / (v[i].squareRoot() * invSqrtC2 + c.epsilon)
-                            }
+                        var kernel = pith_adam_params(
+                            beta1: c.beta1, beta2: c.beta2, epsilon: c.epsilon, step: stepSize, invSqrtC2: invSqrtC2,
+                            l2: decoupled ? 0 : c.weightDecay, decay: decoupled ? lr * c.weightDecay : 0)
+                        withUnsafePointer(to: &kernel) { pointer in
+                            nonisolated(unsafe) let params = pointer
+                            parallelRanges(n) { lo, hi in pith_adam(w + lo, g + lo, m + lo, v + lo, hi - lo, params) }
                         }
                     }
                 }

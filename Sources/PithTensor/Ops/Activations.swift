@@ -1,3 +1,5 @@
+import CPithKernels
+
 /// Element-wise op with derivative given by the input x and output y.
 private func unary(_ x: Tensor, _ f: (Float) -> Float,
                    derivative: @escaping (_ x: Float, _ y: Float) -> Float) -> Tensor {
@@ -14,14 +16,10 @@ public func relu(_ x: Tensor) -> Tensor {
     let n = x.count
     let out = Tensor(opOutput: x.shape, parents: [x]) { out in
         nonisolated(unsafe) let g = out.grad, gx = x.grad, xs = x.data
-        parallelRanges(n) { lo, hi in
-            for i in lo..<hi { gx[i] += xs[i] > 0 ? g[i] : 0 }
-        }
+        parallelRanges(n) { lo, hi in pith_relu_backward(xs + lo, g + lo, gx + lo, hi - lo) }
     }
     nonisolated(unsafe) let xs = x.data, ys = out.data
-    parallelRanges(n) { lo, hi in
-        for i in lo..<hi { ys[i] = max(xs[i], 0) }
-    }
+    parallelRanges(n) { lo, hi in pith_relu_forward(xs + lo, ys + lo, hi - lo) }
     return out
 }
 

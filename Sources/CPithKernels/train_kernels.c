@@ -1,0 +1,70 @@
+// Element-wise training kernels: one body, compiled twice (portable and AVX-512), chosen
+// at run time. See include/pith_train_kernels.h.
+#include "pith_train_kernels.h"
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#pragma STDC FP_CONTRACT OFF
+#pragma clang fp contract(off)
+
+#define ADAM_BODY                                                                   \
+    const float b1 = p->beta1, b2 = p->beta2, eps = p->epsilon, step = p->step;     \
+    const float c2 = p->invSqrtC2, l2 = p->l2, decay = p->decay;                    \
+    for (long i = 0; i < n; i++) {                                                  \
+        float wi = w[i];                                                            \
+        float gi = g[i] + l2 * wi;                                                  \
+        wi = wi - decay * wi;                                                       \
+        float mi = b1 * m[i] + (1.0f - b1) * gi;                                    \
+        float vi = b2 * v[i] + (1.0f - b2) * gi * gi;                               \
+        m[i] = mi;                                                                  \
+        v[i] = vi;                                                                  \
+        w[i] = wi - step * mi / (sqrtf(vi) * c2 + eps);                             \
+    }
+
+#define RELU_FORWARD_BODY \
+    for (long i = 0; i < n; i++) { y[i] = x[i] > 0.0f ? x[i] : 0.0f; }
+
+#define RELU_BACKWARD_BODY \
+    for (long i = 0; i < n; i++) { gx[i] += x[i] > 0.0f ? gy[i] : 0.0f; }
+
+void pith_adam_generic(float *restrict w, const float *restrict g, float *restrict m, float *restrict v,
+                       long n, const pith_adam_params *p) { ADAM_BODY }
+void pith_relu_forward_generic(const float *restrict x, float *restrict y, long n) { RELU_FORWARD_BODY }
+void pith_relu_backward_generic(const float *restrict x, const float *restrict gy, float *restrict gx, long n) { RELU_BACKWARD_BODY }
+
+#if defined(__x86_64__)
+#define AVX512 __attribute__((target("avx512f,avx512vl,avx512bw,avx512dq")))
+AVX512 void pith_adam_avx512(float *restrict w, const float *restrict g, float *restrict m, float *restrict v,
+                             long n, const pith_adam_params *p) { ADAM_BODY }
+AVX512 void pith_relu_forward_avx512(const float *restrict x, float *restrict y, long n) { RELU_FORWARD_BODY }
+AVX512 void pith_relu_backward_avx512(const float *restrict x, const float *restrict gy, float *restrict gx, long n) { RELU_BACKWARD_BODY }
+
+int pith_train_kernels_use_avx512(void) {
+    static int decided = -1;
+    if (decided < 0) {
+        const char *force = getenv("PITH_KERNELS");
+        int forcedGeneric = force != NULL && strcmp(force, "generic") == 0;
+        __builtin_cpu_init();
+        decided = !forcedGeneric && __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512vl")
+               && __builtin_cpu_supports("avx512bw") && __builtin_cpu_supports("avx512dq");
+    }
+    return decided;
+}
+#else
+// Other architectures: the portable bodies, which the compiler vectorizes for its target.
+void pith_adam_avx512(float *w, const float *g, float *m, float *v, long n, const pith_adam_params *p) { pith_adam_generic(w, g, m, v, n, p); }
+void pith_relu_forward_avx512(const float *x, float *y, long n) { pith_relu_forward_generic(x, y, n); }
+void pith_relu_backward_avx512(const float *x, const float *gy, float *gx, long n) { pith_relu_backward_generic(x, gy, gx, n); }
+int pith_train_kernels_use_avx512(void) { return 0; }
+#endif
+
+void pith_adam(float *w, const float *g, float *m, float *v, long n, const pith_adam_params *p) {
+    if (pith_train_kernels_use_avx512()) pith_adam_avx512(w, g, m, v, n, p); else pith_adam_generic(w, g, m, v, n, p);
+}
+void pith_relu_forward(const float *x, float *y, long n) {
+    if (pith_train_kernels_use_avx512()) pith_relu_forward_avx512(x, y, n); else pith_relu_forward_generic(x, y, n);
+}
+void pith_relu_backward(const float *x, const float *gy, float *gx, long n) {
+    if (pith_train_kernels_use_avx512()) pith_relu_backward_avx512(x, gy, gx, n); else pith_relu_backward_generic(x, gy, gx, n);
+}
