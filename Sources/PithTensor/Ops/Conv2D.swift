@@ -1,3 +1,5 @@
+import CPithKernels
+
 /// Output size of a convolution or pooling window along one axis:
 /// ⌊(size + 2·padding − kernel) / stride⌋ + 1.
 public func convOutputSize(_ size: Int, kernel: Int, stride: Int, padding: Int) -> Int {
@@ -49,13 +51,7 @@ public func conv2d(_ x: Tensor, _ w: Tensor, _ bias: Tensor?, stride: Int = 1, p
                     geometry.im2col(image: xs + s * imageSize, col: col)
                     sgemmSerial(false, true, o, ckk, ohw, 1, dy, ohw, col, ohw, 1, dW, ckk)
                 }
-                if needBias {
-                    for oc in 0..<o {
-                        var total: Float = 0
-                        for j in 0..<ohw { total += dy[oc * ohw + j] }
-                        dB[oc] += total
-                    }
-                }
+                if needBias { pith_row_sums_add(dy, o, ohw, dB) }
                 if let gx {
                     sgemmSerial(true, false, ckk, ohw, o, 1, ws, ckk, dy, ohw, 0, dcol, ohw)
                     geometry.col2im(col: dcol, image: gx + s * imageSize)
@@ -84,68 +80,23 @@ public func conv2d(_ x: Tensor, _ w: Tensor, _ bias: Tensor?, stride: Int = 1, p
     return out
 }
 
-/// The index arithmetic of im2col and its adjoint col2im for one convolution.
-struct ConvGeometry: Sendable {
-    let c, h, w, kh, kw, oh, ow, stride, padding: Int
+/// One convolution's geometry, handed to the C im2col/col2im kernels.
+struct ConvGeometry: @unchecked Sendable {
+    var raw: pith_conv_geometry
 
-    /// The output columns j whose input column j·stride − padding + v lies inside 0..<w:
-    /// j in lo..<hi.
-    @inline(__always)
-    func validColumns(_ v: Int) -> (lo: Int, hi: Int) {
-        // j·s − p + v ≥ 0  ⇔  j ≥ ⌈(p − v)/s⌉;   j·s − p + v < w  ⇔  j < ⌈(w + p − v)/s⌉.
-        let lo = max(0, (padding - v + stride - 1) / stride)
-        let hi = min(ow, max(0, (w + padding - v + stride - 1) / stride))
-        return (lo, max(lo, hi))
+    init(c: Int, h: Int, w: Int, kh: Int, kw: Int, oh: Int, ow: Int, stride: Int, padding: Int) {
+        raw = pith_conv_geometry(c: c, h: h, w: w, kh: kh, kw: kw, oh: oh, ow: ow, stride: stride, padding: padding)
     }
 
-    /// Writes one image's patches into col[(ci,u,v), i·OW + j]: (C·KH·KW, OH·OW).
+    /// One image (C, H, W) → its patches col (C·KH·KW, OH·OW).
     func im2col(image: UnsafePointer<Float>, col: UnsafeMutablePointer<Float>) {
-        var r = 0
-        for ci in 0..<c {
-            for u in 0..<kh {
-                for v in 0..<kw {
-                    let dst = col + r * oh * ow
-                    let (lo, hi) = validColumns(v)
-                    for i in 0..<oh {
-                        let ih = i * stride - padding + u
-                        let row = dst + i * ow
-                        if ih < 0 || ih >= h { row.update(repeating: 0, count: ow); continue }
-                        let src = image + (ci * h + ih) * w - padding + v
-                        if lo > 0 { row.update(repeating: 0, count: lo) }
-                        if stride == 1 {
-                            if hi > lo { (row + lo).update(from: src + lo, count: hi - lo) }
-                        } else {
-                            for j in lo..<hi { row[j] = src[j * stride] }
-                        }
-                        if hi < ow { (row + hi).update(repeating: 0, count: ow - hi) }
-                    }
-                    r += 1
-                }
-            }
-        }
+        var g = raw
+        pith_im2col(image, col, &g)
     }
 
-    /// Adds col's entries back into the image they came from (the adjoint of im2col).
+    /// The adjoint: adds col's entries back into the image they came from.
     func col2im(col: UnsafePointer<Float>, image: UnsafeMutablePointer<Float>) {
-        var r = 0
-        for ci in 0..<c {
-            for u in 0..<kh {
-                for v in 0..<kw {
-                    let src = col + r * oh * ow
-                    let (lo, hi) = validColumns(v)
-                    for i in 0..<oh {
-                        let ih = i * stride - padding + u
-                        if ih < 0 || ih >= h { continue }
-                        let dst = image + (ci * h + ih) * w - padding + v, row = src + i * ow
-                        if stride == 1 {
-                            for j in lo..<hi { dst[j] += row[j] }
-                        } else {
-                            for j in lo..<hi { dst[j * stride] += row[j] }
-                        }
-                    }
-                    r += 1
-                }
-            }
-        }
+        var g = raw
+        pith_col2im(col, image, &g)
     }
 }

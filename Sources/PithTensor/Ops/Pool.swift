@@ -1,3 +1,5 @@
+import CPithKernels
+
 /// 2-D max pooling, NCHW, no padding. x: (N, C, H, W) → (N, C, OH, OW),
 /// OH = ⌊(H − k)/s⌋ + 1; y[n,c,i,j] = max over the k×k window at (i·s, j·s).
 /// Backward: ∂ goes to the window's first maximal element.
@@ -16,20 +18,13 @@ public func maxPool2d(_ x: Tensor, kernel k: Int, stride s: Int? = nil) -> Tenso
         for e in 0..<outCount { gx[Int(idx[e])] += g[e] }
     }
     nonisolated(unsafe) let xs = x.data, ys = out.data
-    parallelFor(planes) { p in
-        let plane = xs + p * h * w
-        for i in 0..<oh {
-            for j in 0..<ow {
-                var best = -Float.infinity, at = (i * s) * w + j * s
-                for u in 0..<k {
-                    let row = (i * s + u) * w + j * s
-                    for v in 0..<k where plane[row + v] > best { best = plane[row + v]; at = row + v }
-                }
-                let e = (p * oh + i) * ow + j
-                ys[e] = best
-                argBox.buffer[e] = Int32(p * h * w + at)
-            }
-        }
+    nonisolated(unsafe) let arg = argBox.buffer.baseAddress!
+    parallelRanges(planes, grain: 64) { lo, hi in
+        // Flat indices stay relative to x: the kernel adds p·h·w for its own planes.
+        pith_maxpool_forward(xs + lo * h * w, ys + lo * oh * ow, arg + lo * oh * ow,
+                             hi - lo, h, w, k, s, oh, ow)
+        let offset = Int32(lo * h * w)
+        if offset != 0 { for e in (lo * oh * ow)..<(hi * oh * ow) { arg[e] += offset } }
     }
     return out
 }

@@ -1,0 +1,132 @@
+// Convolution and pooling index kernels: one body, compiled portable and AVX-512, chosen
+// at run time. See include/pith_conv_kernels.h.
+#include "pith_conv_kernels.h"
+#include "pith_train_kernels.h"
+#include <string.h>
+
+#pragma STDC FP_CONTRACT OFF
+#pragma clang fp contract(off)
+
+/// Output columns j whose input column j·s − p + v lies in 0..<w: j in [*lo, *hi).
+static inline void valid_columns(const pith_conv_geometry *g, long v, long *lo, long *hi) {
+    long a = (g->padding - v + g->stride - 1) / g->stride;
+    if (g->padding - v < 0) a = 0;
+    long b = g->w + g->padding - v;
+    b = b <= 0 ? 0 : (b + g->stride - 1) / g->stride;
+    if (b > g->ow) b = g->ow;
+    if (a > b) a = b;
+    *lo = a; *hi = b;
+}
+
+#define IM2COL_BODY                                                                          \
+    const long ohw = g->oh * g->ow;                                                          \
+    long r = 0;                                                                              \
+    for (long ci = 0; ci < g->c; ci++)                                                       \
+        for (long u = 0; u < g->kh; u++)                                                     \
+            for (long v = 0; v < g->kw; v++, r++) {                                          \
+                long lo, hi;                                                                 \
+                valid_columns(g, v, &lo, &hi);                                               \
+                float *dst = col + r * ohw;                                                  \
+                for (long i = 0; i < g->oh; i++) {                                           \
+                    float *row = dst + i * g->ow;                                            \
+                    long ih = i * g->stride - g->padding + u;                                \
+                    if (ih < 0 || ih >= g->h) {                                              \
+                        for (long j = 0; j < g->ow; j++) row[j] = 0.0f;                      \
+                        continue;                                                            \
+                    }                                                                        \
+                    const float *src = image + (ci * g->h + ih) * g->w - g->padding + v;     \
+                    for (long j = 0; j < lo; j++) row[j] = 0.0f;                             \
+                    if (g->stride == 1)                                                      \
+                        for (long j = lo; j < hi; j++) row[j] = src[j];                      \
+                    else                                                                     \
+                        for (long j = lo; j < hi; j++) row[j] = src[j * g->stride];          \
+                    for (long j = hi; j < g->ow; j++) row[j] = 0.0f;                         \
+                }                                                                            \
+            }
+
+#define COL2IM_BODY                                                                          \
+    const long ohw = g->oh * g->ow;                                                          \
+    long r = 0;                                                                              \
+    for (long ci = 0; ci < g->c; ci++)                                                       \
+        for (long u = 0; u < g->kh; u++)                                                     \
+            for (long v = 0; v < g->kw; v++, r++) {                                          \
+                long lo, hi;                                                                 \
+                valid_columns(g, v, &lo, &hi);                                               \
+                const float *src = col + r * ohw;                                            \
+                for (long i = 0; i < g->oh; i++) {                                           \
+                    long ih = i * g->stride - g->padding + u;                                \
+                    if (ih < 0 || ih >= g->h) continue;                                      \
+                    float *dst = image + (ci * g->h + ih) * g->w - g->padding + v;           \
+                    const float *row = src + i * g->ow;                                      \
+                    if (g->stride == 1)                                                      \
+                        for (long j = lo; j < hi; j++) dst[j] += row[j];                     \
+                    else                                                                     \
+                        for (long j = lo; j < hi; j++) dst[j * g->stride] += row[j];         \
+                }                                                                            \
+            }
+
+#define ROW_SUMS_BODY                                                                        \
+    for (long rr = 0; rr < rows; rr++) {                                                     \
+        const float *x_row = x + rr * cols;                                                  \
+        float lane[16] = {0};                                                                \
+        long j = 0;                                                                          \
+        for (; j + 16 <= cols; j += 16)                                                      \
+            for (int l = 0; l < 16; l++) lane[l] += x_row[j + l];                            \
+        for (int l = 0; j < cols; j++, l++) lane[l] += x_row[j];                             \
+        float total = 0.0f;                                                                  \
+        for (int l = 0; l < 16; l++) total += lane[l];                                       \
+        out[rr] += total;                                                                    \
+    }
+
+#define MAXPOOL_BODY                                                                         \
+    for (long p = 0; p < planes; p++) {                                                      \
+        const float *plane = x + p * h * w;                                                  \
+        for (long i = 0; i < oh; i++)                                                        \
+            for (long j = 0; j < ow; j++) {                                                  \
+                long at = (i * s) * w + j * s;                                               \
+                float best = plane[at];                                                      \
+                for (long u = 0; u < k; u++) {                                               \
+                    long rowStart = (i * s + u) * w + j * s;                                 \
+                    for (long v = 0; v < k; v++)                                             \
+                        if (plane[rowStart + v] > best) { best = plane[rowStart + v]; at = rowStart + v; } \
+                }                                                                            \
+                long e = (p * oh + i) * ow + j;                                              \
+                y[e] = best;                                                                 \
+                argmax[e] = (int)(p * h * w + at);                                           \
+            }                                                                                \
+    }
+
+void pith_im2col_generic(const float *restrict image, float *restrict col, const pith_conv_geometry *g) { IM2COL_BODY }
+void pith_col2im_generic(const float *restrict col, float *restrict image, const pith_conv_geometry *g) { COL2IM_BODY }
+void pith_row_sums_add_generic(const float *restrict x, long rows, long cols, float *restrict out) { ROW_SUMS_BODY }
+void pith_maxpool_forward_generic(const float *restrict x, float *restrict y, int *restrict argmax, long planes,
+                                  long h, long w, long k, long s, long oh, long ow) { MAXPOOL_BODY }
+
+#if defined(__x86_64__)
+#define AVX512 __attribute__((target("avx512f,avx512vl,avx512bw,avx512dq")))
+AVX512 void pith_im2col_avx512(const float *restrict image, float *restrict col, const pith_conv_geometry *g) { IM2COL_BODY }
+AVX512 void pith_col2im_avx512(const float *restrict col, float *restrict image, const pith_conv_geometry *g) { COL2IM_BODY }
+AVX512 void pith_row_sums_add_avx512(const float *restrict x, long rows, long cols, float *restrict out) { ROW_SUMS_BODY }
+AVX512 void pith_maxpool_forward_avx512(const float *restrict x, float *restrict y, int *restrict argmax, long planes,
+                                        long h, long w, long k, long s, long oh, long ow) { MAXPOOL_BODY }
+#else
+void pith_im2col_avx512(const float *image, float *col, const pith_conv_geometry *g) { pith_im2col_generic(image, col, g); }
+void pith_col2im_avx512(const float *col, float *image, const pith_conv_geometry *g) { pith_col2im_generic(col, image, g); }
+void pith_row_sums_add_avx512(const float *x, long rows, long cols, float *out) { pith_row_sums_add_generic(x, rows, cols, out); }
+void pith_maxpool_forward_avx512(const float *x, float *y, int *argmax, long planes, long h, long w, long k, long s,
+                                 long oh, long ow) { pith_maxpool_forward_generic(x, y, argmax, planes, h, w, k, s, oh, ow); }
+#endif
+
+void pith_im2col(const float *image, float *col, const pith_conv_geometry *g) {
+    if (pith_train_kernels_use_avx512()) pith_im2col_avx512(image, col, g); else pith_im2col_generic(image, col, g);
+}
+void pith_col2im(const float *col, float *image, const pith_conv_geometry *g) {
+    if (pith_train_kernels_use_avx512()) pith_col2im_avx512(col, image, g); else pith_col2im_generic(col, image, g);
+}
+void pith_row_sums_add(const float *x, long rows, long cols, float *out) {
+    if (pith_train_kernels_use_avx512()) pith_row_sums_add_avx512(x, rows, cols, out); else pith_row_sums_add_generic(x, rows, cols, out);
+}
+void pith_maxpool_forward(const float *x, float *y, int *argmax, long planes, long h, long w, long k, long s, long oh, long ow) {
+    if (pith_train_kernels_use_avx512()) pith_maxpool_forward_avx512(x, y, argmax, planes, h, w, k, s, oh, ow);
+    else pith_maxpool_forward_generic(x, y, argmax, planes, h, w, k, s, oh, ow);
+}

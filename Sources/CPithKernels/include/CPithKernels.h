@@ -1,0 +1,3 @@
+// Umbrella header of the C kernels.
+#include "pith_train_kernels.h"
+#include "pith_conv_kernels.h"
