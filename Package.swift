@@ -32,9 +32,9 @@ let package = Package(
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
 
-        .testTarget(name: "PithTensorTests", dependencies: ["PithTensor"]),
+        .testTarget(name: "PithTensorTests", dependencies: ["PithTensor", "CPithKernels"]),
         .testTarget(name: "PithNNTests", dependencies: ["PithNN", "PithTensor"]),
-        .testTarget(name: "PithCLITests", dependencies: ["pith"]),
+        .testTarget(name: "PithCLITests", dependencies: ["pith", "PithNN"]),
     ],
     swiftLanguageModes: [.v6]
 )

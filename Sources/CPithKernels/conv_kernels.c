@@ -79,6 +79,25 @@ static inline void valid_columns(const pith_conv_geometry *g, long v, long *lo, 
     }
 
 #define MAXPOOL_BODY                                                                         \
+    if (k == 2 && s == 2) {                                                                  \
+        /* The common 2x2 window: four candidates, the first maximal one wins. */            \
+        for (long p = 0; p < planes; p++) {                                                  \
+            const float *plane = x + p * h * w;                                              \
+            for (long i = 0; i < oh; i++) {                                                  \
+                const float *r0 = plane + 2 * i * w, *r1 = r0 + w;                           \
+                long e0 = (p * oh + i) * ow, base = p * h * w + 2 * i * w;                   \
+                for (long j = 0; j < ow; j++) {                                              \
+                    float best = r0[2 * j]; long at = 2 * j;                                 \
+                    if (r0[2 * j + 1] > best) { best = r0[2 * j + 1]; at = 2 * j + 1; }      \
+                    if (r1[2 * j] > best) { best = r1[2 * j]; at = w + 2 * j; }              \
+                    if (r1[2 * j + 1] > best) { best = r1[2 * j + 1]; at = w + 2 * j + 1; }  \
+                    y[e0 + j] = best;                                                        \
+                    argmax[e0 + j] = (int)(base + at);                                       \
+                }                                                                            \
+            }                                                                                \
+        }                                                                                    \
+        return;                                                                              \
+    }                                                                                        \
     for (long p = 0; p < planes; p++) {                                                      \
         const float *plane = x + p * h * w;                                                  \
         for (long i = 0; i < oh; i++)                                                        \

@@ -23,7 +23,7 @@
     }
 
 #define RELU_FORWARD_BODY \
-    for (long i = 0; i < n; i++) { y[i] = x[i] > 0.0f ? x[i] : 0.0f; }
+    for (long i = 0; i < n; i++) { y[i] = x[i] <= 0.0f ? 0.0f : x[i]; } /* NaN passes through */
 
 #define RELU_BACKWARD_BODY \
     for (long i = 0; i < n; i++) { gx[i] += x[i] > 0.0f ? gy[i] : 0.0f; }
@@ -40,14 +40,18 @@ AVX512 void pith_adam_avx512(float *restrict w, const float *restrict g, float *
 AVX512 void pith_relu_forward_avx512(const float *restrict x, float *restrict y, long n) { RELU_FORWARD_BODY }
 AVX512 void pith_relu_backward_avx512(const float *restrict x, const float *restrict gy, float *restrict gx, long n) { RELU_BACKWARD_BODY }
 
+int pith_cpu_has_avx512(void) {
+    __builtin_cpu_init();
+    return __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512vl")
+        && __builtin_cpu_supports("avx512bw") && __builtin_cpu_supports("avx512dq");
+}
+
 int pith_train_kernels_use_avx512(void) {
     static int decided = -1;
     if (decided < 0) {
         const char *force = getenv("PITH_KERNELS");
         int forcedGeneric = force != NULL && strcmp(force, "generic") == 0;
-        __builtin_cpu_init();
-        decided = !forcedGeneric && __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512vl")
-               && __builtin_cpu_supports("avx512bw") && __builtin_cpu_supports("avx512dq");
+        decided = !forcedGeneric && pith_cpu_has_avx512();
     }
     return decided;
 }
@@ -56,6 +60,7 @@ int pith_train_kernels_use_avx512(void) {
 void pith_adam_avx512(float *w, const float *g, float *m, float *v, long n, const pith_adam_params *p) { pith_adam_generic(w, g, m, v, n, p); }
 void pith_relu_forward_avx512(const float *x, float *y, long n) { pith_relu_forward_generic(x, y, n); }
 void pith_relu_backward_avx512(const float *x, const float *gy, float *gx, long n) { pith_relu_backward_generic(x, gy, gx, n); }
+int pith_cpu_has_avx512(void) { return 0; }
 int pith_train_kernels_use_avx512(void) { return 0; }
 #endif
 

@@ -87,7 +87,7 @@ public final class Trainer {
             var lossSum: Double = 0, correct = 0, seen = 0
             for b in 0..<batchesPerEpoch {
                 let lo = b * batchSize, hi = min(lo + batchSize, train.count)
-                let (x, labels) = train.batch(order[lo..<hi])
+                let (x, labels) = train.batch(order[lo..<hi], shape: model.description.inputShape)
                 for p in params { p.zeroGrad() }
                 let logits = model.forward(x, training: true, rng: &dropoutRNG)
                 let loss = crossEntropy(logits: logits, labels: labels)

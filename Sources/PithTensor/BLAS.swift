@@ -6,9 +6,9 @@ import COpenBLAS
 ///
 /// With more than one thread, a large product is cut along its longer side (N in steps of
 /// 16 columns, or M) into one block per thread, and each thread calls single-threaded BLAS
-/// on its block. Every element of C still sums over K in the same order, so the result does
-/// not depend on the thread count. (OpenBLAS's own pool is kept at one thread: its spinning
-/// workers would fight Pith's threads for the cores.)
+/// on its block. Results are repeatable for a given thread count; across thread counts they
+/// may differ in the last bits, since BLAS picks its kernels by block size. (OpenBLAS's own
+/// pool is kept at one thread: its spinning workers would fight Pith's threads for cores.)
 public func sgemm(transA: Bool = false, transB: Bool = false, m: Int, n: Int, k: Int,
                   alpha: Float = 1, a: UnsafePointer<Float>, lda: Int,
                   b: UnsafePointer<Float>, ldb: Int,

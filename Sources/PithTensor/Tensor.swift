@@ -21,6 +21,8 @@ public final class Tensor {
     let parents: [Tensor]
     /// Backward rule: reads `out.grad`, accumulates into the parents' grads.
     let backwardRule: ((Tensor) -> Void)?
+    /// For a view: the tensor whose values and gradient this one shares.
+    let viewBase: Tensor?
 
     /// A zero-filled tensor of the given shape.
     public init(zeros shape: [Int], requiresGrad: Bool = false) {
@@ -32,6 +34,7 @@ public final class Tensor {
         self.requiresGrad = requiresGrad
         self.parents = []
         self.backwardRule = nil
+        self.viewBase = nil
     }
 
     /// A tensor holding `values` (count must equal the product of `shape`).
@@ -55,10 +58,25 @@ public final class Tensor {
         self.requiresGrad = needsGrad
         self.parents = needsGrad ? parents : []
         self.backwardRule = needsGrad ? backward : nil
+        self.viewBase = nil
+    }
+
+    /// The same storage under another shape with the same element count. Values and gradient
+    /// are shared with `base`, so the view needs no backward rule of its own.
+    public init(viewOf base: Tensor, shape: [Int]) {
+        let root = base.viewBase ?? base
+        self.shape = shape
+        self.count = shape.reduce(1, *)
+        precondition(count == base.count, "view: \(base.shape) has \(base.count) elements, not \(shape)")
+        self.data = root.data
+        self.requiresGrad = GradMode.enabled && root.requiresGrad
+        self.parents = requiresGrad ? [root] : []
+        self.backwardRule = nil
+        self.viewBase = root
     }
 
     deinit {
-        data.deallocate()
+        if viewBase == nil { data.deallocate() }
         gradStorage?.deallocate()
     }
 
@@ -71,11 +89,13 @@ public final class Tensor {
 
     /// The gradient as an array (a copy), or nil before backward reached this tensor.
     public var gradScalars: [Float]? {
-        gradStorage.map { Array(UnsafeBufferPointer(start: $0, count: count)) }
+        if let viewBase { return viewBase.gradScalars }
+        return gradStorage.map { Array(UnsafeBufferPointer(start: $0, count: count)) }
     }
 
     /// The gradient buffer, allocated zero-filled if needed.
     public var grad: UnsafeMutablePointer<Float> {
+        if let viewBase { return viewBase.grad }
         if let g = gradStorage { return g }
         let g = UnsafeMutablePointer<Float>.allocate(capacity: max(count, 1))
         g.initialize(repeating: 0, count: max(count, 1))

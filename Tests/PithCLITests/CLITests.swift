@@ -1,4 +1,5 @@
 import Foundation
+import PithNN
 import XCTest
 
 /// End-to-end tests of the `pith` executable: its output, exit status and files.
@@ -20,8 +21,9 @@ final class CLITests: XCTestCase {
 
     struct Output { let status: Int32; let stdout: String; let stderr: String }
 
-    func run(_ arguments: [String], in folder: String = CLITests.root) throws -> Output {
+    func run(_ arguments: [String], in folder: String = CLITests.root, environment: [String: String] = [:]) throws -> Output {
         let p = Process()
+        p.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
         p.executableURL = pith
         p.arguments = arguments
         p.currentDirectoryURL = URL(fileURLWithPath: folder)
@@ -62,6 +64,19 @@ final class CLITests: XCTestCase {
         let eval = try run(["eval", ckpt])
         XCTAssertEqual(eval.status, 0, eval.stderr)
         XCTAssert(eval.stdout.contains("digits-test: accuracy"), eval.stdout)
+    }
+
+    /// The portable reference kernels (PITH_KERNELS=generic) and the fastest path this CPU
+    /// has train to the same weights, bit for bit.
+    func testKernelPathsTrainIdentically() throws {
+        let folder = temporaryFolder(), model = tinyModel(in: folder)
+        for (name, env) in [("fast", [String: String]()), ("generic", ["PITH_KERNELS": "generic"])] {
+            let r = try run(["train", model, "-o", folder + "/\(name).ckpt", "--epochs", "2", "--threads", "2"], environment: env)
+            XCTAssertEqual(r.status, 0, r.stderr)
+        }
+        let fast = try Checkpoint(path: folder + "/fast.ckpt"), generic = try Checkpoint(path: folder + "/generic.ckpt")
+        XCTAssertEqual(fast.parameters.map { $0.map(\.bitPattern) }, generic.parameters.map { $0.map(\.bitPattern) })
+        XCTAssertEqual(fast.optimizerState, generic.optimizerState)
     }
 
     func testCrossValidation() throws {

@@ -19,7 +19,7 @@ void pith_adam(float *w, const float *g, float *m, float *v, long n, const pith_
 void pith_adam_generic(float *w, const float *g, float *m, float *v, long n, const pith_adam_params *p);
 void pith_adam_avx512(float *w, const float *g, float *m, float *v, long n, const pith_adam_params *p);
 
-/// y = max(x, 0).
+/// y = max(x, 0); NaN stays NaN (as in PyTorch), so a diverging run is noticed.
 void pith_relu_forward(const float *x, float *y, long n);
 void pith_relu_forward_generic(const float *x, float *y, long n);
 void pith_relu_forward_avx512(const float *x, float *y, long n);
@@ -28,6 +28,9 @@ void pith_relu_forward_avx512(const float *x, float *y, long n);
 void pith_relu_backward(const float *x, const float *gy, float *gx, long n);
 void pith_relu_backward_generic(const float *x, const float *gy, float *gx, long n);
 void pith_relu_backward_avx512(const float *x, const float *gy, float *gx, long n);
+
+/// Whether this CPU can run the AVX-512 paths (F, VL, BW, DQ).
+int pith_cpu_has_avx512(void);
 
 /// Whether the AVX-512 paths are in use (CPU support and not forced off).
 int pith_train_kernels_use_avx512(void);

@@ -43,10 +43,11 @@ public struct Dataset: Sendable {
         subset(Array(range), name: name)
     }
 
-    /// A batch: x (B, F) and its labels, for the samples at `indices`.
-    public func batch(_ indices: ArraySlice<Int>) -> (x: Tensor, labels: [Int32]) {
+    /// A batch: x (B, F) — or (B, shape…) when `shape` is given — and its labels, for the
+    /// samples at `indices`.
+    public func batch(_ indices: ArraySlice<Int>, shape: [Int]? = nil) -> (x: Tensor, labels: [Int32]) {
         let f = featureCount
-        let x = Tensor(zeros: [indices.count, f])
+        let x = Tensor(zeros: [indices.count] + (shape ?? [f]))
         var labs = [Int32](repeating: 0, count: indices.count)
         features.withUnsafeBufferPointer { src in
             for (row, i) in indices.enumerated() {

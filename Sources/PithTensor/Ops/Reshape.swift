@@ -1,14 +1,8 @@
 /// The same values under a new shape with the same element count (row-major order kept).
-/// Backward: ∂x = ∂y read in x's shape.
+/// A view: no copy, and the gradient flows to x through the shared buffer.
 public func reshape(_ x: Tensor, _ shape: [Int]) -> Tensor {
     precondition(shape.reduce(1, *) == x.count, "reshape: \(x.shape) has \(x.count) elements, not \(shape)")
-    let n = x.count
-    let out = Tensor(opOutput: shape, parents: [x]) { out in
-        let g = out.grad, gx = x.grad
-        for i in 0..<n { gx[i] += g[i] }
-    }
-    out.data.update(from: x.data, count: n)
-    return out
+    return Tensor(viewOf: x, shape: shape)
 }
 
 /// (N, d1, d2, …) → (N, d1·d2·…), NCHW order kept, so weights mean what they mean elsewhere.
