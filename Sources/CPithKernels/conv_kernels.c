@@ -123,8 +123,66 @@ void pith_maxpool_forward_generic(const float *restrict x, float *restrict y, in
 
 #if defined(__x86_64__)
 #define AVX512 __attribute__((target("avx512f,avx512vl,avx512bw,avx512dq")))
-AVX512 void pith_im2col_avx512(const float *restrict image, float *restrict col, const pith_conv_geometry *g) { IM2COL_BODY }
-AVX512 void pith_col2im_avx512(const float *restrict col, float *restrict image, const pith_conv_geometry *g) { COL2IM_BODY }
+#include <immintrin.h>
+
+/// Lanes [from, to) of a 16-lane block set, others clear (from, to in 0...16).
+AVX512 static inline __mmask16 lanes(long from, long to) {
+    if (to <= from) return 0;
+    return (__mmask16)((((1u << (to - from)) - 1u) << from) & 0xFFFFu);
+}
+
+/// Stride 1: each output row is a shifted copy of an input row with zeros outside
+/// [lo, hi); one masked load and one store per 16 columns, no calls, no branches per column.
+AVX512 void pith_im2col_avx512(const float *restrict image, float *restrict col, const pith_conv_geometry *g) {
+    if (g->stride != 1) { IM2COL_BODY return; }
+    const long ohw = g->oh * g->ow, ow = g->ow;
+    long r = 0;
+    for (long ci = 0; ci < g->c; ci++)
+        for (long u = 0; u < g->kh; u++)
+            for (long v = 0; v < g->kw; v++, r++) {
+                long lo, hi;
+                valid_columns(g, v, &lo, &hi);
+                float *dst = col + r * ohw;
+                for (long i = 0; i < g->oh; i++) {
+                    float *row = dst + i * ow;
+                    long ih = i - g->padding + u;
+                    const int inside = ih >= 0 && ih < g->h;
+                    const float *src = image + (ci * g->h + ih) * g->w - g->padding + v;
+                    for (long j0 = 0; j0 < ow; j0 += 16) {
+                        long end = j0 + 16 < ow ? j0 + 16 : ow;
+                        long a = lo > j0 ? lo : j0, b = hi < end ? hi : end;
+                        __mmask16 load = inside ? lanes(a - j0, b - j0) : 0;
+                        __m512 x = _mm512_maskz_loadu_ps(load, src + j0);
+                        _mm512_mask_storeu_ps(row + j0, lanes(0, end - j0), x);
+                    }
+                }
+            }
+}
+
+AVX512 void pith_col2im_avx512(const float *restrict col, float *restrict image, const pith_conv_geometry *g) {
+    if (g->stride != 1) { COL2IM_BODY return; }
+    const long ohw = g->oh * g->ow, ow = g->ow;
+    long r = 0;
+    for (long ci = 0; ci < g->c; ci++)
+        for (long u = 0; u < g->kh; u++)
+            for (long v = 0; v < g->kw; v++, r++) {
+                long lo, hi;
+                valid_columns(g, v, &lo, &hi);
+                const float *src = col + r * ohw;
+                for (long i = 0; i < g->oh; i++) {
+                    long ih = i - g->padding + u;
+                    if (ih < 0 || ih >= g->h) continue;
+                    float *dst = image + (ci * g->h + ih) * g->w - g->padding + v;
+                    const float *row = src + i * ow;
+                    for (long j0 = lo; j0 < hi; j0 += 16) {
+                        __mmask16 m = lanes(0, (hi - j0) < 16 ? hi - j0 : 16);
+                        __m512 acc = _mm512_maskz_loadu_ps(m, dst + j0);
+                        acc = _mm512_add_ps(acc, _mm512_maskz_loadu_ps(m, row + j0));
+                        _mm512_mask_storeu_ps(dst + j0, m, acc);
+                    }
+                }
+            }
+}
 AVX512 void pith_row_sums_add_avx512(const float *restrict x, long rows, long cols, float *restrict out) { ROW_SUMS_BODY }
 AVX512 void pith_maxpool_forward_avx512(const float *restrict x, float *restrict y, int *restrict argmax, long planes,
                                         long h, long w, long k, long s, long oh, long ow) { MAXPOOL_BODY }

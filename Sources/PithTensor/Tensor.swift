@@ -98,14 +98,14 @@ public final class Tensor {
         if let viewBase { return viewBase.grad }
         if let g = gradStorage { return g }
         let g = UnsafeMutablePointer<Float>.allocate(capacity: max(count, 1))
-        g.initialize(repeating: 0, count: max(count, 1))
+        fillZero(g, max(count, 1))
         gradStorage = g
         return g
     }
 
     /// Sets the gradient to zero (keeps the buffer).
     public func zeroGrad() {
-        gradStorage?.update(repeating: 0, count: count)
+        if let g = gradStorage { fillZero(g, count) }
     }
 
     /// Drops the gradient buffer.
@@ -139,4 +139,10 @@ public enum GradMode {
         defer { enabled = saved }
         return try body()
     }
+}
+
+/// Sets `count` floats to zero, spread over the threads when the buffer is large.
+func fillZero(_ p: UnsafeMutablePointer<Float>, _ count: Int) {
+    nonisolated(unsafe) let p = p
+    parallelRanges(count, grain: 1 << 18) { lo, hi in (p + lo).update(repeating: 0, count: hi - lo) }
 }
