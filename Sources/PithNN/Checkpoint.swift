@@ -13,9 +13,11 @@ public struct TrainingConfig: Codable, Equatable, Sendable {
     public var batchSize: Int
     public var optimizer: OptimizerConfig
     public var schedule: Schedule
+    /// The training loss on the logits (see `Loss`).
+    public var loss: Loss
 
     public init(modelText: String, data: String, seed: UInt64, epochs: Int, batchSize: Int,
-                optimizer: OptimizerConfig, schedule: Schedule) {
+                optimizer: OptimizerConfig, schedule: Schedule, loss: Loss = .crossEntropy) {
         self.modelText = modelText
         self.data = data
         self.seed = seed
@@ -23,6 +25,7 @@ public struct TrainingConfig: Codable, Equatable, Sendable {
         self.batchSize = batchSize
         self.optimizer = optimizer
         self.schedule = schedule
+        self.loss = loss
     }
 }
 

@@ -7,9 +7,31 @@ import Darwin
 
 /// The training losses. Each is a fused op: numerically stable forward, closed-form backward.
 public enum Loss: String, CaseIterable, Sendable, Codable {
+    /// Softmax cross-entropy of the logits against the label.
     case crossEntropy = "cross-entropy"
+    /// Mean squared error of the logits against the one-hot label.
     case mse
+    /// Per-class binary cross-entropy of the logits (one sigmoid per class) against the one-hot label.
     case binaryCrossEntropy = "bce"
+
+    /// The loss of a batch of logits (B, C) against class labels.
+    public func callAsFunction(logits: Tensor, labels: [Int32]) -> Tensor {
+        switch self {
+        case .crossEntropy:
+            return PithNN.crossEntropy(logits: logits, labels: labels)
+        case .mse:
+            return meanSquaredError(logits, oneHot(labels, classes: logits.shape[1]))
+        case .binaryCrossEntropy:
+            return PithNN.binaryCrossEntropy(logits: logits, targets: oneHot(labels, classes: logits.shape[1]))
+        }
+    }
+}
+
+/// Labels as rows of a (B, C) one-hot matrix.
+func oneHot(_ labels: [Int32], classes: Int) -> [Float] {
+    var t = [Float](repeating: 0, count: labels.count * classes)
+    for (r, label) in labels.enumerated() { t[r * classes + Int(label)] = 1 }
+    return t
 }
 
 /// Mean cross-entropy from logits: L = −(1/B) Σ_b log softmax(z_b)[y_b], through

@@ -90,7 +90,7 @@ public final class Trainer {
                 let (x, labels) = train.batch(order[lo..<hi], shape: model.description.inputShape)
                 for p in params { p.zeroGrad() }
                 let logits = model.forward(x, training: true, rng: &dropoutRNG)
-                let loss = crossEntropy(logits: logits, labels: labels)
+                let loss = config.loss(logits: logits, labels: labels)
                 let value = loss.item
                 guard value.isFinite else {
                     throw .nonFiniteLoss(epoch: epoch + 1, batch: b + 1,

@@ -64,6 +64,9 @@ struct TrainingOptions: ParsableArguments {
     @Option(help: "Updates of linear learning-rate warm-up.")
     var warmup: Int = 0
 
+    @Option(help: "Training loss: \(Loss.allCases.map(\.rawValue).joined(separator: ", ")) (mse and bce against one-hot labels).")
+    var loss: Loss = .crossEntropy
+
     @Option(help: "Seed for initialisation, shuffling and dropout.")
     var seed: UInt64 = 1
 
@@ -84,12 +87,13 @@ struct TrainingOptions: ParsableArguments {
         sched.stepEpochs = stepEpochs
         sched.warmupSteps = warmup
         return TrainingConfig(modelText: model.text, data: data, seed: seed, epochs: epochs,
-                              batchSize: batchSize, optimizer: opt, schedule: sched)
+                              batchSize: batchSize, optimizer: opt, schedule: sched, loss: loss)
     }
 }
 
 extension OptimizerConfig.Kind: ExpressibleByArgument {}
 extension Schedule.Kind: ExpressibleByArgument {}
+extension Loss: ExpressibleByArgument {}
 
 /// Finds a model description: a path to a file, or a name under `models/`.
 enum ModelFiles {

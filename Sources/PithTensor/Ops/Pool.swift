@@ -3,19 +3,17 @@ import CPithKernels
 /// 2-D max pooling, NCHW, no padding. x: (N, C, H, W) → (N, C, OH, OW),
 /// OH = ⌊(H − k)/s⌋ + 1; y[n,c,i,j] = max over the k×k window at (i·s, j·s).
 /// Backward: ∂ goes to the window's first maximal element.
-public func maxPool2d(_ x: Tensor, kernel k: Int, stride s: Int? = nil) -> Tensor {
-    let s = s ?? k
-    precondition(x.shape.count == 4 && k >= 1 && s >= 1, "maxPool2d: input \(x.shape), kernel \(k), stride \(s)")
-    let planes = x.shape[0] * x.shape[1], h = x.shape[2], w = x.shape[3]
-    let oh = convOutputSize(h, kernel: k, stride: s, padding: 0)
-    let ow = convOutputSize(w, kernel: k, stride: s, padding: 0)
-    precondition(oh > 0 && ow > 0, "maxPool2d: kernel \(k) larger than input \(h)x\(w)")
+public func maxPool2d(_ x: Tensor, kernel k: Int, stride: Int? = nil) -> Tensor {
+    let (s, planes, h, w, oh, ow) = poolShape(x, kernel: k, stride: stride, op: "maxPool2d")
     let outCount = planes * oh * ow
     let argmax = UnsafeMutableBufferPointer<Int32>.allocate(capacity: max(outCount, 1))
     let argBox = IndexBox(argmax)
     let out = Tensor(opOutput: [x.shape[0], x.shape[1], oh, ow], parents: [x]) { out in
-        let g = out.grad, gx = x.grad, idx = argBox.buffer
-        for e in 0..<outCount { gx[Int(idx[e])] += g[e] }
+        // Each output's index lies in its own plane, so planes can be split over threads.
+        nonisolated(unsafe) let g = out.grad, gx = x.grad, idx = argBox.buffer.baseAddress!
+        parallelRanges(planes, grain: 64) { lo, hi in
+            for e in (lo * oh * ow)..<(hi * oh * ow) { gx[Int(idx[e])] += g[e] }
+        }
     }
     nonisolated(unsafe) let xs = x.data, ys = out.data
     nonisolated(unsafe) let arg = argBox.buffer.baseAddress!
@@ -31,13 +29,8 @@ public func maxPool2d(_ x: Tensor, kernel k: Int, stride s: Int? = nil) -> Tenso
 
 /// 2-D average pooling, NCHW, no padding. x: (N, C, H, W) → (N, C, OH, OW),
 /// y = mean of the k×k window. Backward: each input of a window gets ∂y / k².
-public func avgPool2d(_ x: Tensor, kernel k: Int, stride s: Int? = nil) -> Tensor {
-    let s = s ?? k
-    precondition(x.shape.count == 4 && k >= 1 && s >= 1, "avgPool2d: input \(x.shape), kernel \(k), stride \(s)")
-    let planes = x.shape[0] * x.shape[1], h = x.shape[2], w = x.shape[3]
-    let oh = convOutputSize(h, kernel: k, stride: s, padding: 0)
-    let ow = convOutputSize(w, kernel: k, stride: s, padding: 0)
-    precondition(oh > 0 && ow > 0, "avgPool2d: kernel \(k) larger than input \(h)x\(w)")
+public func avgPool2d(_ x: Tensor, kernel k: Int, stride: Int? = nil) -> Tensor {
+    let (s, planes, h, w, oh, ow) = poolShape(x, kernel: k, stride: stride, op: "avgPool2d")
     let inv = 1 / Float(k * k)
     let out = Tensor(opOutput: [x.shape[0], x.shape[1], oh, ow], parents: [x]) { out in
         let g = out.grad, gx = x.grad
@@ -66,6 +59,19 @@ public func avgPool2d(_ x: Tensor, kernel k: Int, stride s: Int? = nil) -> Tenso
         }
     }
     return out
+}
+
+/// The shape arithmetic of a pooling window over x: (N, C, H, W) with kernel k and
+/// stride s (default k): planes = N·C, OH = ⌊(H − k)/s⌋ + 1, OW likewise.
+private func poolShape(_ x: Tensor, kernel k: Int, stride: Int?, op: String)
+    -> (stride: Int, planes: Int, h: Int, w: Int, oh: Int, ow: Int) {
+    let s = stride ?? k
+    precondition(x.shape.count == 4 && k >= 1 && s >= 1, "\(op): input \(x.shape), kernel \(k), stride \(s)")
+    let h = x.shape[2], w = x.shape[3]
+    let oh = convOutputSize(h, kernel: k, stride: s, padding: 0)
+    let ow = convOutputSize(w, kernel: k, stride: s, padding: 0)
+    precondition(h >= k && w >= k && oh > 0 && ow > 0, "\(op): kernel \(k) larger than input \(h)x\(w)")
+    return (s, x.shape[0] * x.shape[1], h, w, oh, ow)
 }
 
 /// Owns an index buffer captured by a backward rule.
