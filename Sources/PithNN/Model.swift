@@ -21,7 +21,26 @@ public final class Model {
                 layers.append(.other(spec))
             }
         }
-        self.layers = layers
+        self.layers = Self.poolBeforeReLU(layers)
+    }
+
+    /// `relu, maxpool` runs as `maxpool, relu`: max commutes with the monotone ReLU, so the
+    /// values are the same, and ReLU (forward and backward) then touches a quarter of the
+    /// elements. The gradient is the same too — it reaches the window's first maximal input
+    /// when that input is positive, and nothing otherwise — except where a window's maximum
+    /// is tied between elements at exactly 0 (then neither order passes a gradient either).
+    static func poolBeforeReLU(_ layers: [Layer]) -> [Layer] {
+        var result = layers
+        var i = 0
+        while i + 1 < result.count {
+            if case .other(.relu) = result[i], case .other(.maxPool) = result[i + 1] {
+                result.swapAt(i, i + 1)
+                i += 2
+            } else {
+                i += 1
+            }
+        }
+        return result
     }
 
     /// All trainable tensors in layer order (weight, bias per weighted layer).

@@ -46,6 +46,10 @@ def main():
     ap.add_argument("--threads", type=int, default=os.cpu_count())
     ap.add_argument("--epochs", type=int, default=0, help="override every recipe's epochs (0 = the recipe)")
     ap.add_argument("--seed", type=int, default=1)
+    ap.add_argument("--seeds", type=int, default=1, help="train with seeds seed..seed+N-1; errors are their mean")
+    ap.add_argument("--rounds", type=int, default=1,
+                    help="alternate Pith and PyTorch this many times per model and report the median samples/s "
+                         "(the machine is shared: interleaving cancels slow drifts); errors are from the first round")
     ap.add_argument("--blas", default="inherited", choices=["inherited", "unset", "pinned"])
     ap.add_argument("--mnist-dir", default=os.path.join(ROOT, "..", "shared", "data", "mnist"))
     ap.add_argument("--out", default=os.path.join(ROOT, "bench-out"))
@@ -56,23 +60,33 @@ def main():
     rows = []
     for model in args.models.split(","):
         epochs = args.epochs or RECIPE[model]
-        p = run_pith(model, epochs, args.threads, args.seed, args.mnist_dir, args.out, env)
-        t = run_torch(model, epochs, args.threads, args.seed, args.mnist_dir, env, args.python)
+        ps, ts, pe, te = [], [], [], []
+        for seed in range(args.seed, args.seed + args.seeds):
+            for r in range(args.rounds):
+                ps.append(run_pith(model, epochs, args.threads, seed, args.mnist_dir, args.out, env))
+                ts.append(run_torch(model, epochs, args.threads, seed, args.mnist_dir, env, args.python))
+                if r == 0:
+                    pe.append(ps[-1]["test_errors"])
+                    te.append(ts[-1]["test_errors"])
+        p = {"samples_per_second": statistics.median(x["samples_per_second"] for x in ps),
+             "test_errors": statistics.mean(pe), "errors_per_seed": pe, "runs": [x["samples_per_second"] for x in ps]}
+        t = {"samples_per_second": statistics.median(x["samples_per_second"] for x in ts), "version": ts[0]["version"],
+             "test_errors": statistics.mean(te), "errors_per_seed": te, "runs": [x["samples_per_second"] for x in ts]}
         rows.append({"model": model, "epochs": epochs, "pith": p, "pytorch": t})
-        print(f"{model}: pith {p['samples_per_second']:.0f}/s {p['test_errors']} errors; "
-              f"pytorch {t['samples_per_second']:.0f}/s {t['test_errors']} errors", file=sys.stderr, flush=True)
+        print(f"{model}: pith {p['samples_per_second']:.0f}/s {pe} errors; "
+              f"pytorch {t['samples_per_second']:.0f}/s {te} errors", file=sys.stderr, flush=True)
     blas_note = {k: env.get(k, "(unset)") for k in ("OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE")}
     header = (f"{datetime.date.today()} · {platform.machine()}, {os.cpu_count()} cores · threads {args.threads} · "
-              f"seed {args.seed} · PyTorch {rows[0]['pytorch']['version'] if rows else '?'} · "
+              f"seeds {args.seed}..{args.seed + args.seeds - 1} · rounds {args.rounds} · PyTorch {rows[0]['pytorch']['version'] if rows else '?'} · "
               f"OPENBLAS_CORETYPE={blas_note['OPENBLAS_CORETYPE']} OPENBLAS_L2_SIZE={blas_note['OPENBLAS_L2_SIZE']}")
     lines = [header, "",
-             "| model | epochs | Pith samples/s | PyTorch samples/s | ratio | Pith test errors | PyTorch test errors | accuracy gap (points) |",
+             "| model | epochs | Pith samples/s | PyTorch samples/s | ratio | Pith test errors (mean) | PyTorch test errors (mean) | accuracy gap (points) |",
              "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |"]
     for r in rows:
         p, t = r["pith"], r["pytorch"]
         gap = (t["test_errors"] - p["test_errors"]) / 100.0
         lines.append(f"| {r['model']} | {r['epochs']} | {p['samples_per_second']:,.0f} | {t['samples_per_second']:,.0f} | "
-                     f"{p['samples_per_second'] / t['samples_per_second']:.2f}× | {p['test_errors']} | {t['test_errors']} | {gap:+.2f} |")
+                     f"{p['samples_per_second'] / t['samples_per_second']:.2f}× | {p['test_errors']:g} | {t['test_errors']:g} | {gap:+.2f} |")
     table = "\n".join(lines)
     print(table)
     stamp = datetime.datetime.now().strftime("%Y%m%d-%H%M%S")
