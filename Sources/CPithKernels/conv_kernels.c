@@ -143,6 +143,18 @@ AVX512 void pith_im2col_avx512(const float *restrict image, float *restrict col,
                 long lo, hi;
                 valid_columns(g, v, &lo, &hi);
                 float *dst = col + r * ohw;
+                if (ow <= 16) {
+                    /* Narrow outputs (deep layers): one masked load and store per row,
+                       masks fixed for the whole (ci, u, v) row. */
+                    const __mmask16 load = lanes(lo, hi), store = lanes(0, ow);
+                    const float *src = image + (ci * g->h + u - g->padding) * g->w - g->padding + v;
+                    for (long i = 0; i < g->oh; i++) {
+                        long ih = i - g->padding + u;
+                        __mmask16 m = (ih >= 0 && ih < g->h) ? load : 0;
+                        _mm512_mask_storeu_ps(dst + i * ow, store, _mm512_maskz_loadu_ps(m, src + i * g->w));
+                    }
+                    continue;
+                }
                 for (long i = 0; i < g->oh; i++) {
                     float *row = dst + i * ow;
                     long ih = i - g->padding + u;
@@ -162,6 +174,31 @@ AVX512 void pith_im2col_avx512(const float *restrict image, float *restrict col,
 AVX512 void pith_col2im_avx512(const float *restrict col, float *restrict image, const pith_conv_geometry *g) {
     if (g->stride != 1) { COL2IM_BODY return; }
     const long ohw = g->oh * g->ow, ow = g->ow;
+    if (g->w <= 16 && ow <= 16) {
+        /* Narrow images: each image row lives in one register while every (u, v) that
+           reaches it is added, in the reference's order (u, then v), then is stored once. */
+        const long p = g->padding;
+        const __mmask16 row_mask = lanes(0, g->w);
+        for (long ci = 0; ci < g->c; ci++)
+            for (long ih = 0; ih < g->h; ih++) {
+                float *dst = image + (ci * g->h + ih) * g->w;
+                __m512 acc = _mm512_maskz_loadu_ps(row_mask, dst);
+                for (long u = 0; u < g->kh; u++) {
+                    long i = ih + p - u;
+                    if (i < 0 || i >= g->oh) continue;
+                    for (long v = 0; v < g->kw; v++) {
+                        /* image column x takes col column x + p − v when that lies in 0..<ow. */
+                        long shift = p - v;
+                        long a = shift < 0 ? -shift : 0, b = ow - shift < g->w ? ow - shift : g->w;
+                        const float *src = col + ((ci * g->kh + u) * g->kw + v) * ohw + i * ow + shift;
+                        __mmask16 m = lanes(a, b);
+                        acc = _mm512_mask_add_ps(acc, m, acc, _mm512_maskz_loadu_ps(m, src));
+                    }
+                }
+                _mm512_mask_storeu_ps(dst, row_mask, acc);
+            }
+        return;
+    }
     long r = 0;
     for (long ci = 0; ci < g->c; ci++)
         for (long u = 0; u < g->kh; u++)

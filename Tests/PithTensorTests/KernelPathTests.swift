@@ -55,7 +55,7 @@ final class KernelPathTests: XCTestCase {
 
     func testIm2colAndCol2im() {
         let shapes: [(c: Int, h: Int, w: Int, k: Int, s: Int, p: Int)] = [
-            (1, 28, 28, 5, 1, 2), (3, 7, 11, 3, 2, 1), (2, 13, 5, 3, 1, 0), (5, 9, 9, 4, 3, 2), (1, 3, 3, 3, 1, 2),
+            (1, 28, 28, 5, 1, 2), (4, 14, 14, 5, 1, 2), (2, 16, 16, 7, 1, 3), (3, 7, 11, 3, 2, 1), (2, 13, 5, 3, 1, 0), (5, 9, 9, 4, 3, 2), (1, 3, 3, 3, 1, 2),
         ]
         for t in shapes {
             let oh = convOutputSize(t.h, kernel: t.k, stride: t.s, padding: t.p)
