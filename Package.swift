@@ -9,6 +9,7 @@ let package = Package(
         .executable(name: "pith", targets: ["pith"]),
         .library(name: "PithTensor", targets: ["PithTensor"]),
         .library(name: "PithNN", targets: ["PithNN"]),
+        .library(name: "PithFormat", targets: ["PithFormat"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
@@ -25,6 +26,8 @@ let package = Package(
         // The UCI digits data set (CC BY 4.0), embedded as gzip bytes.
         .target(name: "CDigits", path: "Sources/CDigits"),
 
+        // The .pith format (docs/FORMAT.md): Foundation-free, Embedded Swift subset.
+        .target(name: "PithFormat"),
         .target(name: "PithTensor", dependencies: ["COpenBLAS", "CMalloc", "CPithKernels"]),
         .target(name: "PithNN", dependencies: ["PithTensor", "CZlib", "CDigits"]),
         .executableTarget(name: "pith", dependencies: [
@@ -32,6 +35,7 @@ let package = Package(
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
 
+        .testTarget(name: "PithFormatTests", dependencies: ["PithFormat"]),
         .testTarget(name: "PithTensorTests", dependencies: ["PithTensor", "CPithKernels"]),
         .testTarget(name: "PithNNTests", dependencies: ["PithNN", "PithTensor"]),
         .testTarget(name: "PithCLITests", dependencies: ["pith", "PithNN"]),
