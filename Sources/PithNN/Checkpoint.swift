@@ -95,7 +95,11 @@ public struct Checkpoint {
         for slotsOfParam in optimizerState { for slot in slotsOfParam { floats += slot } }
         appendLE(&out, UInt64(floats.count))
         out.reserveCapacity(out.count + floats.count * 4 + 4)
+        #if _endian(little)
+        floats.withUnsafeBytes { out += $0 }  // already little-endian in memory
+        #else
         for f in floats { appendLE(&out, f.bitPattern) }
+        #endif
         appendLE(&out, crc(out))
         return out
     }
@@ -140,7 +144,13 @@ public struct Checkpoint {
         var offset = headerEnd + 8
         func take(_ n: Int) -> [Float] {
             var result = [Float](repeating: 0, count: n)
+            #if _endian(little)
+            result.withUnsafeMutableBytes { dst in
+                bytes.withUnsafeBytes { src in dst.copyMemory(from: UnsafeRawBufferPointer(rebasing: src[offset..<(offset + 4 * n)])) }
+            }
+            #else
             for i in 0..<n { result[i] = Float(bitPattern: readLE(bytes, offset + 4 * i)) }
+            #endif
             offset += 4 * n
             return result
         }

@@ -28,10 +28,9 @@ struct CrossValidate: ParsableCommand {
     func run() throws {
         let description = try ModelFiles.load(model, modelsDirectory: modelsDirectory)
         let splits = try dataOptions.load()
-        let pool = splits.train.subset(Array(0..<splits.train.count))
-        let all = Dataset(name: pool.name, features: splits.train.features + splits.validation.features,
+        let all = Dataset(name: splits.train.name, features: splits.train.features + splits.validation.features,
                           labels: splits.train.labels + splits.validation.labels,
-                          sampleShape: pool.sampleShape, classes: pool.classes)
+                          sampleShape: splits.train.sampleShape, classes: splits.train.classes)
         guard all.count >= folds else {
             throw PithError.mismatch("\(all.count) samples are too few for \(folds) folds")
         }
