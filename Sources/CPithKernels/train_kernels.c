@@ -14,6 +14,7 @@
     for (long i = 0; i < n; i++) {                                                  \
         float wi = w[i];                                                            \
         float gi = g[i] + l2 * wi;                                                  \
+        g[i] = 0.0f;                                                                \
         wi = wi - decay * wi;                                                       \
         float mi = b1 * m[i] + (1.0f - b1) * gi;                                    \
         float vi = b2 * v[i] + (1.0f - b2) * gi * gi;                               \
@@ -28,14 +29,14 @@
 #define RELU_BACKWARD_BODY \
     for (long i = 0; i < n; i++) { gx[i] += x[i] > 0.0f ? gy[i] : 0.0f; }
 
-void pith_adam_generic(float *restrict w, const float *restrict g, float *restrict m, float *restrict v,
+void pith_adam_generic(float *restrict w, float *restrict g, float *restrict m, float *restrict v,
                        long n, const pith_adam_params *p) { ADAM_BODY }
 void pith_relu_forward_generic(const float *restrict x, float *restrict y, long n) { RELU_FORWARD_BODY }
 void pith_relu_backward_generic(const float *restrict x, const float *restrict gy, float *restrict gx, long n) { RELU_BACKWARD_BODY }
 
 #if defined(__x86_64__)
 #define AVX512 __attribute__((target("avx512f,avx512vl,avx512bw,avx512dq")))
-AVX512 void pith_adam_avx512(float *restrict w, const float *restrict g, float *restrict m, float *restrict v,
+AVX512 void pith_adam_avx512(float *restrict w, float *restrict g, float *restrict m, float *restrict v,
                              long n, const pith_adam_params *p) { ADAM_BODY }
 AVX512 void pith_relu_forward_avx512(const float *restrict x, float *restrict y, long n) { RELU_FORWARD_BODY }
 AVX512 void pith_relu_backward_avx512(const float *restrict x, const float *restrict gy, float *restrict gx, long n) { RELU_BACKWARD_BODY }
@@ -57,14 +58,14 @@ int pith_train_kernels_use_avx512(void) {
 }
 #else
 // Other architectures: the portable bodies, which the compiler vectorizes for its target.
-void pith_adam_avx512(float *w, const float *g, float *m, float *v, long n, const pith_adam_params *p) { pith_adam_generic(w, g, m, v, n, p); }
+void pith_adam_avx512(float *w, float *g, float *m, float *v, long n, const pith_adam_params *p) { pith_adam_generic(w, g, m, v, n, p); }
 void pith_relu_forward_avx512(const float *x, float *y, long n) { pith_relu_forward_generic(x, y, n); }
 void pith_relu_backward_avx512(const float *x, const float *gy, float *gx, long n) { pith_relu_backward_generic(x, gy, gx, n); }
 int pith_cpu_has_avx512(void) { return 0; }
 int pith_train_kernels_use_avx512(void) { return 0; }
 #endif
 
-void pith_adam(float *w, const float *g, float *m, float *v, long n, const pith_adam_params *p) {
+void pith_adam(float *w, float *g, float *m, float *v, long n, const pith_adam_params *p) {
     if (pith_train_kernels_use_avx512()) pith_adam_avx512(w, g, m, v, n, p); else pith_adam_generic(w, g, m, v, n, p);
 }
 void pith_relu_forward(const float *x, float *y, long n) {

@@ -102,6 +102,10 @@ public final class Optimizer {
         }
     }
 
+    /// Whether `update` leaves every gradient at zero (Adam and AdamW clear them in the same
+    /// pass), so that the caller need not zero them before the next step.
+    public var clearsGradients: Bool { config.kind == .adam || config.kind == .adamw }
+
     /// Restores the state saved by a checkpoint.
     func restore(step: Int, state: [[[Float]]]) {
         self.step = step

@@ -88,7 +88,7 @@ public final class Trainer {
             for b in 0..<batchesPerEpoch {
                 let lo = b * batchSize, hi = min(lo + batchSize, train.count)
                 let (x, labels) = train.batch(order[lo..<hi], shape: model.description.inputShape)
-                for p in params { p.zeroGrad() }
+                if !optimizer.clearsGradients { for p in params { p.zeroGrad() } }
                 let logits = model.forward(x, training: true, rng: &dropoutRNG)
                 let loss = config.loss(logits: logits, labels: labels)
                 let value = loss.item

@@ -26,8 +26,10 @@ final class KernelPathTests: XCTestCase {
                 var p = pith_adam_params(beta1: 0.9, beta2: 0.999, epsilon: 1e-8, step: 1e-3 / 0.19,
                                          invSqrtC2: 1 / (0.002997 as Float).squareRoot(), l2: l2, decay: decay)
                 var (wa, ma, va) = (w0, m0, v0), (wb, mb, vb) = (w0, m0, v0)
-                pith_adam_generic(&wa, g, &ma, &va, n, &p)
-                pith_adam_avx512(&wb, g, &mb, &vb, n, &p)
+                var (ga, gb) = (g, g)
+                pith_adam_generic(&wa, &ga, &ma, &va, n, &p)
+                pith_adam_avx512(&wb, &gb, &mb, &vb, n, &p)
+                XCTAssert(ga.allSatisfy { $0 == 0 } && gb.allSatisfy { $0 == 0 }, "the gradient is cleared")
                 XCTAssertEqual(bits(wa), bits(wb), "n \(n)")
                 XCTAssertEqual(bits(ma), bits(mb))
                 XCTAssertEqual(bits(va), bits(vb))

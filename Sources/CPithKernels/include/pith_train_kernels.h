@@ -10,14 +10,15 @@
 ///   g' = g + l2·w;  w ← w − decay·w;  m ← β1·m + (1−β1)·g';  v ← β2·v + (1−β2)·g'²;
 ///   w ← w − step · m / (√v · invSqrtC2 + ε)
 /// where step = lr / (1 − β1^t), invSqrtC2 = 1 / √(1 − β2^t), l2 = λ for Adam (L2 in the
-/// gradient) and decay = lr·λ for AdamW (decoupled); the other one is 0.
+/// gradient) and decay = lr·λ for AdamW (decoupled); the other one is 0. The gradient is
+/// set to zero once read, ready for the next step's accumulation (one pass over it, not two).
 typedef struct {
     float beta1, beta2, epsilon, step, invSqrtC2, l2, decay;
 } pith_adam_params;
 
-void pith_adam(float *w, const float *g, float *m, float *v, long n, const pith_adam_params *p);
-void pith_adam_generic(float *w, const float *g, float *m, float *v, long n, const pith_adam_params *p);
-void pith_adam_avx512(float *w, const float *g, float *m, float *v, long n, const pith_adam_params *p);
+void pith_adam(float *w, float *g, float *m, float *v, long n, const pith_adam_params *p);
+void pith_adam_generic(float *w, float *g, float *m, float *v, long n, const pith_adam_params *p);
+void pith_adam_avx512(float *w, float *g, float *m, float *v, long n, const pith_adam_params *p);
 
 /// y = max(x, 0); NaN stays NaN (as in PyTorch), so a diverging run is noticed.
 void pith_relu_forward(const float *x, float *y, long n);
