@@ -20,6 +20,8 @@ let package = Package(
                        providers: [.apt(["libopenblas-dev"])]),
         .systemLibrary(name: "CZlib", path: "Sources/CZlib",
                        providers: [.apt(["zlib1g-dev"])]),
+        .systemLibrary(name: "CZstd", path: "Sources/CZstd",
+                       providers: [.apt(["libzstd-dev"])]),
         .systemLibrary(name: "CMalloc", path: "Sources/CMalloc"),
         // C kernels: a portable reference and instruction-set twins chosen at run time.
         .target(name: "CPithKernels", path: "Sources/CPithKernels"),
@@ -27,7 +29,7 @@ let package = Package(
         .target(name: "CDigits", path: "Sources/CDigits"),
 
         // The .pith format (docs/FORMAT.md): Foundation-free, Embedded Swift subset.
-        .target(name: "PithFormat"),
+        .target(name: "PithFormat", dependencies: ["CZstd"]),
         .target(name: "PithTensor", dependencies: ["COpenBLAS", "CMalloc", "CPithKernels"]),
         .target(name: "PithNN", dependencies: ["PithTensor", "CZlib", "CDigits"]),
         .executableTarget(name: "pith", dependencies: [
@@ -35,7 +37,7 @@ let package = Package(
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
 
-        .testTarget(name: "PithFormatTests", dependencies: ["PithFormat"]),
+        .testTarget(name: "PithFormatTests", dependencies: ["PithFormat", "CZstd"]),
         .testTarget(name: "PithTensorTests", dependencies: ["PithTensor", "CPithKernels"]),
         .testTarget(name: "PithNNTests", dependencies: ["PithNN", "PithTensor"]),
         .testTarget(name: "PithCLITests", dependencies: ["pith", "PithNN"]),

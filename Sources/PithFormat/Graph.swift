@@ -1,0 +1,109 @@
+/// The operations a graph may use (docs/FORMAT.md, "Section 2: graph"). The codes are
+/// part of the format: never renumber one. Whether an op runs in int8 or float32 follows
+/// from its tensors' dtypes.
+public enum OpCode: UInt16, Sendable, CaseIterable {
+    /// y = x·Wᵀ + b. x: (B, in), W: (out, in), b: (out). Optional attribute `relu`.
+    case dense = 1
+    /// y = conv(x, W) + b, NCHW. x: (B, C, H, W), W: (F, C, k, k), b: (F).
+    /// Attributes `stride`, `padding` (required), `relu` (optional).
+    case conv2d = 2
+    /// Max over `kernel`×`kernel` windows every `stride` pixels. x: (B, C, H, W).
+    case maxPool = 3
+    /// Mean over `kernel`×`kernel` windows every `stride` pixels. x: (B, C, H, W).
+    case avgPool = 4
+    /// y = max(x, 0).
+    case relu = 5
+    /// y = a + b, same shapes.
+    case add = 6
+    /// (B, d1, d2, ...) → (B, d1·d2·...).
+    case flatten = 7
+    /// Same elements, the output tensor's shape.
+    case reshape = 8
+    /// Float → int8/uint8 with the output tensor's quantization.
+    case quantize = 9
+    /// int8/uint8/int32 → float with the input tensor's quantization.
+    case dequantize = 10
+    /// Softmax over the last axis.
+    case softmax = 11
+
+    public var name: String {
+        switch self {
+        case .dense: return "Dense"
+        case .conv2d: return "Conv2D"
+        case .maxPool: return "MaxPool"
+        case .avgPool: return "AvgPool"
+        case .relu: return "ReLU"
+        case .add: return "Add"
+        case .flatten: return "Flatten"
+        case .reshape: return "Reshape"
+        case .quantize: return "Quantize"
+        case .dequantize: return "Dequantize"
+        case .softmax: return "Softmax"
+        }
+    }
+
+    /// Fewest and most inputs.
+    public var inputArity: ClosedRange<Int> {
+        switch self {
+        case .dense, .conv2d: return 2 ... 3
+        case .add: return 2 ... 2
+        default: return 1 ... 1
+        }
+    }
+
+    /// Attribute keys this op accepts, with whether each is required and its range.
+    public var attributeRules: [(key: String, required: Bool, range: ClosedRange<Int64>)] {
+        switch self {
+        case .dense: return [("relu", false, 0 ... 1)]
+        case .conv2d: return [("stride", true, 1 ... 65536), ("padding", true, 0 ... 65536), ("relu", false, 0 ... 1)]
+        case .maxPool, .avgPool: return [("kernel", true, 1 ... 65536), ("stride", true, 1 ... 65536)]
+        default: return []
+        }
+    }
+}
+
+/// An integer attribute of a node.
+public struct Attribute: Sendable, Equatable {
+    public var key: String
+    public var value: Int64
+    public init(_ key: String, _ value: Int64) {
+        self.key = key
+        self.value = value
+    }
+}
+
+/// One operation: reads `inputs`, writes `outputs` (indices into the tensor table).
+public struct Node: Sendable, Equatable {
+    public var op: OpCode
+    public var name: String
+    public var inputs: [Int]
+    public var outputs: [Int]
+    public var attributes: [Attribute]
+
+    public init(op: OpCode, name: String, inputs: [Int], outputs: [Int], attributes: [Attribute] = []) {
+        self.op = op
+        self.name = name
+        self.inputs = inputs
+        self.outputs = outputs
+        self.attributes = attributes
+    }
+
+    public func attribute(_ key: String) -> Int64? {
+        for a in attributes where a.key == key { return a.value }
+        return nil
+    }
+}
+
+/// The model's computation, in an order where every node reads only constants, graph
+/// inputs and outputs of earlier nodes (so a cycle cannot be written).
+public struct Graph: Sendable, Equatable {
+    public var inputs: [Int]
+    public var outputs: [Int]
+    public var nodes: [Node]
+
+    public init(inputs: [Int], outputs: [Int], nodes: [Node]) {
+        self.inputs = inputs
+        self.outputs = outputs
+        self.nodes = nodes
+    }
+}

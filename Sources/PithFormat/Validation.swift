@@ -1,0 +1,111 @@
+/// The checks that span sections: tensor names, where constants' bytes lie, and the
+/// graph's wiring. The reader runs them on every file and the writer on every model,
+/// so a file the writer makes is one the reader accepts.
+enum Validation {
+    /// `sectionSizes[i]` is the decoded size of section `i` when it holds tensor data,
+    /// nil for other kinds.
+    static func check(tensors: [TensorInfo], graph: Graph, sectionSizes: [Int?]) throws(FormatError) {
+        try checkTensors(tensors, sectionSizes: sectionSizes)
+        try checkGraph(graph, tensors: tensors)
+    }
+
+    static func checkTensors(_ tensors: [TensorInfo], sectionSizes: [Int?]) throws(FormatError) {
+        var names = Set<String>()
+        // Per data section: (offset, end, tensor) of each constant, to find overlaps.
+        var ranges: [(section: Int, start: Int, end: Int, name: String)] = []
+        for t in tensors {
+            guard names.insert(t.name).inserted else {
+                throw .invalid(field: "tensor '\(t.name)'.name", problem: "two tensors have this name")
+            }
+            switch (t.role, t.location) {
+            case (.value, nil): continue
+            case (.value, _?): throw .invalid(field: "tensor '\(t.name)'", problem: "a value tensor cannot have data")
+            case (.constant, nil): throw .invalid(field: "tensor '\(t.name)'", problem: "a constant has no data location")
+            case let (.constant, loc?):
+                let field = "tensor '\(t.name)'.dataSection"
+                guard loc.section >= 0, loc.section < sectionSizes.count, let size = sectionSizes[loc.section] else {
+                    throw .invalid(field: field, problem: "section \(loc.section) is not a tensor-data section")
+                }
+                let (end, overflow) = loc.offset.addingReportingOverflow(loc.size)
+                guard !overflow, end <= size else {
+                    throw .invalid(field: "tensor '\(t.name)'.dataOffset", problem: "bytes \(loc.offset) + \(loc.size) run past the section's \(size) bytes")
+                }
+                ranges.append((loc.section, loc.offset, end, t.name))
+            }
+        }
+        ranges.sort { ($0.section, $0.start) < ($1.section, $1.start) }
+        for i in ranges.indices.dropFirst() {
+            let a = ranges[i - 1], b = ranges[i]
+            if a.section == b.section && b.start < a.end {
+                throw .overlap(first: "tensor '\(a.name)'", second: "tensor '\(b.name)'")
+            }
+        }
+    }
+
+    static func checkGraph(_ graph: Graph, tensors: [TensorInfo]) throws(FormatError) {
+        var available = [Bool](repeating: false, count: tensors.count)
+        func tensor(_ index: Int, _ node: String, _ what: String) throws(FormatError) -> TensorInfo {
+            guard index >= 0, index < tensors.count else {
+                throw .badGraph(node: node, problem: "\(what) refers to tensor \(index) but the table has \(tensors.count)")
+            }
+            return tensors[index]
+        }
+        guard !graph.inputs.isEmpty else { throw .badGraph(node: "graph", problem: "no inputs") }
+        guard !graph.outputs.isEmpty else { throw .badGraph(node: "graph", problem: "no outputs") }
+        guard !graph.nodes.isEmpty else { throw .badGraph(node: "graph", problem: "no nodes") }
+        for i in graph.inputs {
+            let t = try tensor(i, "graph", "an input")
+            guard t.role == .value else { throw .badGraph(node: "graph", problem: "input '\(t.name)' is a constant") }
+            guard !available[i] else { throw .badGraph(node: "graph", problem: "input '\(t.name)' is listed twice") }
+            available[i] = true
+        }
+        var nodeNames = Set<String>()
+        for node in graph.nodes {
+            guard !node.name.isEmpty, nodeNames.insert(node.name).inserted else {
+                throw .badGraph(node: node.name, problem: "node names must be unique and not empty")
+            }
+            guard node.op.inputArity.contains(node.inputs.count) else {
+                throw .badGraph(node: node.name, problem: "\(node.op.name) takes \(node.op.inputArity.lowerBound)...\(node.op.inputArity.upperBound) inputs, not \(node.inputs.count)")
+            }
+            guard node.outputs.count == 1 else {
+                throw .badGraph(node: node.name, problem: "\(node.op.name) has one output, not \(node.outputs.count)")
+            }
+            for i in node.inputs {
+                let t = try tensor(i, node.name, "an input")
+                guard t.role == .constant || available[i] else {
+                    throw .badGraph(node: node.name, problem: "reads '\(t.name)' before any node makes it (out of order, a cycle, or never made)")
+                }
+            }
+            for o in node.outputs {
+                let t = try tensor(o, node.name, "an output")
+                guard t.role == .value else { throw .badGraph(node: node.name, problem: "writes the constant '\(t.name)'") }
+                guard !available[o] else { throw .badGraph(node: node.name, problem: "'\(t.name)' is made twice") }
+                available[o] = true
+            }
+            try checkAttributes(node)
+        }
+        for o in graph.outputs {
+            let t = try tensor(o, "graph", "an output")
+            guard t.role == .value, available[o] else {
+                throw .badGraph(node: "graph", problem: "output '\(t.name)' is not made by any node or input")
+            }
+        }
+    }
+
+    static func checkAttributes(_ node: Node) throws(FormatError) {
+        let rules = node.op.attributeRules
+        var seen = Set<String>()
+        for a in node.attributes {
+            guard seen.insert(a.key).inserted else { throw .badGraph(node: node.name, problem: "attribute '\(a.key)' appears twice") }
+            guard let rule = rules.first(where: { $0.key == a.key }) else {
+                throw .badGraph(node: node.name, problem: "\(node.op.name) has no attribute '\(a.key)'")
+            }
+            guard rule.range.contains(a.value) else {
+                throw .badGraph(node: node.name, problem: "attribute '\(a.key)' is \(a.value), outside \(rule.range.lowerBound)...\(rule.range.upperBound)")
+            }
+        }
+        for rule in rules where rule.required && !seen.contains(rule.key) {
+            throw .badGraph(node: node.name, problem: "\(node.op.name) needs attribute '\(rule.key)'")
+        }
+    }
+}
