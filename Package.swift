@@ -10,6 +10,7 @@ let package = Package(
         .library(name: "PithTensor", targets: ["PithTensor"]),
         .library(name: "PithNN", targets: ["PithNN"]),
         .library(name: "PithFormat", targets: ["PithFormat"]),
+        .library(name: "PithQuant", targets: ["PithQuant"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
@@ -32,8 +33,10 @@ let package = Package(
         .target(name: "PithFormat", dependencies: ["CZstd"]),
         .target(name: "PithTensor", dependencies: ["COpenBLAS", "CMalloc", "CPithKernels"]),
         .target(name: "PithNN", dependencies: ["PithTensor", "CZlib", "CDigits"]),
+        // Quantization and export to the .pith graph (toolchain side).
+        .target(name: "PithQuant", dependencies: ["PithNN", "PithTensor", "PithFormat"]),
         .executableTarget(name: "pith", dependencies: [
-            "PithNN", "PithTensor",
+            "PithNN", "PithTensor", "PithFormat", "PithQuant",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
 

@@ -38,8 +38,8 @@ public enum FormatError: Error, Equatable, Sendable {
     /// One line, without the file name (the caller prefixes it).
     public var description: String {
         switch self {
-        case let .io(path, reason): return "\(path): \(reason)"
-        case let .notARegularFile(path): return "\(path): not a regular file"
+        case let .io(_, reason): return reason
+        case .notARegularFile: return "not a regular file (a directory or a device)"
         case .empty: return "the file is empty"
         case let .truncated(field): return "\(field): the file ends before this field does (truncated)"
         case .badMagic: return "header.magic: not a .pith file (wrong magic bytes)"

@@ -151,8 +151,13 @@ public final class PithFile {
             let metadata = try SectionCodec.decodeMetadata(section(.metadata), limits: limits)
             let tensors = try SectionCodec.decodeTensors(section(.tensorTable), limits: limits)
             let graph = try SectionCodec.decodeGraph(section(.graph), limits: limits)
-            let sizes = sections.map { $0.kind == .tensorData ? Int($0.size) : nil }
-            try Validation.check(tensors: tensors, graph: graph, sectionSizes: sizes)
+            try Validation.check(tensors: tensors, graph: graph, sections: sections)
+            // Undo filters in the decoded buffers (the checksums covered the stored form).
+            for t in tensors {
+                guard let loc = t.location, loc.filter != .none else { continue }
+                let base = UnsafeMutableRawPointer(mutating: views[loc.section].baseAddress!) + loc.offset
+                Filters.undo(loc.filter, UnsafeMutableRawBufferPointer(start: base, count: loc.size), rows: t.shape[0])
+            }
             self.metadata = metadata
             self.tensors = tensors
             self.graph = graph

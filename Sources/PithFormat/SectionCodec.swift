@@ -84,6 +84,7 @@ enum SectionCodec {
                 w.u32(UInt32(loc.section))
                 w.u64(UInt64(loc.offset))
                 w.u64(UInt64(loc.size))
+                w.u8(loc.filter.rawValue)
             }
         }
         return w.bytes
@@ -127,6 +128,13 @@ enum SectionCodec {
                 let section = try r.u32("\(name).dataSection")
                 let offset = try r.u64("\(name).dataOffset")
                 let size = try r.u64("\(name).dataSize")
+                let filterCode = try r.u8("\(name).filter")
+                guard let filter = DataFilter(rawValue: filterCode) else {
+                    throw .invalid(field: "\(field).filter", problem: "unknown filter \(filterCode)")
+                }
+                guard filter == .none || (dtype.size == 1 && rank >= 1) else {
+                    throw .invalid(field: "\(field).filter", problem: "\(filter.name) applies to 8-bit tensors of rank ≥ 1 only")
+                }
                 guard offset % 64 == 0 else { throw .misaligned(field: "\(field).dataOffset", value: offset) }
                 guard size == elements * UInt64(dtype.size) else {
                     throw .invalid(field: "\(field).dataSize", problem: "\(size) bytes, but \(elements) \(dtype.name) elements need \(elements * UInt64(dtype.size))")
@@ -135,7 +143,7 @@ enum SectionCodec {
                 guard offset <= limits.maxSectionSize else {
                     throw .invalid(field: "\(field).dataOffset", problem: "\(offset) is past any section")
                 }
-                location = DataLocation(section: Int(section), offset: Int(offset), size: Int(size))
+                location = DataLocation(section: Int(section), offset: Int(offset), size: Int(size), filter: filter)
             }
             tensors.append(TensorInfo(name: name, dtype: dtype, shape: shape, role: role, quantization: quantization, location: location))
         }

@@ -16,6 +16,18 @@ public enum TensorRole: UInt8, Sendable {
     case value = 1
 }
 
+/// A reversible transform of a constant's bytes, applied before compression where it
+/// lowers their order-0 entropy (docs/FORMAT.md, "Filters").
+public enum DataFilter: UInt8, Sendable {
+    case none = 0
+    /// 8-bit tensors only: each row (the elements of one index of axis 0) is stored as its
+    /// first byte followed by differences, d[i] = b[i] − b[i−1] mod 256. Neighbouring
+    /// input pixels have similar weights in an MLP's first layer; elsewhere it does not pay.
+    case rowDelta = 1
+
+    public var name: String { self == .none ? "none" : "row-delta" }
+}
+
 /// Where a constant's bytes are: a range of a decoded tensor-data section.
 public struct DataLocation: Sendable, Equatable {
     /// Index of the section in the section table (a section of kind `tensorData`).
@@ -24,11 +36,14 @@ public struct DataLocation: Sendable, Equatable {
     public var offset: Int
     /// Bytes: element count × dtype size, exactly.
     public var size: Int
+    /// How the bytes are stored; only in zstd sections (raw ones are used in place).
+    public var filter: DataFilter
 
-    public init(section: Int, offset: Int, size: Int) {
+    public init(section: Int, offset: Int, size: Int, filter: DataFilter = .none) {
         self.section = section
         self.offset = offset
         self.size = size
+        self.filter = filter
     }
 }
 

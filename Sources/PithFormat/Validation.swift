@@ -4,8 +4,14 @@
 enum Validation {
     /// `sectionSizes[i]` is the decoded size of section `i` when it holds tensor data,
     /// nil for other kinds.
-    static func check(tensors: [TensorInfo], graph: Graph, sectionSizes: [Int?]) throws(FormatError) {
-        try checkTensors(tensors, sectionSizes: sectionSizes)
+    static func check(tensors: [TensorInfo], graph: Graph, sections: [SectionEntry]) throws(FormatError) {
+        for t in tensors {
+            if let loc = t.location, loc.filter != .none, loc.section >= 0, loc.section < sections.count,
+               sections[loc.section].encoding == .raw {
+                throw .invalid(field: "tensor '\(t.name)'.filter", problem: "a filtered tensor cannot be in a raw section (raw data is used in place)")
+            }
+        }
+        try checkTensors(tensors, sectionSizes: sections.map { $0.kind == .tensorData ? Int($0.size) : nil })
         try checkGraph(graph, tensors: tensors)
     }
 

@@ -40,6 +40,16 @@ enum Fixtures {
         return m
     }
 
+    /// The small model plus an int8 constant of `rows` smooth, slightly noisy ramps, which
+    /// the writer stores row-delta filtered.
+    static func filteredModel(rows: Int = 8, columns: Int = 64) -> (model: PithModel, ramp: Int) {
+        var model = smallModel()
+        var rng = PithTestRandom(seed: 7)
+        let ramp = (0 ..< rows * columns).map { i in UInt8(truncatingIfNeeded: (i % columns) * 3 + Int(rng.next() % 3)) }
+        let index = model.addConstant("ramp", dtype: .int8, shape: [rows, columns], bytes: ramp)
+        return (model, index)
+    }
+
     /// Every section raw, so fields can be edited in place.
     static var rawOptions: WriteOptions {
         var o = WriteOptions()

@@ -107,6 +107,18 @@ final class MalformedFileTests: XCTestCase {
         }
     }
 
+    func testFiltersOnlyWhereTheSpecAllowsThem() {
+        // conv.weight's filter byte follows its data size; the raw fixture has none set.
+        let table = Fixtures.sectionOffset(valid, kind: 3)
+        let model = Fixtures.smallModel()
+        var at = table + 4
+        at += 4 + model.tensors[0].name.utf8.count + 3 + 4 * 3 + 1 + 8
+        at += 4 + model.tensors[1].name.utf8.count + 3 + 4 * 4 + 1 + 1 + 2 * 8 + 4 + 8 + 8
+        XCTAssertEqual(valid[at], 0)
+        guard case .invalid(field: "tensor 'conv.weight'.filter", _)? = errorAfter({ $0[at] = 9 }) else { return XCTFail("unknown filter") }
+        guard case .invalid(field: "tensor 'conv.weight'.filter", _)? = errorAfter({ $0[at] = 1 }) else { return XCTFail("filter in a raw section") }
+    }
+
     func testUnknownDTypeAndOp() {
         let table = Fixtures.sectionOffset(valid, kind: 3)
         XCTAssertEqual(errorAfter { $0[table + 9] = 99 }, .unknownDType(tensor: "x", code: 99))
@@ -134,7 +146,7 @@ final class MalformedFileTests: XCTestCase {
         let model = Fixtures.smallModel()
         var at = table + 4
         // Skip to conv.weight (tensor 1): its data offset field is the 8 bytes after the section index.
-        at += 4 + model.tensors[0].name.utf8.count + 3 + 4 * 3 + 1 + 8  // "x": perTensor scale+zero point
+        at += 4 + model.tensors[0].name.utf8.count + 3 + 4 * 3 + 1 + 8  // "x": a value, perTensor scale+zero point
         at += 4 + model.tensors[1].name.utf8.count + 3 + 4 * 4 + 1 + 1 + 2 * 8 + 4
         XCTAssertEqual(errorAfter { Fixtures.put64(&$0, at, 1) }, .misaligned(field: "tensor 'conv.weight'.dataOffset", value: 1))
     }

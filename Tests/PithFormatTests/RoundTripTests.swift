@@ -25,6 +25,26 @@ final class RoundTripTests: XCTestCase {
         }
     }
 
+    func testRowDeltaFilterIsChosenWhereItPaysAndUndoneOnRead() throws {
+        // A constant whose rows are smooth ramps with a little noise: the row delta has a
+        // narrow histogram where the plain bytes have a wide one.
+        let (model, w) = Fixtures.filteredModel(rows: 64, columns: 256)
+        var rng = PithTestRandom(seed: 8)
+        let file = try PithFile(bytes: try PithWriter.encode(model).bytes)
+        XCTAssertEqual(file.tensors[w].location?.filter, .rowDelta)
+        XCTAssertEqual(Array(file.data(of: w)), model.data[w])
+        // Stored raw, the same tensor is never filtered (raw data is used in place).
+        let raw = try PithFile(bytes: try PithWriter.encode(model, options: Fixtures.rawOptions).bytes)
+        XCTAssertEqual(raw.tensors[w].location?.filter, DataFilter.none)
+        // Random bytes do not get a filter.
+        let noise = (0 ..< 4096).map { _ in UInt8(truncatingIfNeeded: rng.next()) }
+        XCTAssertEqual(Filters.choose(noise, dtype: .int8, rows: 16), DataFilter.none)
+        var bytes = noise
+        bytes.withUnsafeMutableBytes { Filters.apply(.rowDelta, $0, rows: 16) }
+        bytes.withUnsafeMutableBytes { Filters.undo(.rowDelta, $0, rows: 16) }
+        XCTAssertEqual(bytes, noise)
+    }
+
     func testWritingIsDeterministic() throws {
         let a = try PithWriter.encode(Fixtures.smallModel()).bytes
         let b = try PithWriter.encode(Fixtures.smallModel()).bytes
@@ -64,5 +84,18 @@ final class RoundTripTests: XCTestCase {
             guard case .io = error as? FormatError else { return XCTFail("\(error)") }
         }
         XCTAssertFalse(FileManager.default.fileExists(atPath: path))
+    }
+}
+
+/// splitmix64: a small seeded generator for test data.
+struct PithTestRandom {
+    var state: UInt64
+    init(seed: UInt64) { state = seed }
+    mutating func next() -> UInt64 {
+        state &+= 0x9E37_79B9_7F4A_7C15
+        var z = state
+        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+        return z ^ (z >> 31)
     }
 }

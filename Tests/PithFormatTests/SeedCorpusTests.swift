@@ -1,7 +1,7 @@
 import XCTest
 @testable import PithFormat
 
-/// The fuzzer's seed corpus (tools/fuzz/corpus) is the fixture written three ways. This
+/// The fuzzer's seed corpus (tools/fuzz/corpus) is the fixture written four ways. This
 /// test keeps it current: it fails when a seed no longer matches what the writer makes,
 /// and `PITH_UPDATE_SEEDS=1 swift test --filter SeedCorpusTests` rewrites the seeds.
 final class SeedCorpusTests: XCTestCase {
@@ -19,6 +19,7 @@ final class SeedCorpusTests: XCTestCase {
             ("fixture-raw.pith", try PithWriter.encode(model, options: Fixtures.rawOptions).bytes),
             ("fixture-default.pith", try PithWriter.encode(model).bytes),
             ("fixture-per-tensor-zstd.pith", try PithWriter.encode(model, options: perTensor).bytes),
+            ("fixture-filtered.pith", try PithWriter.encode(Fixtures.filteredModel().model).bytes),
         ]
     }
 
@@ -31,6 +32,7 @@ final class SeedCorpusTests: XCTestCase {
             let stored = try [UInt8](Data(contentsOf: url))
             XCTAssertEqual(stored, bytes, "\(name) is stale: PITH_UPDATE_SEEDS=1 swift test --filter SeedCorpusTests")
             XCTAssertNil(PithFile.error(stored))
+            XCTAssertLessThan(stored.count, 16384, "the fuzzer's -max_len")
         }
     }
 }

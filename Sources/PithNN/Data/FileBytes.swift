@@ -1,9 +1,9 @@
 import Foundation
 
 /// Reads a whole file, with errors that name the file.
-enum FileBytes {
+public enum FileBytes {
     /// The file's bytes; refuses directories, missing files and files above `limit`.
-    static func read(_ path: String, limit: Int = 1 << 31) throws(PithError) -> [UInt8] {
+    public static func read(_ path: String, limit: Int = 1 << 31) throws(PithError) -> [UInt8] {
         var isDirectory: ObjCBool = false
         guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) else {
             throw .badFile(path: path, problem: "no such file")

@@ -1,0 +1,32 @@
+import ArgumentParser
+import PithFormat
+
+/// `pith inspect FILE`: header, sections, metadata, graph and tensors of a `.pith` file.
+struct Inspect: ParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "Show what a .pith file holds (checks it first).")
+
+    @Argument(help: "The .pith file.")
+    var file: String
+
+    @Flag(help: "Print JSON instead of tables.")
+    var json = false
+
+    func run() throws {
+        let opened = try FormatFiles.open(file)
+        print(json ? Report.json(opened, path: file) : Report.text(opened, path: file))
+    }
+}
+
+/// `pith verify FILE`: every check the reader makes; exit 0 or one line saying what is wrong.
+struct Verify: ParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "Check a .pith file: structure, limits, graph and every checksum.")
+
+    @Argument(help: "The .pith file.")
+    var file: String
+
+    func run() throws {
+        let opened = try FormatFiles.open(file)
+        let constants = opened.tensors.filter { $0.role == .constant }.count
+        print("\(file): OK (.pith version \(opened.header.version), \(opened.header.fileSize) bytes, \(opened.sections.count) sections with checksums verified, \(opened.tensors.count) tensors of which \(constants) constants, \(opened.graph.nodes.count) nodes)")
+    }
+}
