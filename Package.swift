@@ -43,6 +43,7 @@ let package = Package(
         .testTarget(name: "PithFormatTests", dependencies: ["PithFormat", "CZstd"]),
         .testTarget(name: "PithTensorTests", dependencies: ["PithTensor", "CPithKernels"]),
         .testTarget(name: "PithNNTests", dependencies: ["PithNN", "PithTensor"]),
+        .testTarget(name: "PithQuantTests", dependencies: ["PithQuant", "PithFormat", "PithNN"]),
         .testTarget(name: "PithCLITests", dependencies: ["pith", "PithNN"]),
     ],
     swiftLanguageModes: [.v6]

@@ -114,4 +114,66 @@ final class CLITests: XCTestCase {
         }
         XCTAssertFalse(FileManager.default.fileExists(atPath: folder + "/x.ckpt"))
     }
+
+    func testPackInspectAndVerify() throws {
+        let folder = temporaryFolder(), model = tinyModel(in: folder), ckpt = folder + "/t.ckpt", file = folder + "/t.pith"
+        XCTAssertEqual(try run(["train", model, "-o", ckpt, "--epochs", "10", "--lr", "0.01"]).status, 0)
+        let packed = try run(["pack", ckpt, "-o", file])
+        XCTAssertEqual(packed.status, 0, packed.stderr)
+        XCTAssert(packed.stdout.contains("validation accuracy: float"), packed.stdout)
+        XCTAssert(packed.stdout.contains("8-bit weights:"), packed.stdout)
+
+        let verified = try run(["verify", file])
+        XCTAssertEqual(verified.status, 0, verified.stderr)
+        XCTAssert(verified.stdout.contains(": OK (.pith version 1"), verified.stdout)
+
+        let text = try run(["inspect", file])
+        XCTAssertEqual(text.status, 0, text.stderr)
+        for fragment in ["header    .pith version 1", "sections", "metadata", "model.name                  tiny",
+                         "graph", "Dense", "tensors", "layer2.weight", "checksum"] {
+            XCTAssert(text.stdout.contains(fragment), "inspect lacks '\(fragment)':\n\(text.stdout)")
+        }
+        let json = try run(["inspect", "--json", file])
+        XCTAssertEqual(json.status, 0, json.stderr)
+        let object = try XCTUnwrap(try JSONSerialization.jsonObject(with: Data(json.stdout.utf8)) as? [String: Any])
+        XCTAssertEqual((object["metadata"] as? [String: Any])?["model.name"] as? String, "tiny")
+        let tensors = try XCTUnwrap(object["tensors"] as? [[String: Any]])
+        let weight = try XCTUnwrap(tensors.first { $0["name"] as? String == "layer2.weight" })
+        XCTAssertEqual(weight["dtype"] as? String, "int8")
+        XCTAssertEqual(weight["shape"] as? [Int], [16, 64])
+        XCTAssertEqual(weight["checksumOK"] as? Bool, true)
+        XCTAssertEqual(object["checksumsOK"] as? Bool, true)
+        let accuracy = try XCTUnwrap((object["metadata"] as? [String: Any])?["provenance.accuracy.int8"] as? Double)
+        let floatAccuracy = try XCTUnwrap((object["metadata"] as? [String: Any])?["provenance.accuracy.float"] as? Double)
+        XCTAssertGreaterThan(accuracy, 0.8)
+        XCTAssertEqual(accuracy, floatAccuracy, accuracy: 0.03)
+
+        // A flipped byte, a truncated copy, a directory, an empty file, a checkpoint.
+        var bytes = try [UInt8](Data(contentsOf: URL(fileURLWithPath: file)))
+        bytes[bytes.count / 2] ^= 0x10
+        try Data(bytes).write(to: URL(fileURLWithPath: folder + "/flipped.pith"))
+        try Data(bytes[0..<100]).write(to: URL(fileURLWithPath: folder + "/short.pith"))
+        FileManager.default.createFile(atPath: folder + "/empty.pith", contents: Data())
+        let cases: [(String, String)] = [
+            (folder + "/flipped.pith", "flipped.pith: trailer.checksum: checksum mismatch"),
+            (folder + "/short.pith", "short.pith: header.fileSize: says"),
+            (folder, "not a regular file"),
+            (folder + "/empty.pith", "empty.pith: the file is empty"),
+            (ckpt, "t.ckpt: header.magic: not a .pith file"),
+            (folder + "/none.pith", "none.pith: No such file"),
+        ]
+        for (path, fragment) in cases {
+            for command in ["verify", "inspect"] {
+                let r = try run([command, path])
+                XCTAssertNotEqual(r.status, 0, "\(command) \(path)")
+                XCTAssert(r.stderr.contains(fragment), "\(command) \(path): '\(r.stderr)' should contain '\(fragment)'")
+                XCTAssertEqual(r.stderr.split(separator: "\n").count, 1, r.stderr)
+            }
+        }
+        // Packing to a folder that does not exist leaves nothing behind.
+        let failed = try run(["pack", ckpt, "-o", folder + "/missing/t.pith", "--no-eval"])
+        XCTAssertNotEqual(failed.status, 0)
+        XCTAssert(failed.stderr.contains("t.pith: cannot write"), failed.stderr)
+        XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: folder).filter { $0.contains(".tmp-") }, [])
+    }
 }
