@@ -24,13 +24,14 @@ let package = Package(
         .systemLibrary(name: "CZstd", path: "Sources/CZstd",
                        providers: [.apt(["libzstd-dev"])]),
         .systemLibrary(name: "CMalloc", path: "Sources/CMalloc"),
+        .systemLibrary(name: "CPosix", path: "Sources/CPosix"),
         // C kernels: a portable reference and instruction-set twins chosen at run time.
         .target(name: "CPithKernels", path: "Sources/CPithKernels"),
         // The UCI digits data set (CC BY 4.0), embedded as gzip bytes.
         .target(name: "CDigits", path: "Sources/CDigits"),
 
         // The .pith format (docs/FORMAT.md): Foundation-free, Embedded Swift subset.
-        .target(name: "PithFormat", dependencies: ["CZstd"]),
+        .target(name: "PithFormat", dependencies: ["CZstd", "CPosix"]),
         .target(name: "PithTensor", dependencies: ["COpenBLAS", "CMalloc", "CPithKernels"]),
         .target(name: "PithNN", dependencies: ["PithTensor", "CZlib", "CDigits"]),
         // Quantization and export to the .pith graph (toolchain side).

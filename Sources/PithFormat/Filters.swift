@@ -1,8 +1,4 @@
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Darwin)
-import Darwin
-#endif
+import CPosix
 
 /// The byte filters of `DataFilter`, applied by the writer and undone by the reader.
 enum Filters {

@@ -1,8 +1,4 @@
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Darwin)
-import Darwin
-#endif
+import CPosix
 
 /// A read-only memory map of a whole file, unmapped when the last reference goes.
 final class FileMapping {
@@ -23,22 +19,22 @@ final class FileMapping {
 /// and write one atomically (a temporary file in the same folder, fsync, rename), so a
 /// failure never leaves a half-written `.pith` under the real name.
 enum PosixFile {
-    static func errorText() -> String { String(cString: strerror(errno)) }
+    static func errorText() -> String { String(cString: strerror(pith_errno())) }
 
     /// Maps `path` after checking it is a regular, non-empty file within the size limit.
     static func map(_ path: String, limits: Limits) throws(FormatError) -> FileMapping {
-        let fd = open(path, O_RDONLY | O_CLOEXEC)
+        let fd = pith_open_read(path)
         guard fd >= 0 else { throw .io(path: path, reason: errorText()) }
         defer { close(fd) }
         var info = stat()
         guard fstat(fd, &info) == 0 else { throw .io(path: path, reason: errorText()) }
-        guard (info.st_mode & S_IFMT) == S_IFREG else { throw .notARegularFile(path: path) }
+        guard pith_is_regular(&info) != 0 else { throw .notARegularFile(path: path) }
         let size = UInt64(info.st_size)
         guard size > 0 else { throw .empty }
         guard size <= limits.maxFileSize else {
             throw .limitExceeded(field: "file size", value: size, limit: limits.maxFileSize)
         }
-        guard let base = mmap(nil, Int(size), PROT_READ, MAP_PRIVATE, fd, 0), base != MAP_FAILED else {
+        guard let base = mmap(nil, Int(size), PROT_READ, MAP_PRIVATE, fd, 0), base != pith_map_failed() else {
             throw .io(path: path, reason: "mmap: " + errorText())
         }
         return FileMapping(bytes: UnsafeRawBufferPointer(start: base, count: Int(size)), length: Int(size))
@@ -47,7 +43,7 @@ enum PosixFile {
     /// Writes `bytes` to `path` through a temporary file and a rename.
     static func writeAtomically(_ bytes: [UInt8], to path: String) throws(FormatError) {
         let temporary = path + ".tmp-\(getpid())"
-        let fd = open(temporary, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
+        let fd = pith_open_write(temporary)
         guard fd >= 0 else { throw .io(path: path, reason: errorText()) }
         var failure: String? = nil
         bytes.withUnsafeBytes { buffer in
@@ -55,7 +51,7 @@ enum PosixFile {
             while done < buffer.count {
                 let n = write(fd, buffer.baseAddress! + done, buffer.count - done)
                 if n < 0 {
-                    if errno == EINTR { continue }
+                    if pith_errno() == EINTR { continue }
                     failure = errorText()
                     return
                 }

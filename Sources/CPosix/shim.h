@@ -1,0 +1,18 @@
+// The POSIX and libm calls the .pith reader and writer need, as one clang module, so
+// that they import the same way in normal and Embedded Swift (which has no Glibc
+// overlay). errno and MAP_FAILED are macros Swift cannot import: small getters here.
+#include <errno.h>
+#include <fcntl.h>
+#include <math.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+static inline int pith_errno(void) { return errno; }
+static inline void *pith_map_failed(void) { return MAP_FAILED; }
+// open(2) is variadic, which Swift cannot call: fixed-argument wrappers.
+static inline int pith_open_read(const char *path) { return open(path, O_RDONLY | O_CLOEXEC); }
+static inline int pith_open_write(const char *path) { return open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644); }
+static inline int pith_is_regular(const struct stat *s) { return S_ISREG(s->st_mode); }
