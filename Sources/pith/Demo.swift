@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import PithFormat
 import PithNN
 
 /// `pith demo`: the pipeline on the built-in digits set. For now: train a teacher and
@@ -33,5 +34,11 @@ struct Demo: ParsableCommand {
         let test = Evaluation(model: trainer.model, data: splits.test)
         print(String(format: "teacher test accuracy: %.2f%% (%d errors of %d)", test.accuracy * 100, test.errors, test.count))
         print("checkpoint: \(checkpoint)")
+        let packedPath = output + "/teacher.pith"
+        let (packed, accuracy) = try Pack.write(checkpoint: checkpoint, output: packedPath, weights: .int8,
+                                                dataName: "digits", splits: splits, options: WriteOptions())
+        let floatBytes = trainer.model.parameters.reduce(0) { $0 + $1.count * 4 }
+        print("packed: \(packedPath), \(packed.header.fileSize) bytes (int8 weights, zstd; float32 weights alone are \(floatBytes) bytes)"
+              + (accuracy.map { ", validation accuracy float \(percent($0.float)), int8 weights \(percent($0.stored))" } ?? ""))
     }
 }

@@ -47,6 +47,28 @@ struct Pack: ParsableCommand {
     }
 
     func run() throws {
+        var options = WriteOptions()
+        options.layout = layout
+        options.dataLevel = raw ? nil : level
+        options.structureLevel = raw ? nil : level
+        options.filters = !noFilters
+        let ckpt = try Checkpoint(path: checkpoint)
+        let dataName = data ?? ckpt.config.data
+        let splits = noEval ? nil : try DataSource.named(dataName, mnistDirectory: mnistDirectory).load()
+        let (file, accuracy) = try Self.write(checkpoint: checkpoint, output: output, weights: weights,
+                                              dataName: dataName, splits: splits, options: options)
+        if let accuracy {
+            print("validation accuracy: float \(percent(accuracy.float)), as stored (\(weights.rawValue) weights) \(percent(accuracy.stored))")
+        }
+        print(Report.tensorTable(file))
+        print("wrote \(output): \(file.header.fileSize) bytes")
+    }
+
+    /// Exports the checkpoint at `checkpoint` to `output` and opens the result. With
+    /// `splits`, measures validation accuracy of the float model and of the stored
+    /// weights and records both in the metadata.
+    static func write(checkpoint: String, output: String, weights: WeightPrecision, dataName: String,
+                      splits: DataSplits?, options: WriteOptions) throws -> (PithFile, (float: Double, stored: Double)?) {
         let ckpt = try Checkpoint(path: checkpoint)
         let model = try ckpt.model(path: checkpoint)
         let d = model.description
@@ -56,7 +78,6 @@ struct Pack: ParsableCommand {
         metadata["model.labels"] = .strings((0..<d.classes).map(String.init))
         metadata["input.shape"] = .string(d.inputShape.map(String.init).joined(separator: ","))
         metadata["input.dtype"] = .string("float32")
-        let dataName = data ?? ckpt.config.data
         if dataName == "mnist" || dataName == "digits" {
             // MNIST grey levels are 0-255, the digits set's 0-16; the model saw them scaled to [0, 1].
             metadata["input.scale"] = .double(dataName == "mnist" ? 1.0 / 255 : 1.0 / 16)
@@ -66,33 +87,26 @@ struct Pack: ParsableCommand {
         metadata["provenance.source"] = .string("\(name) xxh64:\(hex(XXH64.hash(bytes))) (\(ckpt.epochsDone) epochs)")
         metadata["provenance.dataset"] = .string(dataName)
         metadata["export.weights"] = .string(weights.rawValue)
-        if !noEval {
-            let splits = try DataSource.named(dataName, mnistDirectory: mnistDirectory).load()
+        var accuracy: (float: Double, stored: Double)? = nil
+        if let splits {
             guard d.inputFeatures == splits.validation.featureCount else {
                 throw PithError.mismatch("\(checkpoint): model '\(d.name)' takes \(d.inputFeatures) input values but \(dataName) has \(splits.validation.featureCount)")
             }
             let floatAccuracy = Evaluation(model: model, data: splits.validation).accuracy
-            metadata["provenance.accuracy.float"] = .double(floatAccuracy)
             let stored = try ckpt.model(path: checkpoint)
             GraphExport.applyWeightPrecision(weights, to: stored)
             let storedAccuracy = Evaluation(model: stored, data: splits.validation).accuracy
+            metadata["provenance.accuracy.float"] = .double(floatAccuracy)
             metadata[weights == .int8 ? "provenance.accuracy.int8" : "provenance.accuracy.stored"] = .double(storedAccuracy)
-            print("validation accuracy: float \(percent(floatAccuracy)), as stored (\(weights.rawValue) weights) \(percent(storedAccuracy))")
+            accuracy = (floatAccuracy, storedAccuracy)
         }
         let pithModel = try GraphExport.pithModel(model, weights: weights, metadata: metadata)
-        var options = WriteOptions()
-        options.layout = layout
-        options.dataLevel = raw ? nil : level
-        options.structureLevel = raw ? nil : level
-        options.filters = !noFilters
         do {
             try PithWriter.write(pithModel, to: output, options: options)
         } catch {
             throw PithError.cannotWrite(path: output, problem: error.description)
         }
-        let file = try FormatFiles.open(output)
-        print(Report.tensorTable(file))
-        print("wrote \(output): \(file.header.fileSize) bytes")
+        return (try FormatFiles.open(output), accuracy)
     }
 }
 

@@ -115,6 +115,15 @@ final class CLITests: XCTestCase {
         XCTAssertFalse(FileManager.default.fileExists(atPath: folder + "/x.ckpt"))
     }
 
+    func testDemoTrainsAndPacks() throws {
+        let folder = temporaryFolder()
+        let r = try run(["demo", "--output", folder, "--threads", "2"])
+        XCTAssertEqual(r.status, 0, r.stderr)
+        XCTAssert(r.stdout.contains("teacher test accuracy:"), r.stdout)
+        XCTAssert(r.stdout.contains("packed: \(folder)/teacher.pith"), r.stdout)
+        XCTAssertEqual(try run(["verify", folder + "/teacher.pith"]).status, 0)
+    }
+
     func testPackInspectAndVerify() throws {
         let folder = temporaryFolder(), model = tinyModel(in: folder), ckpt = folder + "/t.ckpt", file = folder + "/t.pith"
         XCTAssertEqual(try run(["train", model, "-o", ckpt, "--epochs", "10", "--lr", "0.01"]).status, 0)
