@@ -36,27 +36,28 @@ public final class PithFile {
 
     /// Checks a file held in memory; the bytes are copied to 64-byte-aligned storage.
     public convenience init(bytes: UnsafeRawBufferPointer, options: ReadOptions = ReadOptions()) throws(FormatError) {
-        guard bytes.count > 0 else { throw .empty }
-        guard UInt64(bytes.count) <= options.limits.maxFileSize else {
-            throw .limitExceeded(field: "file size", value: UInt64(bytes.count), limit: options.limits.maxFileSize)
-        }
-        let copy = UnsafeMutableRawBufferPointer.allocate(byteCount: bytes.count, alignment: 64)
+        let copy = try Self.alignedBuffer(count: bytes.count, limits: options.limits)
         copy.copyMemory(from: bytes)
-        do {
-            try self.init(bytes: UnsafeRawBufferPointer(copy), mapping: nil, owned: copy, options: options)
-        } catch {
-            copy.deallocate()
-            throw error
-        }
+        try self.init(owning: copy, options: options)
     }
 
     public convenience init(bytes: [UInt8], options: ReadOptions = ReadOptions()) throws(FormatError) {
-        guard bytes.count > 0 else { throw .empty }
-        guard UInt64(bytes.count) <= options.limits.maxFileSize else {
-            throw .limitExceeded(field: "file size", value: UInt64(bytes.count), limit: options.limits.maxFileSize)
-        }
-        let copy = UnsafeMutableRawBufferPointer.allocate(byteCount: bytes.count, alignment: 64)
+        let copy = try Self.alignedBuffer(count: bytes.count, limits: options.limits)
         bytes.withUnsafeBytes { copy.copyMemory(from: $0) }
+        try self.init(owning: copy, options: options)
+    }
+
+    /// Room for a file of `count` bytes, checked against the limits first.
+    private static func alignedBuffer(count: Int, limits: Limits) throws(FormatError) -> UnsafeMutableRawBufferPointer {
+        guard count > 0 else { throw .empty }
+        guard UInt64(count) <= limits.maxFileSize else {
+            throw .limitExceeded(field: "file size", value: UInt64(count), limit: limits.maxFileSize)
+        }
+        return UnsafeMutableRawBufferPointer.allocate(byteCount: count, alignment: 64)
+    }
+
+    /// Takes ownership of `copy`, or frees it when the file is refused.
+    private convenience init(owning copy: UnsafeMutableRawBufferPointer, options: ReadOptions) throws(FormatError) {
         do {
             try self.init(bytes: UnsafeRawBufferPointer(copy), mapping: nil, owned: copy, options: options)
         } catch {
