@@ -26,7 +26,7 @@ let package = Package(
         .systemLibrary(name: "CMalloc", path: "Sources/CMalloc"),
         .systemLibrary(name: "CPosix", path: "Sources/CPosix"),
         // C kernels: a portable reference and instruction-set twins chosen at run time.
-        .target(name: "CPithKernels", path: "Sources/CPithKernels"),
+        .target(name: "CPithKernels", path: "Sources/CPithKernels", exclude: []),
         // The UCI digits data set (CC BY 4.0), embedded as gzip bytes.
         .target(name: "CDigits", path: "Sources/CDigits"),
 
@@ -44,6 +44,7 @@ let package = Package(
         .testTarget(name: "PithFormatTests", dependencies: ["PithFormat", "CZstd"]),
         .testTarget(name: "PithTensorTests", dependencies: ["PithTensor", "CPithKernels"]),
         .testTarget(name: "PithNNTests", dependencies: ["PithNN", "PithTensor"]),
+        .testTarget(name: "KernelTests", dependencies: ["CPithKernels"]),
         .testTarget(name: "PithQuantTests", dependencies: ["PithQuant", "PithFormat", "PithNN"]),
         .testTarget(name: "PithCLITests", dependencies: ["pith", "PithNN"]),
     ],

@@ -1,3 +1,4 @@
 // Umbrella header of the C kernels.
 #include "pith_train_kernels.h"
 #include "pith_conv_kernels.h"
+#include "pith_q8_gemm.h"

@@ -1,0 +1,211 @@
+// int8 GEMM: packing, the reference, requantization and the driver that runs a path's
+// microkernel over the output. See include/pith_q8_gemm.h for the math.
+#include "q8_internal.h"
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+size_t pith_q8_packed_bytes(int32_t K, int32_t N) {
+    size_t k4 = ((size_t)K + 3) / 4 * 4, np = ((size_t)N + 15) / 16 * 16;
+    return k4 * np;
+}
+
+void pith_q8_pack(const int8_t *W, int32_t N, int32_t K, pith_q8_packed *p) {
+    p->K = K;
+    p->N = N;
+    p->K4 = (K + 3) / 4 * 4;
+    p->NP = (N + 15) / 16 * 16;
+    const int32_t groups = p->K4 / 4;
+    for (int32_t panel = 0; panel < p->NP / 16; panel++) {
+        int8_t *dst = p->data + (size_t)panel * groups * 64;
+        for (int32_t g = 0; g < groups; g++) {
+            for (int32_t c = 0; c < 16; c++) {
+                int32_t n = panel * 16 + c;
+                for (int32_t t = 0; t < 4; t++) {
+                    int32_t k = 4 * g + t;
+                    dst[g * 64 + 4 * c + t] = (n < N && k < K) ? W[(size_t)n * K + k] : 0;
+                }
+            }
+        }
+    }
+    for (int32_t n = 0; n < N; n++) {
+        int32_t s = 0;
+        for (int32_t k = 0; k < K; k++) s += W[(size_t)n * K + k];
+        p->colsum[n] = s;
+    }
+}
+
+// gemmlowp: (a·b·2 + 2³¹ rounding) >> 32, saturating the one overflow (a = b = INT32_MIN).
+static int32_t saturating_rounding_doubling_high_mul(int32_t a, int32_t b) {
+    if (a == INT32_MIN && b == INT32_MIN) return INT32_MAX;
+    int64_t ab = (int64_t)a * (int64_t)b;
+    int64_t nudge = ab >= 0 ? (1ll << 30) : (1 - (1ll << 30));
+    return (int32_t)((ab + nudge) / (1ll << 31));
+}
+
+// gemmlowp: x / 2^exponent rounded half away from zero.
+static int32_t rounding_divide_by_pot(int32_t x, int32_t exponent) {
+    int32_t mask = (int32_t)((1ll << exponent) - 1);
+    int32_t remainder = x & mask;
+    int32_t threshold = (mask >> 1) + (x < 0 ? 1 : 0);
+    return (x >> exponent) + (remainder > threshold ? 1 : 0);
+}
+
+int32_t pith_q8_multiply_by_quantized_multiplier(int32_t x, int32_t mult, int32_t shift) {
+    int32_t left = shift > 0 ? shift : 0, right = shift > 0 ? 0 : -shift;
+    int64_t shifted = (int64_t)x * ((int64_t)1 << left);
+    int32_t xs = shifted > INT32_MAX ? INT32_MAX : shifted < INT32_MIN ? INT32_MIN : (int32_t)shifted;
+    return rounding_divide_by_pot(saturating_rounding_doubling_high_mul(xs, mult), right > 31 ? 31 : right);
+}
+
+void pith_q8_quantize_multiplier(double m, int32_t *mult, int32_t *shift) {
+    if (m <= 0) { *mult = 0; *shift = 0; return; }
+    int exponent;
+    double q = frexp(m, &exponent);  // m = q · 2^exponent, q in [0.5, 1)
+    int64_t q31 = (int64_t)llround(q * (double)(1ll << 31));
+    if (q31 == (1ll << 31)) { q31 /= 2; exponent++; }
+    if (exponent < -31) { q31 = 0; exponent = 0; }
+    *mult = (int32_t)q31;
+    *shift = exponent;
+}
+
+void pith_q8_requantize(const int32_t *acc, int32_t N, const pith_q8_output *o, uint8_t *out) {
+    for (int32_t n = 0; n < N; n++) {
+        int32_t v = o->out_zero + pith_q8_multiply_by_quantized_multiplier(acc[n], o->mult[n], o->shift[n]);
+        v = v < o->out_min ? o->out_min : v > o->out_max ? o->out_max : v;
+        out[n] = (uint8_t)v;
+    }
+}
+
+void pith_q8_gemm_reference(const uint8_t *A, long lda, int32_t M, const int8_t *W, int32_t N, int32_t K,
+                            const int32_t *bias, int32_t a_zero, int32_t *acc, long ldacc) {
+    for (int32_t m = 0; m < M; m++) {
+        for (int32_t n = 0; n < N; n++) {
+            int32_t s = bias ? bias[n] : 0;
+            for (int32_t k = 0; k < K; k++) s += ((int32_t)A[m * lda + k] - a_zero) * (int32_t)W[(size_t)n * K + k];
+            acc[m * ldacc + n] = s;
+        }
+    }
+}
+
+void pith_q8_kernel_portable(const uint8_t *A, long lda, int mr, const int8_t *B, long panel_bytes, int np,
+                             int32_t K, int32_t *tile) {
+    const int32_t groups = (K + 3) / 4;
+    for (int r = 0; r < mr; r++) {
+        for (int p = 0; p < np; p++) {
+            int32_t s[16] = {0};
+            const int8_t *b = B + p * panel_bytes;
+            for (int32_t g = 0; g < groups; g++) {
+                int32_t a4 = pith_q8_load_a4(A + r * lda, g, K);
+                const uint8_t *a = (const uint8_t *)&a4;
+                for (int c = 0; c < 16; c++)
+                    for (int t = 0; t < 4; t++) s[c] += (int32_t)a[t] * (int32_t)b[g * 64 + 4 * c + t];
+            }
+            memcpy(tile + r * PITH_Q8_NC + 16 * p, s, sizeof s);
+        }
+    }
+}
+
+// MARK: path choice
+
+int pith_q8_path_supported(pith_q8_path path) {
+    switch (path) {
+    case PITH_Q8_REFERENCE: return 1;
+#if defined(__x86_64__)
+    case PITH_Q8_AVX2:
+        __builtin_cpu_init();
+        return __builtin_cpu_supports("avx2");
+    case PITH_Q8_AVXVNNI:
+        __builtin_cpu_init();
+        return __builtin_cpu_supports("avx2") && __builtin_cpu_supports("avxvnni");
+    case PITH_Q8_AVX512VNNI:
+        __builtin_cpu_init();
+        return __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512bw")
+            && __builtin_cpu_supports("avx512vl") && __builtin_cpu_supports("avx512vnni");
+#endif
+#if defined(__aarch64__)
+    case PITH_Q8_NEON: return 1;
+#endif
+    default: return 0;
+    }
+}
+
+pith_q8_path pith_q8_best_path(void) {
+    static int decided = -1;
+    if (decided < 0) {
+        pith_q8_path best = PITH_Q8_REFERENCE;
+        const pith_q8_path order[] = {PITH_Q8_AVX512VNNI, PITH_Q8_AVXVNNI, PITH_Q8_AVX2, PITH_Q8_NEON};
+        for (int i = 0; i < 4; i++) {
+            if (pith_q8_path_supported(order[i])) { best = order[i]; break; }
+        }
+        const char *force = getenv("PITH_Q8_PATH");
+        if (force) {
+            const char *names[] = {"", "reference", "avx2", "avxvnni", "avx512vnni", "neon"};
+            for (int p = 1; p <= 5; p++) {
+                if (strcmp(force, names[p]) == 0 && pith_q8_path_supported((pith_q8_path)p)) best = (pith_q8_path)p;
+            }
+        }
+        decided = best;
+    }
+    return (pith_q8_path)decided;
+}
+
+static pith_q8_kernel kernel_for(pith_q8_path path, int *mr) {
+    switch (path) {
+#if defined(__x86_64__)
+    case PITH_Q8_AVX512VNNI: *mr = 6; return pith_q8_kernel_avx512vnni;
+    case PITH_Q8_AVXVNNI: *mr = 3; return pith_q8_kernel_avxvnni;
+    case PITH_Q8_AVX2: *mr = 2; return pith_q8_kernel_avx2;
+#endif
+#if defined(__aarch64__)
+    case PITH_Q8_NEON: *mr = 4; return pith_q8_kernel_neon;
+#endif
+    default: *mr = 4; return pith_q8_kernel_portable;
+    }
+}
+
+// MARK: driver
+
+/// Runs the microkernel over (M, N) in tiles of mr × 64 and hands each finished tile to
+/// the epilogue (s32 or u8 out).
+static void drive(const uint8_t *A, long lda, int32_t M, const pith_q8_packed *W, const int32_t *bias,
+                  int32_t a_zero, int32_t *acc, long ldacc, const pith_q8_output *o, uint8_t *out, long ldo,
+                  pith_q8_path path) {
+    if (path == PITH_Q8_AUTO || !pith_q8_path_supported(path)) path = pith_q8_best_path();
+    int mr_max;
+    pith_q8_kernel kernel = kernel_for(path, &mr_max);
+    const long panel_bytes = (long)(W->K4 / 4) * 64;
+    int32_t tile[PITH_Q8_MR_MAX * PITH_Q8_NC] __attribute__((aligned(64)));
+    int32_t row[PITH_Q8_NC];
+    for (int32_t n0 = 0; n0 < W->NP; n0 += PITH_Q8_NC) {
+        int np = (W->NP - n0) / 16 < 4 ? (W->NP - n0) / 16 : 4;
+        int32_t nc = W->N - n0 < PITH_Q8_NC ? W->N - n0 : PITH_Q8_NC;
+        const int8_t *B = W->data + (long)(n0 / 16) * panel_bytes;
+        for (int32_t m0 = 0; m0 < M; m0 += mr_max) {
+            int mr = M - m0 < mr_max ? M - m0 : mr_max;
+            kernel(A + m0 * lda, lda, mr, B, panel_bytes, np, W->K, tile);
+            for (int r = 0; r < mr; r++) {
+                const int32_t *t = tile + r * PITH_Q8_NC;
+                for (int32_t c = 0; c < nc; c++) row[c] = t[c] - a_zero * W->colsum[n0 + c] + (bias ? bias[n0 + c] : 0);
+                if (out) {
+                    pith_q8_output shifted = *o;
+                    shifted.mult = o->mult + n0;
+                    shifted.shift = o->shift + n0;
+                    pith_q8_requantize(row, nc, &shifted, out + (m0 + r) * ldo + n0);
+                } else {
+                    memcpy(acc + (m0 + r) * ldacc + n0, row, nc * sizeof(int32_t));
+                }
+            }
+        }
+    }
+}
+
+void pith_q8_gemm_s32(const uint8_t *A, long lda, int32_t M, const pith_q8_packed *W,
+                      const int32_t *bias, int32_t a_zero, int32_t *acc, long ldacc, pith_q8_path path) {
+    drive(A, lda, M, W, bias, a_zero, acc, ldacc, NULL, NULL, 0, path);
+}
+
+void pith_q8_gemm_u8(const uint8_t *A, long lda, int32_t M, const pith_q8_packed *W,
+                     const pith_q8_output *o, uint8_t *out, long ldo, pith_q8_path path) {
+    drive(A, lda, M, W, o->bias, o->a_zero, NULL, 0, o, out, ldo, path);
+}

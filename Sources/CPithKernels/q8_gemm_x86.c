@@ -1,0 +1,161 @@
+// x86 microkernels of the int8 GEMM: AVX-512 VNNI, AVX-VNNI and AVX2, each compiled with
+// its own target attribute and chosen at run time (q8_gemm.c). Each computes
+// tile[r][c] = Σ_k A[r][k]·W[c][k] over all K for mr rows and 16·np columns of packed W.
+//
+// The kernel bodies are always-inline functions of (MR, NP); a switch calls them with
+// constants, so the compiler makes one specialised copy per shape with the accumulators
+// in registers (6×4 zmm for the main AVX-512 tile; 1×4 for batch-1 rows).
+#include "q8_internal.h"
+#include <string.h>
+
+#if defined(__x86_64__)
+#include <immintrin.h>
+
+#define INLINE static inline __attribute__((always_inline))
+#define VNNI512 __attribute__((target("avx512f,avx512bw,avx512vl,avx512vnni")))
+#define VNNI256 __attribute__((target("avx2,avxvnni")))
+#define AVX2 __attribute__((target("avx2")))
+
+// MARK: AVX-512 VNNI — vpdpbusd on zmm: 16 columns × 4 k per instruction.
+
+VNNI512 INLINE void body512(const uint8_t *A, long lda, const int8_t *B, long pb, int32_t K, int32_t *tile,
+                            const int MR, const int NP) {
+    __m512i acc[6][4];
+    for (int r = 0; r < MR; r++)
+        for (int p = 0; p < NP; p++) acc[r][p] = _mm512_setzero_si512();
+    const int32_t full = K / 4, groups = (K + 3) / 4;
+    for (int32_t g = 0; g < full; g++) {
+        __m512i b[4];
+        for (int p = 0; p < NP; p++) b[p] = _mm512_load_si512((const void *)(B + p * pb + g * 64));
+        for (int r = 0; r < MR; r++) {
+            int32_t a4;
+            memcpy(&a4, A + r * lda + 4 * g, 4);
+            __m512i a = _mm512_set1_epi32(a4);
+            for (int p = 0; p < NP; p++) acc[r][p] = _mm512_dpbusd_epi32(acc[r][p], a, b[p]);
+        }
+    }
+    if (full < groups) {
+        for (int r = 0; r < MR; r++) {
+            __m512i a = _mm512_set1_epi32(pith_q8_load_a4(A + r * lda, full, K));
+            for (int p = 0; p < NP; p++)
+                acc[r][p] = _mm512_dpbusd_epi32(acc[r][p], a, _mm512_load_si512((const void *)(B + p * pb + full * 64)));
+        }
+    }
+    for (int r = 0; r < MR; r++)
+        for (int p = 0; p < NP; p++) _mm512_store_si512((void *)(tile + r * PITH_Q8_NC + 16 * p), acc[r][p]);
+}
+
+#define SHAPES(BODY)                                                                             \
+    switch (mr * 8 + np) {                                                                       \
+    case 1 * 8 + 1: BODY(1, 1); break; case 1 * 8 + 2: BODY(1, 2); break;                        \
+    case 1 * 8 + 3: BODY(1, 3); break; case 1 * 8 + 4: BODY(1, 4); break;                        \
+    case 2 * 8 + 1: BODY(2, 1); break; case 2 * 8 + 2: BODY(2, 2); break;                        \
+    case 2 * 8 + 3: BODY(2, 3); break; case 2 * 8 + 4: BODY(2, 4); break;                        \
+    case 3 * 8 + 1: BODY(3, 1); break; case 3 * 8 + 2: BODY(3, 2); break;                        \
+    case 3 * 8 + 3: BODY(3, 3); break; case 3 * 8 + 4: BODY(3, 4); break;                        \
+    case 4 * 8 + 1: BODY(4, 1); break; case 4 * 8 + 2: BODY(4, 2); break;                        \
+    case 4 * 8 + 3: BODY(4, 3); break; case 4 * 8 + 4: BODY(4, 4); break;                        \
+    case 5 * 8 + 1: BODY(5, 1); break; case 5 * 8 + 2: BODY(5, 2); break;                        \
+    case 5 * 8 + 3: BODY(5, 3); break; case 5 * 8 + 4: BODY(5, 4); break;                        \
+    case 6 * 8 + 1: BODY(6, 1); break; case 6 * 8 + 2: BODY(6, 2); break;                        \
+    case 6 * 8 + 3: BODY(6, 3); break; case 6 * 8 + 4: BODY(6, 4); break;                        \
+    default: __builtin_unreachable();                                                            \
+    }
+
+VNNI512 void pith_q8_kernel_avx512vnni(const uint8_t *A, long lda, int mr, const int8_t *B, long pb, int np,
+                                       int32_t K, int32_t *tile) {
+#define CALL512(R, P) body512(A, lda, B, pb, K, tile, R, P)
+    SHAPES(CALL512)
+}
+
+VNNI512 int32_t pith_q8_vnni_peak_probe(long iterations) {
+    __m512i acc[24];
+    for (int i = 0; i < 24; i++) acc[i] = _mm512_set1_epi32(i);
+    __m512i a = _mm512_set1_epi8(3), b = _mm512_set1_epi8(-5);
+    for (long it = 0; it < iterations; it++) {
+        for (int i = 0; i < 24; i++) acc[i] = _mm512_dpbusd_epi32(acc[i], a, b);
+        __asm__ volatile("" : "+v"(a), "+v"(b));  // keep the operands opaque: no hoisting
+    }
+    __m512i s = acc[0];
+    for (int i = 1; i < 24; i++) s = _mm512_add_epi32(s, acc[i]);
+    return _mm512_reduce_add_epi32(s);
+}
+
+// MARK: AVX-VNNI — vpdpbusd on ymm: 8 columns × 4 k; MR 3 × 4 panels = 24 ymm halves
+// would not fit 16 registers, so each panel is done in two 8-column halves in turn.
+
+VNNI256 INLINE void body256(const uint8_t *A, long lda, const int8_t *B, long pb, int32_t K, int32_t *tile,
+                            const int MR, const int NP) {
+    for (int p = 0; p < NP; p++) {
+        __m256i acc[6][2];
+        for (int r = 0; r < MR; r++) { acc[r][0] = _mm256_setzero_si256(); acc[r][1] = _mm256_setzero_si256(); }
+        const int8_t *b = B + p * pb;
+        const int32_t full = K / 4, groups = (K + 3) / 4;
+        for (int32_t g = 0; g < groups; g++) {
+            __m256i b0 = _mm256_load_si256((const void *)(b + g * 64));
+            __m256i b1 = _mm256_load_si256((const void *)(b + g * 64 + 32));
+            for (int r = 0; r < MR; r++) {
+                int32_t a4;
+                if (g < full) memcpy(&a4, A + r * lda + 4 * g, 4); else a4 = pith_q8_load_a4(A + r * lda, g, K);
+                __m256i a = _mm256_set1_epi32(a4);
+                acc[r][0] = _mm256_dpbusd_avx_epi32(acc[r][0], a, b0);
+                acc[r][1] = _mm256_dpbusd_avx_epi32(acc[r][1], a, b1);
+            }
+        }
+        for (int r = 0; r < MR; r++) {
+            _mm256_store_si256((void *)(tile + r * PITH_Q8_NC + 16 * p), acc[r][0]);
+            _mm256_store_si256((void *)(tile + r * PITH_Q8_NC + 16 * p + 8), acc[r][1]);
+        }
+    }
+}
+
+VNNI256 void pith_q8_kernel_avxvnni(const uint8_t *A, long lda, int mr, const int8_t *B, long pb, int np,
+                                    int32_t K, int32_t *tile) {
+#define CALL256(R, P) body256(A, lda, B, pb, K, tile, R, P)
+    SHAPES(CALL256)
+}
+
+// MARK: AVX2 — exact without VNNI. vpmaddubsw would saturate (255·127·2 > 32767), so the
+// bytes are widened to int16 and multiplied with vpmaddwd: 4 columns × 4 k per 16 bytes,
+// giving per column two partial sums (k0·a0 + k1·a1, k2·a2 + k3·a3), added at the end.
+
+AVX2 INLINE void body_avx2(const uint8_t *A, long lda, const int8_t *B, long pb, int32_t K, int32_t *tile,
+                           const int MR, const int NP) {
+    for (int p = 0; p < NP; p++) {
+        __m256i acc[6][4];
+        for (int r = 0; r < MR; r++)
+            for (int q = 0; q < 4; q++) acc[r][q] = _mm256_setzero_si256();
+        const int8_t *b = B + p * pb;
+        const int32_t full = K / 4, groups = (K + 3) / 4;
+        for (int32_t g = 0; g < groups; g++) {
+            __m256i w[4];
+            for (int q = 0; q < 4; q++) w[q] = _mm256_cvtepi8_epi16(_mm_load_si128((const void *)(b + g * 64 + 16 * q)));
+            for (int r = 0; r < MR; r++) {
+                int32_t a4;
+                if (g < full) memcpy(&a4, A + r * lda + 4 * g, 4); else a4 = pith_q8_load_a4(A + r * lda, g, K);
+                // [a0 a1 a2 a3] as int16, repeated four times across the register.
+                __m256i a = _mm256_cvtepu8_epi16(_mm_set1_epi32(a4));
+                for (int q = 0; q < 4; q++) acc[r][q] = _mm256_add_epi32(acc[r][q], _mm256_madd_epi16(w[q], a));
+            }
+        }
+        for (int r = 0; r < MR; r++) {
+            for (int q = 0; q < 4; q++) {
+                // lanes: c0 lo, c0 hi, c1 lo, c1 hi | c2 lo, c2 hi, c3 lo, c3 hi → c0 c1 c2 c3
+                __m256i h = _mm256_hadd_epi32(acc[r][q], acc[r][q]);
+                __m128i lo = _mm256_castsi256_si128(h), hi = _mm256_extracti128_si256(h, 1);
+                __m128i cols = _mm_unpacklo_epi64(lo, hi);
+                _mm_storeu_si128((void *)(tile + r * PITH_Q8_NC + 16 * p + 4 * q), cols);
+            }
+        }
+    }
+}
+
+AVX2 void pith_q8_kernel_avx2(const uint8_t *A, long lda, int mr, const int8_t *B, long pb, int np,
+                              int32_t K, int32_t *tile) {
+#define CALL_AVX2(R, P) body_avx2(A, lda, B, pb, K, tile, R, P)
+    SHAPES(CALL_AVX2)
+}
+
+#else
+int32_t pith_q8_vnni_peak_probe(long iterations) { (void)iterations; return 0; }
+#endif

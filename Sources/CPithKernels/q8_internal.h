@@ -1,0 +1,38 @@
+// Shared between the int8 GEMM driver and its per-instruction-set microkernels.
+#ifndef PITH_Q8_INTERNAL_H
+#define PITH_Q8_INTERNAL_H
+#include "include/pith_q8_gemm.h"
+
+/// Columns a microkernel call covers at most (4 panels of 16).
+#define PITH_Q8_NC 64
+/// Rows of the largest microkernel (the tile buffer's height).
+#define PITH_Q8_MR_MAX 8
+
+/// A microkernel: tile[r][c] = Σ_k A[r][k]·W[c][k] for r < mr, c < 16·np, over all K,
+/// reading np packed panels starting at B (panel_bytes apart). tile rows are 64 apart.
+typedef void (*pith_q8_kernel)(const uint8_t *A, long lda, int mr, const int8_t *B, long panel_bytes,
+                               int np, int32_t K, int32_t *tile);
+
+/// Four bytes of A starting at k = 4g, zero-filled past K (read byte by byte at the tail
+/// so nothing past the row is touched).
+static inline int32_t pith_q8_load_a4(const uint8_t *a, int32_t g, int32_t K) {
+    int32_t v = 0;
+    int32_t k = 4 * g;
+    if (k + 4 <= K) {
+        __builtin_memcpy(&v, a + k, 4);
+    } else {
+        uint8_t b[4] = {0, 0, 0, 0};
+        for (int32_t t = 0; k + t < K; t++) b[t] = a[k + t];
+        __builtin_memcpy(&v, b, 4);
+    }
+    return v;
+}
+
+void pith_q8_kernel_avx512vnni(const uint8_t *A, long lda, int mr, const int8_t *B, long panel_bytes, int np, int32_t K, int32_t *tile);
+void pith_q8_kernel_avxvnni(const uint8_t *A, long lda, int mr, const int8_t *B, long panel_bytes, int np, int32_t K, int32_t *tile);
+void pith_q8_kernel_avx2(const uint8_t *A, long lda, int mr, const int8_t *B, long panel_bytes, int np, int32_t K, int32_t *tile);
+void pith_q8_kernel_neon(const uint8_t *A, long lda, int mr, const int8_t *B, long panel_bytes, int np, int32_t K, int32_t *tile);
+/// Portable microkernel on packed data (the fallback path where no SIMD path exists).
+void pith_q8_kernel_portable(const uint8_t *A, long lda, int mr, const int8_t *B, long panel_bytes, int np, int32_t K, int32_t *tile);
+
+#endif

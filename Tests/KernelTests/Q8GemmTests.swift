@@ -1,0 +1,142 @@
+import CPithKernels
+import XCTest
+
+/// The int8 GEMM: every path this CPU runs, bit-identical to the reference on odd, prime
+/// and extreme inputs; requantization against its definition.
+final class Q8GemmTests: XCTestCase {
+    struct Rng {
+        var s: UInt64
+        mutating func next() -> UInt64 {
+            s &+= 0x9E37_79B9_7F4A_7C15
+            var z = s
+            z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+            z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+            return z ^ (z >> 31)
+        }
+    }
+
+    static let paths: [pith_q8_path] = [PITH_Q8_REFERENCE, PITH_Q8_AVX2, PITH_Q8_AVXVNNI, PITH_Q8_AVX512VNNI, PITH_Q8_NEON]
+    var supported: [pith_q8_path] { Self.paths.filter { pith_q8_path_supported($0) != 0 } }
+
+    /// Packs W and runs `body` with the packed struct (storage kept alive).
+    func withPacked<R>(_ w: [Int8], n: Int32, k: Int32, _ body: (inout pith_q8_packed) -> R) -> R {
+        let bytes = pith_q8_packed_bytes(k, n)
+        let data = UnsafeMutableRawPointer.allocate(byteCount: max(Int(bytes), 64), alignment: 64)
+        let colsum = UnsafeMutablePointer<Int32>.allocate(capacity: Int(max(n, 1)))
+        defer { data.deallocate(); colsum.deallocate() }
+        var p = pith_q8_packed(K: k, N: n, K4: 0, NP: 0, data: data.assumingMemoryBound(to: Int8.self), colsum: colsum)
+        w.withUnsafeBufferPointer { pith_q8_pack($0.baseAddress, n, k, &p) }
+        return body(&p)
+    }
+
+    func check(m: Int32, n: Int32, k: Int32, a: [UInt8], w: [Int8], bias: [Int32]?, za: Int32, file: StaticString = #filePath, line: UInt = #line) {
+        var expected = [Int32](repeating: 0, count: Int(m * n))
+        bias.withOptionalPointer { b in
+            pith_q8_gemm_reference(a, Int(k), m, w, n, k, b, za, &expected, Int(n))
+        }
+        withPacked(w, n: n, k: k) { packed in
+            for path in supported {
+                var got = [Int32](repeating: -1, count: Int(m * n))
+                bias.withOptionalPointer { b in pith_q8_gemm_s32(a, Int(k), m, &packed, b, za, &got, Int(n), path) }
+                XCTAssertEqual(got, expected, "path \(path.rawValue) m \(m) n \(n) k \(k)", file: file, line: line)
+            }
+        }
+    }
+
+    func testEveryPathMatchesTheReferenceOnOddAndPrimeShapes() {
+        var rng = Rng(s: 1)
+        let shapes: [(Int32, Int32, Int32)] = [(1, 1, 1), (1, 10, 784), (7, 13, 31), (6, 64, 64), (13, 67, 101),
+                                               (1, 1200, 1200), (3, 17, 3), (12, 130, 9), (5, 16, 4), (2, 97, 257)]
+        for (m, n, k) in shapes {
+            let a = (0 ..< Int(m * k)).map { _ in UInt8(truncatingIfNeeded: rng.next()) }
+            let w = (0 ..< Int(n * k)).map { _ in Int8(truncatingIfNeeded: rng.next()) }
+            let bias = (0 ..< Int(n)).map { _ in Int32(truncatingIfNeeded: rng.next() % 20001) - 10000 }
+            check(m: m, n: n, k: k, a: a, w: w, bias: bias, za: Int32(rng.next() % 256))
+            check(m: m, n: n, k: k, a: a, w: w, bias: nil, za: 0)
+        }
+    }
+
+    func testExtremeValuesDoNotSaturateAnyPath() {
+        // 255 × −128 and 255 × 127 on every product: where vpmaddubsw would saturate.
+        for (av, wv) in [(UInt8(255), Int8(-128)), (255, 127), (0, -128), (128, -128)] {
+            let m: Int32 = 7, n: Int32 = 33, k: Int32 = 1031
+            check(m: m, n: n, k: k, a: [UInt8](repeating: av, count: Int(m * k)),
+                  w: [Int8](repeating: wv, count: Int(n * k)), bias: nil, za: 0)
+            check(m: m, n: n, k: k, a: [UInt8](repeating: av, count: Int(m * k)),
+                  w: [Int8](repeating: wv, count: Int(n * k)), bias: nil, za: 255)
+        }
+    }
+
+    func testRequantizedOutputMatchesTheReferenceEpilogue() {
+        var rng = Rng(s: 9)
+        let m: Int32 = 9, n: Int32 = 70, k: Int32 = 45
+        let a = (0 ..< Int(m * k)).map { _ in UInt8(truncatingIfNeeded: rng.next()) }
+        let w = (0 ..< Int(n * k)).map { _ in Int8(truncatingIfNeeded: rng.next()) }
+        let bias = (0 ..< Int(n)).map { _ in Int32(truncatingIfNeeded: rng.next() % 2001) - 1000 }
+        var mult = [Int32](repeating: 0, count: Int(n)), shift = [Int32](repeating: 0, count: Int(n))
+        for j in 0 ..< Int(n) {
+            pith_q8_quantize_multiplier(Double(rng.next() % 1000 + 1) * 1e-6, &mult[j], &shift[j])
+        }
+        var acc = [Int32](repeating: 0, count: Int(m * n))
+        pith_q8_gemm_reference(a, Int(k), m, w, n, k, bias, 17, &acc, Int(n))
+        bias.withUnsafeBufferPointer { b in mult.withUnsafeBufferPointer { mu in shift.withUnsafeBufferPointer { sh in
+            var o = pith_q8_output(a_zero: 17, bias: b.baseAddress, mult: mu.baseAddress, shift: sh.baseAddress,
+                                   out_zero: 3, out_min: 3, out_max: 255)
+            var expected = [UInt8](repeating: 0, count: Int(m * n))
+            for r in 0 ..< Int(m) {
+                acc.withUnsafeBufferPointer { pith_q8_requantize($0.baseAddress! + r * Int(n), n, &o, &expected[r * Int(n)]) }
+            }
+            withPacked(w, n: n, k: k) { packed in
+                for path in supported {
+                    var got = [UInt8](repeating: 0, count: Int(m * n))
+                    pith_q8_gemm_u8(a, Int(k), m, &packed, &o, &got, Int(n), path)
+                    XCTAssertEqual(got, expected, "path \(path.rawValue)")
+                }
+            }
+        } } }
+    }
+
+    func testFixedPointMultiplierAgreesWithExactArithmetic() {
+        // x · m rounded half away from zero, for m = mult·2^shift/2³¹, against 128-bit-exact
+        // rational arithmetic in Double where it is exact (|x| < 2²¹, m's mantissa 31 bits).
+        var rng = Rng(s: 3)
+        for _ in 0 ..< 20000 {
+            let real = Double(rng.next() % 1_000_000 + 1) / 1_000_000 * pow(2, -Double(rng.next() % 12))
+            var mult: Int32 = 0, shift: Int32 = 0
+            pith_q8_quantize_multiplier(real, &mult, &shift)
+            XCTAssertGreaterThanOrEqual(mult, 1 << 30)
+            XCTAssertEqual(Double(mult) * pow(2, Double(shift) - 31), real, accuracy: real * 1e-9)
+            let x = Int32(truncatingIfNeeded: rng.next() % (1 << 21)) - (1 << 20)
+            let got = pith_q8_multiply_by_quantized_multiplier(x, mult, shift)
+            // gemmlowp rounds twice (high mul, then the shift): it may differ from the
+            // single exact rounding by one, never more.
+            let exact = (Double(x) * Double(mult) * pow(2, Double(shift) - 31)).rounded(.toNearestOrAwayFromZero)
+            XCTAssertLessThanOrEqual(abs(Double(got) - exact), 1, "x \(x) m \(real)")
+        }
+        XCTAssertEqual(pith_q8_multiply_by_quantized_multiplier(Int32.min, Int32.min, 0), Int32.max)
+        XCTAssertEqual(pith_q8_multiply_by_quantized_multiplier(100, 1 << 30, 0), 50)   // × 0.5
+        XCTAssertEqual(pith_q8_multiply_by_quantized_multiplier(3, 1 << 30, 0), 2)      // 1.5 → 2
+        // gemmlowp's high multiply breaks a negative tie toward zero (its nudge is
+        // 1 − 2³⁰): −1.5 → −1. TFLite and ONNX Runtime's reference kernels do the same.
+        XCTAssertEqual(pith_q8_multiply_by_quantized_multiplier(-3, 1 << 30, 0), -1)
+        XCTAssertEqual(pith_q8_multiply_by_quantized_multiplier(3, 1 << 30, -1), 1)     // 0.75 → 1
+        XCTAssertEqual(pith_q8_multiply_by_quantized_multiplier(5, 1 << 30, -2), 1)     // 0.625 → 1
+    }
+
+    func testThisMachineRunsItsBestPath() {
+        // Zen 5 has AVX-512 VNNI; the choice must use it unless PITH_Q8_PATH says otherwise.
+        if pith_q8_path_supported(PITH_Q8_AVX512VNNI) != 0 && ProcessInfo.processInfo.environment["PITH_Q8_PATH"] == nil {
+            XCTAssertEqual(pith_q8_best_path(), PITH_Q8_AVX512VNNI)
+        }
+        XCTAssertGreaterThan(supported.count, 0)
+    }
+}
+
+extension Optional where Wrapped == [Int32] {
+    func withOptionalPointer<R>(_ body: (UnsafePointer<Int32>?) -> R) -> R {
+        switch self {
+        case .none: return body(nil)
+        case let .some(array): return array.withUnsafeBufferPointer { body($0.baseAddress) }
+        }
+    }
+}
