@@ -89,11 +89,12 @@ void pith_q8_gemm_reference(const uint8_t *A, long lda, int32_t M, const int8_t 
 }
 
 void pith_q8_kernel_portable(const uint8_t *A, long lda, int mr, const int8_t *B, long panel_bytes, int np,
-                             int32_t K, int32_t *tile) {
+                             int32_t K, const int32_t *init, int32_t *C, long ldc) {
     const int32_t groups = (K + 3) / 4;
     for (int r = 0; r < mr; r++) {
         for (int p = 0; p < np; p++) {
-            int32_t s[16] = {0};
+            int32_t s[16];
+            memcpy(s, init + 16 * p, sizeof s);
             const int8_t *b = B + p * panel_bytes;
             for (int32_t g = 0; g < groups; g++) {
                 int32_t a4 = pith_q8_load_a4(A + r * lda, g, K);
@@ -101,7 +102,7 @@ void pith_q8_kernel_portable(const uint8_t *A, long lda, int mr, const int8_t *B
                 for (int c = 0; c < 16; c++)
                     for (int t = 0; t < 4; t++) s[c] += (int32_t)a[t] * (int32_t)b[g * 64 + 4 * c + t];
             }
-            memcpy(tile + r * PITH_Q8_NC + 16 * p, s, sizeof s);
+            memcpy(C + r * ldc + 16 * p, s, sizeof s);
         }
     }
 }
@@ -166,8 +167,9 @@ static pith_q8_kernel kernel_for(pith_q8_path path, int *mr) {
 
 // MARK: driver
 
-/// Runs the microkernel over (M, N) in tiles of mr × 64 and hands each finished tile to
-/// the epilogue (s32 or u8 out).
+/// Runs the microkernel over (M, N) in tiles of mr × 64. Each column block starts from
+/// init = bias − za·colsum. Accumulators go straight to `acc` where whole panels fit, else
+/// through a tile; uint8 output is requantized from the tile row by row.
 static void drive(const uint8_t *A, long lda, int32_t M, const pith_q8_packed *W, const int32_t *bias,
                   int32_t a_zero, int32_t *acc, long ldacc, const pith_q8_output *o, uint8_t *out, long ldo,
                   pith_q8_path path) {
@@ -176,24 +178,33 @@ static void drive(const uint8_t *A, long lda, int32_t M, const pith_q8_packed *W
     pith_q8_kernel kernel = kernel_for(path, &mr_max);
     const long panel_bytes = (long)(W->K4 / 4) * 64;
     int32_t tile[PITH_Q8_MR_MAX * PITH_Q8_NC] __attribute__((aligned(64)));
-    int32_t row[PITH_Q8_NC];
+    int32_t init[PITH_Q8_NC];
     for (int32_t n0 = 0; n0 < W->NP; n0 += PITH_Q8_NC) {
         int np = (W->NP - n0) / 16 < 4 ? (W->NP - n0) / 16 : 4;
         int32_t nc = W->N - n0 < PITH_Q8_NC ? W->N - n0 : PITH_Q8_NC;
+        for (int32_t c = 0; c < 16 * np; c++)
+            init[c] = c < nc ? (bias ? bias[n0 + c] : 0) - a_zero * W->colsum[n0 + c] : 0;
         const int8_t *B = W->data + (long)(n0 / 16) * panel_bytes;
+        const int direct = out == NULL && nc == 16 * np;
+        pith_q8_output shifted;
+        if (out) {
+            shifted = *o;
+            shifted.mult = o->mult + n0;
+            shifted.shift = o->shift + n0;
+        }
         for (int32_t m0 = 0; m0 < M; m0 += mr_max) {
             int mr = M - m0 < mr_max ? M - m0 : mr_max;
-            kernel(A + m0 * lda, lda, mr, B, panel_bytes, np, W->K, tile);
+            if (direct) {
+                kernel(A + m0 * lda, lda, mr, B, panel_bytes, np, W->K, init, acc + m0 * ldacc + n0, ldacc);
+                continue;
+            }
+            kernel(A + m0 * lda, lda, mr, B, panel_bytes, np, W->K, init, tile, PITH_Q8_NC);
             for (int r = 0; r < mr; r++) {
                 const int32_t *t = tile + r * PITH_Q8_NC;
-                for (int32_t c = 0; c < nc; c++) row[c] = t[c] - a_zero * W->colsum[n0 + c] + (bias ? bias[n0 + c] : 0);
                 if (out) {
-                    pith_q8_output shifted = *o;
-                    shifted.mult = o->mult + n0;
-                    shifted.shift = o->shift + n0;
-                    pith_q8_requantize(row, nc, &shifted, out + (m0 + r) * ldo + n0);
+                    pith_q8_requantize(t, nc, &shifted, out + (m0 + r) * ldo + n0);
                 } else {
-                    memcpy(acc + (m0 + r) * ldacc + n0, row, nc * sizeof(int32_t));
+                    memcpy(acc + (m0 + r) * ldacc + n0, t, nc * sizeof(int32_t));
                 }
             }
         }

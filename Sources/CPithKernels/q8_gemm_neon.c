@@ -7,13 +7,14 @@
 #include <arm_neon.h>
 
 void pith_q8_kernel_neon(const uint8_t *A, long lda, int mr, const int8_t *B, long pb, int np,
-                         int32_t K, int32_t *tile) {
+                         int32_t K, const int32_t *init, int32_t *C, long ldc) {
     const int32_t groups = (K + 3) / 4;
     for (int r = 0; r < mr; r++) {
         for (int p = 0; p < np; p++) {
             const int8_t *b = B + p * pb;
             // acc[q]: columns 4q..4q+3, lanes = one column each after the pairwise adds.
-            int32x4_t acc[4] = {vdupq_n_s32(0), vdupq_n_s32(0), vdupq_n_s32(0), vdupq_n_s32(0)};
+            int32x4_t acc[4];
+            for (int q = 0; q < 4; q++) acc[q] = vld1q_s32(init + 16 * p + 4 * q);
             for (int32_t g = 0; g < groups; g++) {
                 int32_t a4 = pith_q8_load_a4(A + r * lda, g, K);
                 // [a0 a1 a2 a3] × 2 as int16
@@ -30,7 +31,7 @@ void pith_q8_kernel_neon(const uint8_t *A, long lda, int mr, const int8_t *B, lo
                     acc[q] = vaddq_s32(acc[q], vpaddq_s32(s01, s23));
                 }
             }
-            for (int q = 0; q < 4; q++) vst1q_s32(tile + r * PITH_Q8_NC + 16 * p + 4 * q, acc[q]);
+            for (int q = 0; q < 4; q++) vst1q_s32(C + r * ldc + 16 * p + 4 * q, acc[q]);
         }
     }
 }

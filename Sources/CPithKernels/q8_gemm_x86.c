@@ -18,11 +18,13 @@
 
 // MARK: AVX-512 VNNI — vpdpbusd on zmm: 16 columns × 4 k per instruction.
 
-VNNI512 INLINE void body512(const uint8_t *A, long lda, const int8_t *B, long pb, int32_t K, int32_t *tile,
-                            const int MR, const int NP) {
+VNNI512 INLINE void body512(const uint8_t *A, long lda, const int8_t *B, long pb, int32_t K, const int32_t *init,
+                            int32_t *C, long ldc, const int MR, const int NP) {
     __m512i acc[6][4];
-    for (int r = 0; r < MR; r++)
-        for (int p = 0; p < NP; p++) acc[r][p] = _mm512_setzero_si512();
+    for (int p = 0; p < NP; p++) {
+        __m512i start = _mm512_loadu_si512((const void *)(init + 16 * p));
+        for (int r = 0; r < MR; r++) acc[r][p] = start;
+    }
     const int32_t full = K / 4, groups = (K + 3) / 4;
     for (int32_t g = 0; g < full; g++) {
         __m512i b[4];
@@ -42,7 +44,7 @@ VNNI512 INLINE void body512(const uint8_t *A, long lda, const int8_t *B, long pb
         }
     }
     for (int r = 0; r < MR; r++)
-        for (int p = 0; p < NP; p++) _mm512_store_si512((void *)(tile + r * PITH_Q8_NC + 16 * p), acc[r][p]);
+        for (int p = 0; p < NP; p++) _mm512_storeu_si512((void *)(C + r * ldc + 16 * p), acc[r][p]);
 }
 
 #define SHAPES(BODY)                                                                             \
@@ -63,8 +65,8 @@ VNNI512 INLINE void body512(const uint8_t *A, long lda, const int8_t *B, long pb
     }
 
 VNNI512 void pith_q8_kernel_avx512vnni(const uint8_t *A, long lda, int mr, const int8_t *B, long pb, int np,
-                                       int32_t K, int32_t *tile) {
-#define CALL512(R, P) body512(A, lda, B, pb, K, tile, R, P)
+                                       int32_t K, const int32_t *init, int32_t *C, long ldc) {
+#define CALL512(R, P) body512(A, lda, B, pb, K, init, C, ldc, R, P)
     SHAPES(CALL512)
 }
 
@@ -84,11 +86,13 @@ VNNI512 int32_t pith_q8_vnni_peak_probe(long iterations) {
 // MARK: AVX-VNNI — vpdpbusd on ymm: 8 columns × 4 k; MR 3 × 4 panels = 24 ymm halves
 // would not fit 16 registers, so each panel is done in two 8-column halves in turn.
 
-VNNI256 INLINE void body256(const uint8_t *A, long lda, const int8_t *B, long pb, int32_t K, int32_t *tile,
-                            const int MR, const int NP) {
+VNNI256 INLINE void body256(const uint8_t *A, long lda, const int8_t *B, long pb, int32_t K, const int32_t *init,
+                            int32_t *C, long ldc, const int MR, const int NP) {
     for (int p = 0; p < NP; p++) {
         __m256i acc[6][2];
-        for (int r = 0; r < MR; r++) { acc[r][0] = _mm256_setzero_si256(); acc[r][1] = _mm256_setzero_si256(); }
+        __m256i start0 = _mm256_loadu_si256((const void *)(init + 16 * p));
+        __m256i start1 = _mm256_loadu_si256((const void *)(init + 16 * p + 8));
+        for (int r = 0; r < MR; r++) { acc[r][0] = start0; acc[r][1] = start1; }
         const int8_t *b = B + p * pb;
         const int32_t full = K / 4, groups = (K + 3) / 4;
         for (int32_t g = 0; g < groups; g++) {
@@ -103,15 +107,15 @@ VNNI256 INLINE void body256(const uint8_t *A, long lda, const int8_t *B, long pb
             }
         }
         for (int r = 0; r < MR; r++) {
-            _mm256_store_si256((void *)(tile + r * PITH_Q8_NC + 16 * p), acc[r][0]);
-            _mm256_store_si256((void *)(tile + r * PITH_Q8_NC + 16 * p + 8), acc[r][1]);
+            _mm256_storeu_si256((void *)(C + r * ldc + 16 * p), acc[r][0]);
+            _mm256_storeu_si256((void *)(C + r * ldc + 16 * p + 8), acc[r][1]);
         }
     }
 }
 
 VNNI256 void pith_q8_kernel_avxvnni(const uint8_t *A, long lda, int mr, const int8_t *B, long pb, int np,
-                                    int32_t K, int32_t *tile) {
-#define CALL256(R, P) body256(A, lda, B, pb, K, tile, R, P)
+                                    int32_t K, const int32_t *init, int32_t *C, long ldc) {
+#define CALL256(R, P) body256(A, lda, B, pb, K, init, C, ldc, R, P)
     SHAPES(CALL256)
 }
 
@@ -119,8 +123,8 @@ VNNI256 void pith_q8_kernel_avxvnni(const uint8_t *A, long lda, int mr, const in
 // bytes are widened to int16 and multiplied with vpmaddwd: 4 columns × 4 k per 16 bytes,
 // giving per column two partial sums (k0·a0 + k1·a1, k2·a2 + k3·a3), added at the end.
 
-AVX2 INLINE void body_avx2(const uint8_t *A, long lda, const int8_t *B, long pb, int32_t K, int32_t *tile,
-                           const int MR, const int NP) {
+AVX2 INLINE void body_avx2(const uint8_t *A, long lda, const int8_t *B, long pb, int32_t K, const int32_t *init,
+                           int32_t *C, long ldc, const int MR, const int NP) {
     for (int p = 0; p < NP; p++) {
         __m256i acc[6][4];
         for (int r = 0; r < MR; r++)
@@ -143,16 +147,16 @@ AVX2 INLINE void body_avx2(const uint8_t *A, long lda, const int8_t *B, long pb,
                 // lanes: c0 lo, c0 hi, c1 lo, c1 hi | c2 lo, c2 hi, c3 lo, c3 hi → c0 c1 c2 c3
                 __m256i h = _mm256_hadd_epi32(acc[r][q], acc[r][q]);
                 __m128i lo = _mm256_castsi256_si128(h), hi = _mm256_extracti128_si256(h, 1);
-                __m128i cols = _mm_unpacklo_epi64(lo, hi);
-                _mm_storeu_si128((void *)(tile + r * PITH_Q8_NC + 16 * p + 4 * q), cols);
+                __m128i cols = _mm_add_epi32(_mm_unpacklo_epi64(lo, hi), _mm_loadu_si128((const void *)(init + 16 * p + 4 * q)));
+                _mm_storeu_si128((void *)(C + r * ldc + 16 * p + 4 * q), cols);
             }
         }
     }
 }
 
 AVX2 void pith_q8_kernel_avx2(const uint8_t *A, long lda, int mr, const int8_t *B, long pb, int np,
-                              int32_t K, int32_t *tile) {
-#define CALL_AVX2(R, P) body_avx2(A, lda, B, pb, K, tile, R, P)
+                              int32_t K, const int32_t *init, int32_t *C, long ldc) {
+#define CALL_AVX2(R, P) body_avx2(A, lda, B, pb, K, init, C, ldc, R, P)
     SHAPES(CALL_AVX2)
 }
 

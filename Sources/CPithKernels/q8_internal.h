@@ -8,10 +8,10 @@
 /// Rows of the largest microkernel (the tile buffer's height).
 #define PITH_Q8_MR_MAX 8
 
-/// A microkernel: tile[r][c] = Σ_k A[r][k]·W[c][k] for r < mr, c < 16·np, over all K,
-/// reading np packed panels starting at B (panel_bytes apart). tile rows are 64 apart.
+/// A microkernel: C[r][c] = init[c] + Σ_k A[r][k]·W[c][k] for r < mr, c < 16·np, over
+/// all K, reading np packed panels starting at B (panel_bytes apart); C rows ldc apart.
 typedef void (*pith_q8_kernel)(const uint8_t *A, long lda, int mr, const int8_t *B, long panel_bytes,
-                               int np, int32_t K, int32_t *tile);
+                               int np, int32_t K, const int32_t *init, int32_t *C, long ldc);
 
 /// Four bytes of A starting at k = 4g, zero-filled past K (read byte by byte at the tail
 /// so nothing past the row is touched).
@@ -28,11 +28,11 @@ static inline int32_t pith_q8_load_a4(const uint8_t *a, int32_t g, int32_t K) {
     return v;
 }
 
-void pith_q8_kernel_avx512vnni(const uint8_t *A, long lda, int mr, const int8_t *B, long panel_bytes, int np, int32_t K, int32_t *tile);
-void pith_q8_kernel_avxvnni(const uint8_t *A, long lda, int mr, const int8_t *B, long panel_bytes, int np, int32_t K, int32_t *tile);
-void pith_q8_kernel_avx2(const uint8_t *A, long lda, int mr, const int8_t *B, long panel_bytes, int np, int32_t K, int32_t *tile);
-void pith_q8_kernel_neon(const uint8_t *A, long lda, int mr, const int8_t *B, long panel_bytes, int np, int32_t K, int32_t *tile);
+void pith_q8_kernel_avx512vnni(const uint8_t *A, long lda, int mr, const int8_t *B, long panel_bytes, int np, int32_t K, const int32_t *init, int32_t *C, long ldc);
+void pith_q8_kernel_avxvnni(const uint8_t *A, long lda, int mr, const int8_t *B, long panel_bytes, int np, int32_t K, const int32_t *init, int32_t *C, long ldc);
+void pith_q8_kernel_avx2(const uint8_t *A, long lda, int mr, const int8_t *B, long panel_bytes, int np, int32_t K, const int32_t *init, int32_t *C, long ldc);
+void pith_q8_kernel_neon(const uint8_t *A, long lda, int mr, const int8_t *B, long panel_bytes, int np, int32_t K, const int32_t *init, int32_t *C, long ldc);
 /// Portable microkernel on packed data (the fallback path where no SIMD path exists).
-void pith_q8_kernel_portable(const uint8_t *A, long lda, int mr, const int8_t *B, long panel_bytes, int np, int32_t K, int32_t *tile);
+void pith_q8_kernel_portable(const uint8_t *A, long lda, int mr, const int8_t *B, long panel_bytes, int np, int32_t K, const int32_t *init, int32_t *C, long ldc);
 
 #endif
