@@ -11,6 +11,7 @@ let package = Package(
         .library(name: "PithNN", targets: ["PithNN"]),
         .library(name: "PithFormat", targets: ["PithFormat"]),
         .library(name: "PithQuant", targets: ["PithQuant"]),
+        .library(name: "PithRuntime", targets: ["PithRuntime"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
@@ -32,6 +33,8 @@ let package = Package(
 
         // The .pith format (docs/FORMAT.md): Foundation-free, Embedded Swift subset.
         .target(name: "PithFormat", dependencies: ["CZstd", "CPosix"]),
+        // The runtime: loads a .pith file and runs it. Foundation-free, Embedded Swift subset.
+        .target(name: "PithRuntime", dependencies: ["PithFormat", "CPithKernels"]),
         .target(name: "PithTensor", dependencies: ["COpenBLAS", "CMalloc", "CPithKernels"]),
         .target(name: "PithNN", dependencies: ["PithTensor", "CZlib", "CDigits"]),
         // Quantization and export to the .pith graph (toolchain side).
@@ -45,6 +48,7 @@ let package = Package(
         .testTarget(name: "PithTensorTests", dependencies: ["PithTensor", "CPithKernels"]),
         .testTarget(name: "PithNNTests", dependencies: ["PithNN", "PithTensor"]),
         .testTarget(name: "KernelTests", dependencies: ["CPithKernels"]),
+        .testTarget(name: "PithRuntimeTests", dependencies: ["PithRuntime", "PithQuant", "PithNN", "PithFormat", "PithTensor", "CPithKernels"]),
         .testTarget(name: "PithQuantTests", dependencies: ["PithQuant", "PithFormat", "PithNN"]),
         .testTarget(name: "PithCLITests", dependencies: ["pith", "PithNN"]),
     ],

@@ -1,0 +1,30 @@
+// The runtime's data-movement and small ops, NCHW, one sample at a time. Plain C with no
+// instruction-set twins: they move bytes the GEMMs then use, and are a small part of the
+// time (the GEMMs are the rest).
+#ifndef PITH_RUNTIME_OPS_H
+#define PITH_RUNTIME_OPS_H
+#include <stdint.h>
+
+/// Convolution patches, one row per output pixel: rows (OH·OW, C·k·k), column index
+/// c·k·k + ky·k + kx (the order of a (F, C, k, k) weight's rows). Outside the image the
+/// patch holds 0 (float) or `pad` (uint8: the input's zero point, the code of real 0).
+void pith_im2row_f32(const float *x, int32_t C, int32_t H, int32_t W, int32_t k, int32_t stride, int32_t padding,
+                     int32_t OH, int32_t OW, float *rows);
+void pith_im2row_u8(const uint8_t *x, int32_t C, int32_t H, int32_t W, int32_t k, int32_t stride, int32_t padding,
+                    int32_t OH, int32_t OW, uint8_t pad, uint8_t *rows);
+
+/// dst (cols, rows) = srcᵀ, src (rows, cols): pixel-major GEMM output to NCHW.
+void pith_transpose_f32(const float *src, int32_t rows, int32_t cols, float *dst);
+void pith_transpose_u8(const uint8_t *src, int32_t rows, int32_t cols, uint8_t *dst);
+
+/// Max / mean over k×k windows every `stride` pixels (no padding): (C, H, W) → (C, OH, OW).
+/// The uint8 mean rounds half up: (Σ + n/2) / n (codes are non-negative).
+void pith_maxpool_f32(const float *x, int32_t C, int32_t H, int32_t W, int32_t k, int32_t stride, int32_t OH, int32_t OW, float *y);
+void pith_maxpool_u8(const uint8_t *x, int32_t C, int32_t H, int32_t W, int32_t k, int32_t stride, int32_t OH, int32_t OW, uint8_t *y);
+void pith_avgpool_f32(const float *x, int32_t C, int32_t H, int32_t W, int32_t k, int32_t stride, int32_t OH, int32_t OW, float *y);
+void pith_avgpool_u8(const uint8_t *x, int32_t C, int32_t H, int32_t W, int32_t k, int32_t stride, int32_t OH, int32_t OW, uint8_t *y);
+
+/// Softmax of one row of n values, in place: exp(x − max) / Σ exp(x − max).
+void pith_softmax_f32(float *x, int32_t n);
+
+#endif

@@ -1,0 +1,72 @@
+// See include/pith_runtime_ops.h.
+#include "include/pith_runtime_ops.h"
+#include <math.h>
+
+#pragma clang fp contract(off)
+
+#define IM2ROW(T, PAD)                                                                          \
+    const int32_t K = C * k * k;                                                                \
+    for (int32_t oy = 0; oy < OH; oy++)                                                         \
+        for (int32_t ox = 0; ox < OW; ox++) {                                                   \
+            T *row = rows + (long)(oy * OW + ox) * K;                                           \
+            for (int32_t c = 0; c < C; c++)                                                     \
+                for (int32_t ky = 0; ky < k; ky++) {                                            \
+                    int32_t iy = oy * stride - padding + ky;                                    \
+                    T *dst = row + (c * k + ky) * k;                                            \
+                    const T *src = x + ((long)c * H + iy) * W;                                  \
+                    for (int32_t kx = 0; kx < k; kx++) {                                        \
+                        int32_t ix = ox * stride - padding + kx;                                \
+                        dst[kx] = (iy >= 0 && iy < H && ix >= 0 && ix < W) ? src[ix] : (PAD);   \
+                    }                                                                           \
+                }                                                                               \
+        }
+
+void pith_im2row_f32(const float *x, int32_t C, int32_t H, int32_t W, int32_t k, int32_t stride, int32_t padding,
+                     int32_t OH, int32_t OW, float *rows) { IM2ROW(float, 0.0f) }
+
+void pith_im2row_u8(const uint8_t *x, int32_t C, int32_t H, int32_t W, int32_t k, int32_t stride, int32_t padding,
+                    int32_t OH, int32_t OW, uint8_t pad, uint8_t *rows) { IM2ROW(uint8_t, pad) }
+
+#define TRANSPOSE                                                                               \
+    for (int32_t r0 = 0; r0 < rows; r0 += 16)                                                   \
+        for (int32_t c0 = 0; c0 < cols; c0 += 16)                                               \
+            for (int32_t c = c0; c < c0 + 16 && c < cols; c++)                                  \
+                for (int32_t r = r0; r < r0 + 16 && r < rows; r++) dst[(long)c * rows + r] = src[(long)r * cols + c];
+
+void pith_transpose_f32(const float *src, int32_t rows, int32_t cols, float *dst) { TRANSPOSE }
+void pith_transpose_u8(const uint8_t *src, int32_t rows, int32_t cols, uint8_t *dst) { TRANSPOSE }
+
+#define POOL(T, ACC, INIT, STEP, FINISH)                                                        \
+    for (int32_t c = 0; c < C; c++)                                                             \
+        for (int32_t oy = 0; oy < OH; oy++)                                                     \
+            for (int32_t ox = 0; ox < OW; ox++) {                                               \
+                ACC a = INIT;                                                                   \
+                for (int32_t ky = 0; ky < k; ky++)                                              \
+                    for (int32_t kx = 0; kx < k; kx++) {                                        \
+                        T v = x[((long)c * H + oy * stride + ky) * W + ox * stride + kx];       \
+                        STEP;                                                                   \
+                    }                                                                           \
+                y[((long)c * OH + oy) * OW + ox] = FINISH;                                      \
+            }
+
+void pith_maxpool_f32(const float *x, int32_t C, int32_t H, int32_t W, int32_t k, int32_t stride, int32_t OH, int32_t OW, float *y) {
+    // NaN wins, as in the training op.
+    POOL(float, float, -INFINITY, a = (v > a || v != v) && a == a ? v : a, a)
+}
+void pith_maxpool_u8(const uint8_t *x, int32_t C, int32_t H, int32_t W, int32_t k, int32_t stride, int32_t OH, int32_t OW, uint8_t *y) {
+    POOL(uint8_t, uint8_t, 0, a = v > a ? v : a, a)
+}
+void pith_avgpool_f32(const float *x, int32_t C, int32_t H, int32_t W, int32_t k, int32_t stride, int32_t OH, int32_t OW, float *y) {
+    POOL(float, float, 0.0f, a += v, a / (float)(k * k))
+}
+void pith_avgpool_u8(const uint8_t *x, int32_t C, int32_t H, int32_t W, int32_t k, int32_t stride, int32_t OH, int32_t OW, uint8_t *y) {
+    POOL(uint8_t, int32_t, 0, a += v, (uint8_t)((a + k * k / 2) / (k * k)))
+}
+
+void pith_softmax_f32(float *x, int32_t n) {
+    float m = -INFINITY;
+    for (int32_t i = 0; i < n; i++) m = x[i] > m ? x[i] : m;
+    float s = 0;
+    for (int32_t i = 0; i < n; i++) { x[i] = expf(x[i] - m); s += x[i]; }
+    for (int32_t i = 0; i < n; i++) x[i] /= s;
+}

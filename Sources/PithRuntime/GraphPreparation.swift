@@ -1,0 +1,215 @@
+import CPithKernels
+import PithFormat
+
+/// Turns the file's nodes into prepared steps: checks every op's dtypes, shapes,
+/// quantization and attributes against what this runtime runs, and packs weights once.
+struct GraphPreparation {
+    let file: PithFile
+    let store: WeightStore
+    /// Value index of each tensor (nil for constants).
+    var valueIndex: [Int?]
+    var values: [Value]
+
+    init(file: PithFile, store: WeightStore) throws(RuntimeError) {
+        self.file = file
+        self.store = store
+        valueIndex = [Int?](repeating: nil, count: file.tensors.count)
+        values = []
+        for (i, t) in file.tensors.enumerated() where t.role == .value {
+            valueIndex[i] = values.count
+            values.append(try Value(t))
+        }
+    }
+
+    func value(_ tensor: Int, _ node: Node) throws(RuntimeError) -> Int {
+        guard let v = valueIndex[tensor] else {
+            throw .invalidGraph(node: node.name, problem: "'\(file.tensors[tensor].name)' must be a value, not a constant")
+        }
+        return v
+    }
+
+    func constant(_ tensor: Int, _ node: Node) throws(RuntimeError) -> TensorInfo {
+        let t = file.tensors[tensor]
+        guard t.role == .constant else { throw .invalidGraph(node: node.name, problem: "'\(t.name)' must be a constant") }
+        return t
+    }
+
+    func fail(_ node: Node, _ problem: String) -> RuntimeError { .invalidGraph(node: node.name, problem: problem) }
+
+    func expectShape(_ v: Int, _ shape: [Int], _ node: Node) throws(RuntimeError) {
+        guard values[v].shape == shape else {
+            throw fail(node, "'\(values[v].name)' has shape \(values[v].shape), the op gives \(shape)")
+        }
+    }
+
+    mutating func prepare(_ node: Node) throws(RuntimeError) -> Step {
+        let out = try value(node.outputs[0], node)
+        switch node.op {
+        case .dense, .conv2d: return try linear(node, out: out)
+        case .maxPool, .avgPool:
+            let x = try value(node.inputs[0], node)
+            let s = values[x].shape
+            guard s.count == 3 else { throw fail(node, "input shape \(s) is not (C, H, W)") }
+            let k = Int(node.attribute("kernel")!), stride = Int(node.attribute("stride")!)
+            guard s[1] >= k, s[2] >= k else { throw fail(node, "a \(k)×\(k) window does not fit \(s[1])×\(s[2])") }
+            let oh = (s[1] - k) / stride + 1, ow = (s[2] - k) / stride + 1
+            try expectShape(out, [s[0], oh, ow], node)
+            try sameEncoding(x, out, node)
+            return .pool(PoolStep(input: x, output: out, average: node.op == .avgPool, channels: s[0], height: s[1], width: s[2],
+                                  kernel: k, stride: stride, outHeight: oh, outWidth: ow))
+        case .relu:
+            let x = try value(node.inputs[0], node)
+            try expectShape(out, values[x].shape, node)
+            try sameEncoding(x, out, node)
+            return .relu(input: x, output: out)
+        case .flatten, .reshape:
+            let x = try value(node.inputs[0], node)
+            guard values[x].elements == values[out].elements else { throw fail(node, "\(values[x].elements) elements become \(values[out].elements)") }
+            if node.op == .flatten { try expectShape(out, [values[x].elements], node) }
+            try sameEncoding(x, out, node)
+            return .copy(input: x, output: out)
+        case .quantize:
+            let x = try value(node.inputs[0], node)
+            guard values[x].dtype == .float32, values[out].dtype == .uint8 || values[out].dtype == .int8, values[out].quantized else {
+                throw fail(node, "Quantize takes float32 to a quantized uint8/int8 value")
+            }
+            try expectShape(out, values[x].shape, node)
+            return .quantize(input: x, output: out)
+        case .dequantize:
+            let x = try value(node.inputs[0], node)
+            guard values[out].dtype == .float32, values[x].dtype != .float32, values[x].quantized else {
+                throw fail(node, "Dequantize takes a quantized value to float32")
+            }
+            try expectShape(out, values[x].shape, node)
+            return .dequantize(input: x, output: out)
+        case .softmax:
+            let x = try value(node.inputs[0], node)
+            guard values[x].dtype == .float32, values[out].dtype == .float32 else { throw fail(node, "Softmax runs on float32") }
+            try expectShape(out, values[x].shape, node)
+            return .softmax(input: x, output: out)
+        case .add:
+            let a = try value(node.inputs[0], node), b = try value(node.inputs[1], node)
+            guard values[a].dtype == .float32, values[b].dtype == .float32, values[out].dtype == .float32 else {
+                throw RuntimeError.unsupported(node: node.name, problem: "Add runs on float32 values only")
+            }
+            guard values[a].shape == values[b].shape else { throw fail(node, "Add of shapes \(values[a].shape) and \(values[b].shape)") }
+            try expectShape(out, values[a].shape, node)
+            return .addFloat(a: a, b: b, output: out)
+        }
+    }
+
+    /// Same dtype, and for quantized values the same scale and zero point (ops that move
+    /// codes without rescaling).
+    func sameEncoding(_ a: Int, _ b: Int, _ node: Node) throws(RuntimeError) {
+        let x = values[a], y = values[b]
+        guard x.dtype == y.dtype, x.quantized == y.quantized, !x.quantized || (x.scale == y.scale && x.zeroPoint == y.zeroPoint) else {
+            throw fail(node, "'\(x.name)' and '\(y.name)' must have the same dtype and quantization")
+        }
+        guard x.dtype == .float32 || x.dtype == .uint8 else {
+            throw RuntimeError.unsupported(node: node.name, problem: "\(x.dtype.name) values (float32 and uint8 are supported)")
+        }
+    }
+
+    mutating func linear(_ node: Node, out: Int) throws(RuntimeError) -> Step {
+        let x = try value(node.inputs[0], node)
+        let w = try constant(node.inputs[1], node)
+        let wIndex = node.inputs[1]
+        let b: (info: TensorInfo, index: Int)? = node.inputs.count > 2 ? (try constant(node.inputs[2], node), node.inputs[2]) : nil
+        let relu = node.attribute("relu") == 1
+        let xs = values[x].shape
+        var geometry: ConvGeometry? = nil
+        let n: Int, k: Int
+        if node.op == .dense {
+            guard w.shape.count == 2 else { throw fail(node, "weight shape \(w.shape) is not (out, in)") }
+            guard xs == [w.shape[1]] else { throw fail(node, "input shape \(xs) does not match weight (out, in) = \(w.shape)") }
+            n = w.shape[0]
+            k = w.shape[1]
+            try expectShape(out, [n], node)
+        } else {
+            guard w.shape.count == 4, w.shape[2] == w.shape[3] else { throw fail(node, "weight shape \(w.shape) is not (F, C, k, k)") }
+            guard xs.count == 3, xs[0] == w.shape[1] else { throw fail(node, "input shape \(xs) does not match weight \(w.shape)") }
+            let kernel = w.shape[2], stride = Int(node.attribute("stride")!), padding = Int(node.attribute("padding")!)
+            guard xs[1] + 2 * padding >= kernel, xs[2] + 2 * padding >= kernel else { throw fail(node, "the kernel does not fit the padded input") }
+            let g = ConvGeometry(channels: xs[0], height: xs[1], width: xs[2], kernel: kernel, stride: stride, padding: padding,
+                                 filters: w.shape[0], outHeight: (xs[1] + 2 * padding - kernel) / stride + 1,
+                                 outWidth: (xs[2] + 2 * padding - kernel) / stride + 1)
+            try expectShape(out, [g.filters, g.outHeight, g.outWidth], node)
+            geometry = g
+            n = g.filters
+            k = g.patch
+        }
+        if let b, b.info.shape != [n] { throw fail(node, "bias shape \(b.info.shape), expected [\(n)]") }
+        let xv = values[x], ov = values[out]
+        if xv.dtype == .float32 && ov.dtype == .float32 {
+            return .floatLinear(try floatLinear(node, x: x, out: out, w: w, wIndex: wIndex, b: b, n: n, k: k, relu: relu, conv: geometry))
+        }
+        if xv.dtype == .uint8 && ov.dtype == .uint8 && xv.quantized && ov.quantized && w.dtype == .int8 {
+            return .quantizedLinear(try quantizedLinear(node, x: x, out: out, w: w, wIndex: wIndex, b: b, n: n, k: k, relu: relu, conv: geometry))
+        }
+        throw RuntimeError.unsupported(node: node.name, problem: "\(node.op.name) from \(xv.dtype.name) to \(ov.dtype.name) with \(w.dtype.name) weights")
+    }
+
+    /// float32 weights, or int8 per-channel weights dequantized once here (weight-only).
+    func floatLinear(_ node: Node, x: Int, out: Int, w: TensorInfo, wIndex: Int, b: (info: TensorInfo, index: Int)?,
+                     n: Int, k: Int, relu: Bool, conv: ConvGeometry?) throws(RuntimeError) -> FloatLinear {
+        let raw = file.data(of: wIndex)
+        let weights = store.floats(n * k)
+        switch (w.dtype, w.quantization) {
+        case (.float32, .none):
+            for i in 0 ..< n * k { weights[i] = Float(bitPattern: UInt32(littleEndian: raw.loadUnaligned(fromByteOffset: 4 * i, as: UInt32.self))) }
+        case let (.int8, .perChannel(0, scales, zeroPoints)):
+            for row in 0 ..< n {
+                for i in row * k ..< (row + 1) * k {
+                    weights[i] = scales[row] * Float(Int32(Int8(bitPattern: raw[i])) - zeroPoints[row])
+                }
+            }
+        default:
+            throw RuntimeError.unsupported(node: node.name, problem: "float \(node.op.name) with \(w.dtype.name) weights quantized that way (float32, or int8 per channel on axis 0)")
+        }
+        var bias: UnsafeMutablePointer<Float>? = nil
+        if let b {
+            guard b.info.dtype == .float32 else { throw fail(node, "a float op's bias must be float32") }
+            let braw = file.data(of: b.index)
+            let p = store.floats(n)
+            for i in 0 ..< n { p[i] = Float(bitPattern: UInt32(littleEndian: braw.loadUnaligned(fromByteOffset: 4 * i, as: UInt32.self))) }
+            bias = p
+        }
+        var packed = pith_f32_packed(K: Int32(k), N: Int32(n), NP: 0, data: store.floats(Int(pith_f32_packed_floats(Int32(k), Int32(n)))))
+        pith_f32_pack(weights, Int32(n), Int32(k), &packed)
+        return FloatLinear(input: x, output: out, packed: packed, bias: bias, relu: relu, conv: conv)
+    }
+
+    func quantizedLinear(_ node: Node, x: Int, out: Int, w: TensorInfo, wIndex: Int, b: (info: TensorInfo, index: Int)?,
+                         n: Int, k: Int, relu: Bool, conv: ConvGeometry?) throws(RuntimeError) -> QuantizedLinear {
+        let xv = values[x], ov = values[out]
+        let scales: [Float]
+        switch w.quantization {
+        case let .perChannel(0, s, z) where z.allSatisfy({ $0 == 0 }): scales = s
+        case let .perTensor(s, 0): scales = [Float](repeating: s, count: n)
+        default: throw fail(node, "int8 weights must be symmetric (zero point 0), per tensor or per channel on axis 0")
+        }
+        let raw = file.data(of: wIndex)
+        var packed = pith_q8_packed(K: Int32(k), N: Int32(n), K4: 0, NP: 0,
+                                    data: store.allocate(Int(pith_q8_packed_bytes(Int32(k), Int32(n)))).bindMemory(to: Int8.self, capacity: 1),
+                                    colsum: store.ints(n))
+        pith_q8_pack(raw.baseAddress!.assumingMemoryBound(to: Int8.self), Int32(n), Int32(k), &packed)
+        var bias: UnsafeMutablePointer<Int32>? = nil
+        if let b {
+            guard b.info.dtype == .int32 else { throw fail(node, "an integer op's bias must be int32") }
+            let braw = file.data(of: b.index)
+            let p = store.ints(n)
+            for i in 0 ..< n { p[i] = Int32(bitPattern: UInt32(littleEndian: braw.loadUnaligned(fromByteOffset: 4 * i, as: UInt32.self))) }
+            bias = p
+        }
+        let mult = store.ints(n), shift = store.ints(n)
+        for c in 0 ..< n {
+            // The integer sum is in units of sx·sw[c]; the output's are sy.
+            let m = Double(xv.scale) * Double(scales[c]) / Double(ov.scale)
+            guard m > 0, m < 1_048_576.0 else { throw fail(node, "the requantization multiplier of channel \(c) is not in (0, 2^20)") }
+            pith_q8_quantize_multiplier(m, mult + c, shift + c)
+        }
+        let stage = pith_q8_output(a_zero: xv.zeroPoint, bias: bias, mult: mult, shift: shift, out_zero: ov.zeroPoint,
+                                   out_min: relu ? max(0, ov.zeroPoint) : 0, out_max: 255)
+        return QuantizedLinear(input: x, output: out, packed: packed, outputStage: stage, conv: conv, inputZero: UInt8(xv.zeroPoint))
+    }
+}

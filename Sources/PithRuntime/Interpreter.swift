@@ -1,0 +1,229 @@
+import CPithKernels
+import PithFormat
+
+/// Runs a `.pith` model. Loading checks the file (PithFormat), prepares every node
+/// (weights packed once), and plans all values into one arena sized for `maxBatch`
+/// samples; `run` then allocates nothing.
+///
+/// Values are laid out batch-major: a value's buffer holds `maxBatch` samples of
+/// `bytesPerSample` each. Dense layers run as one GEMM over the batch; convolutions run
+/// per sample (im2row patches, GEMM, transpose back to NCHW).
+public final class Interpreter {
+    public let file: PithFile
+    public let maxBatch: Int
+    let steps: [Step]
+    let values: [Value]
+    let inputValue: Int
+    let outputValue: Int
+    let store: WeightStore
+    let arena: UnsafeMutableRawPointer
+    let arenaBytes: Int
+    let scratch: UnsafeMutableRawPointer
+
+    /// Per-sample shape, dtype and byte count of the (first) graph input and output.
+    public var inputShape: [Int] { values[inputValue].shape }
+    public var outputShape: [Int] { values[outputValue].shape }
+    public var inputType: DType { values[inputValue].dtype }
+    public var outputType: DType { values[outputValue].dtype }
+    public var inputElements: Int { values[inputValue].elements }
+    public var outputElements: Int { values[outputValue].elements }
+    /// Bytes of the activation arena (all values for `maxBatch` samples).
+    public var arenaSize: Int { arenaBytes }
+
+    public convenience init(path: String, maxBatch: Int = 1) throws(RuntimeError) {
+        let file: PithFile
+        do { file = try PithFile(path: path) } catch { throw .format(error) }
+        try self.init(file: file, maxBatch: maxBatch)
+    }
+
+    public init(file: PithFile, maxBatch: Int = 1) throws(RuntimeError) {
+        guard maxBatch >= 1, maxBatch <= 1 << 16 else { throw .badInput("maxBatch \(maxBatch) is outside 1...65536") }
+        guard UInt16(1).littleEndian == 1 else { throw .unsupported(node: "file", problem: "a big-endian host") }
+        self.file = file
+        self.maxBatch = maxBatch
+        let store = WeightStore()
+        self.store = store
+        var prep = try GraphPreparation(file: file, store: store)
+        guard file.graph.inputs.count == 1, file.graph.outputs.count == 1 else {
+            throw .unsupported(node: "graph", problem: "\(file.graph.inputs.count) inputs and \(file.graph.outputs.count) outputs (one of each)")
+        }
+        var steps: [Step] = []
+        for node in file.graph.nodes { steps.append(try prep.prepare(node)) }
+        let values = prep.values
+        inputValue = prep.valueIndex[file.graph.inputs[0]]!
+        outputValue = prep.valueIndex[file.graph.outputs[0]]!
+        for v in [inputValue, outputValue] where values[v].dtype == .int32 {
+            throw .unsupported(node: values[v].name, problem: "int32 graph inputs and outputs")
+        }
+
+        // Lifetimes: made at the step that writes it (the input: before the first),
+        // needed until the last step that reads it (the output: after the last).
+        var producedAt = [Int](repeating: -1, count: values.count)
+        var lastUse = [Int](repeating: -1, count: values.count)
+        for (i, s) in steps.enumerated() {
+            producedAt[s.output] = i
+            for v in s.inputs { lastUse[v] = max(lastUse[v], i) }
+        }
+        lastUse[outputValue] = steps.count
+        var sizes = [Int](repeating: 0, count: values.count)
+        for v in values.indices where producedAt[v] >= 0 || v == inputValue {
+            let (bytes, overflow) = values[v].bytesPerSample.multipliedReportingOverflow(by: maxBatch)
+            guard !overflow, bytes <= 1 << 34 else { throw .outOfMemory(bytes: Int.max) }
+            sizes[v] = bytes
+        }
+        let plan = ArenaPlanner.plan(sizes: sizes, producedAt: producedAt, lastUse: lastUse)
+        var placed = values
+        for v in placed.indices { placed[v].offset = plan.offsets[v] }
+        self.values = placed
+        self.steps = steps
+        arenaBytes = plan.total
+        arena = UnsafeMutableRawPointer.allocate(byteCount: max(plan.total, 64), alignment: 64)
+        scratch = UnsafeMutableRawPointer.allocate(byteCount: max(steps.map(\.scratchBytes).max() ?? 0, 64), alignment: 64)
+    }
+
+    deinit {
+        arena.deallocate()
+        scratch.deallocate()
+    }
+
+    func buffer(_ v: Int) -> UnsafeMutableRawPointer { arena + values[v].offset }
+
+    /// Runs `batch` samples. `input`: batch × inputElements values of the input's dtype
+    /// (little-endian); `output`: room for batch × outputElements of the output's dtype.
+    public func run(input: UnsafeRawPointer, output: UnsafeMutableRawPointer, batch: Int) throws(RuntimeError) {
+        guard batch >= 1, batch <= maxBatch else { throw .badInput("batch \(batch) is outside 1...\(maxBatch) (the interpreter's maxBatch)") }
+        let inBytes = values[inputValue].bytesPerSample * batch
+        if values[inputValue].dtype == .float32 {
+            let f = input.assumingMemoryBound(to: Float.self)
+            for i in 0 ..< inputElements * batch where f[i].isNaN || f[i].isInfinite {
+                throw .badInput("value \(i) (sample \(i / inputElements)) is \(f[i].isNaN ? "NaN" : "infinite")")
+            }
+        }
+        buffer(inputValue).copyMemory(from: input, byteCount: inBytes)
+        for step in steps { execute(step, batch: batch) }
+        output.copyMemory(from: buffer(outputValue), byteCount: values[outputValue].bytesPerSample * batch)
+    }
+
+    /// Convenience for float models: `input` holds batch × inputElements floats.
+    public func run(_ input: [Float], batch: Int) throws(RuntimeError) -> [Float] {
+        guard inputType == .float32, outputType == .float32 else { throw .badInput("this model's input or output is not float32") }
+        guard input.count == inputElements * batch else {
+            throw .badInput("\(input.count) values for \(batch) samples of \(inputElements) (shape \(inputShape))")
+        }
+        var out = [Float](repeating: 0, count: outputElements * batch)
+        var failure: RuntimeError? = nil
+        input.withUnsafeBytes { i in
+            out.withUnsafeMutableBytes { o in
+                do throws(RuntimeError) { try run(input: i.baseAddress!, output: o.baseAddress!, batch: batch) } catch { failure = error }
+            }
+        }
+        if let failure { throw failure }
+        return out
+    }
+
+    func execute(_ step: Step, batch: Int) {
+        switch step {
+        case let .floatLinear(s): floatLinear(s, batch: batch)
+        case let .quantizedLinear(s): quantizedLinear(s, batch: batch)
+        case let .pool(s): pool(s, batch: batch)
+        case let .relu(i, o):
+            let n = values[i].elements * batch
+            if values[i].dtype == .float32 {
+                let x = buffer(i).assumingMemoryBound(to: Float.self), y = buffer(o).assumingMemoryBound(to: Float.self)
+                for j in 0 ..< n { y[j] = x[j] > 0 || x[j].isNaN ? x[j] : 0 }
+            } else {
+                let x = buffer(i).assumingMemoryBound(to: UInt8.self), y = buffer(o).assumingMemoryBound(to: UInt8.self)
+                let z = UInt8(values[i].zeroPoint)
+                for j in 0 ..< n { y[j] = max(x[j], z) }
+            }
+        case let .copy(i, o):
+            if i != o { buffer(o).copyMemory(from: buffer(i), byteCount: values[i].bytesPerSample * batch) }
+        case let .quantize(i, o):
+            let x = buffer(i).assumingMemoryBound(to: Float.self)
+            let v = values[o]
+            let lo: Float = v.dtype == .uint8 ? 0 : -128, hi: Float = v.dtype == .uint8 ? 255 : 127
+            for j in 0 ..< v.elements * batch {
+                let q = min(hi, max(lo, (x[j] / v.scale).rounded(.toNearestOrEven) + Float(v.zeroPoint)))
+                if v.dtype == .uint8 { buffer(o).storeBytes(of: UInt8(q), toByteOffset: j, as: UInt8.self) }
+                else { buffer(o).storeBytes(of: Int8(q), toByteOffset: j, as: Int8.self) }
+            }
+        case let .dequantize(i, o):
+            let v = values[i]
+            let y = buffer(o).assumingMemoryBound(to: Float.self)
+            for j in 0 ..< v.elements * batch {
+                let q: Int32
+                switch v.dtype {
+                case .uint8: q = Int32(buffer(i).load(fromByteOffset: j, as: UInt8.self))
+                case .int8: q = Int32(buffer(i).load(fromByteOffset: j, as: Int8.self))
+                default: q = buffer(i).load(fromByteOffset: 4 * j, as: Int32.self)
+                }
+                y[j] = v.scale * Float(q - v.zeroPoint)
+            }
+        case let .softmax(i, o):
+            let n = values[i].shape.last ?? 1
+            if i != o { buffer(o).copyMemory(from: buffer(i), byteCount: values[i].bytesPerSample * batch) }
+            let y = buffer(o).assumingMemoryBound(to: Float.self)
+            for r in 0 ..< values[i].elements * batch / n { pith_softmax_f32(y + r * n, Int32(n)) }
+        case let .addFloat(a, b, o):
+            let x = buffer(a).assumingMemoryBound(to: Float.self), z = buffer(b).assumingMemoryBound(to: Float.self)
+            let y = buffer(o).assumingMemoryBound(to: Float.self)
+            for j in 0 ..< values[a].elements * batch { y[j] = x[j] + z[j] }
+        }
+    }
+
+    func floatLinear(_ s: FloatLinear, batch: Int) {
+        var packed = s.packed
+        let x = buffer(s.input).assumingMemoryBound(to: Float.self), y = buffer(s.output).assumingMemoryBound(to: Float.self)
+        guard let g = s.conv else {
+            let k = Int(packed.K), n = Int(packed.N)
+            pith_f32_gemm(x, k, Int32(batch), &packed, s.bias, s.relu ? 1 : 0, y, n, 0)
+            return
+        }
+        let rows = scratch.assumingMemoryBound(to: Float.self)
+        let pixelMajor = rows + g.pixels * g.patch
+        let inSample = g.channels * g.height * g.width, outSample = g.filters * g.pixels
+        for b in 0 ..< batch {
+            pith_im2row_f32(x + b * inSample, Int32(g.channels), Int32(g.height), Int32(g.width), Int32(g.kernel), Int32(g.stride),
+                            Int32(g.padding), Int32(g.outHeight), Int32(g.outWidth), rows)
+            pith_f32_gemm(rows, g.patch, Int32(g.pixels), &packed, s.bias, s.relu ? 1 : 0, pixelMajor, g.filters, 0)
+            pith_transpose_f32(pixelMajor, Int32(g.pixels), Int32(g.filters), y + b * outSample)
+        }
+    }
+
+    func quantizedLinear(_ s: QuantizedLinear, batch: Int) {
+        var packed = s.packed
+        var stage = s.outputStage
+        let x = buffer(s.input).assumingMemoryBound(to: UInt8.self), y = buffer(s.output).assumingMemoryBound(to: UInt8.self)
+        guard let g = s.conv else {
+            pith_q8_gemm_u8(x, Int(packed.K), Int32(batch), &packed, &stage, y, Int(packed.N), PITH_Q8_AUTO)
+            return
+        }
+        let rows = scratch.assumingMemoryBound(to: UInt8.self)
+        let pixelMajor = rows + g.pixels * g.patch
+        let inSample = g.channels * g.height * g.width, outSample = g.filters * g.pixels
+        for b in 0 ..< batch {
+            pith_im2row_u8(x + b * inSample, Int32(g.channels), Int32(g.height), Int32(g.width), Int32(g.kernel), Int32(g.stride),
+                           Int32(g.padding), Int32(g.outHeight), Int32(g.outWidth), s.inputZero, rows)
+            pith_q8_gemm_u8(rows, g.patch, Int32(g.pixels), &packed, &stage, pixelMajor, g.filters, PITH_Q8_AUTO)
+            pith_transpose_u8(pixelMajor, Int32(g.pixels), Int32(g.filters), y + b * outSample)
+        }
+    }
+
+    func pool(_ s: PoolStep, batch: Int) {
+        let inSample = s.channels * s.height * s.width, outSample = s.channels * s.outHeight * s.outWidth
+        let args = (Int32(s.channels), Int32(s.height), Int32(s.width), Int32(s.kernel), Int32(s.stride), Int32(s.outHeight), Int32(s.outWidth))
+        for b in 0 ..< batch {
+            if values[s.input].dtype == .float32 {
+                let x = buffer(s.input).assumingMemoryBound(to: Float.self) + b * inSample
+                let y = buffer(s.output).assumingMemoryBound(to: Float.self) + b * outSample
+                if s.average { pith_avgpool_f32(x, args.0, args.1, args.2, args.3, args.4, args.5, args.6, y) }
+                else { pith_maxpool_f32(x, args.0, args.1, args.2, args.3, args.4, args.5, args.6, y) }
+            } else {
+                let x = buffer(s.input).assumingMemoryBound(to: UInt8.self) + b * inSample
+                let y = buffer(s.output).assumingMemoryBound(to: UInt8.self) + b * outSample
+                if s.average { pith_avgpool_u8(x, args.0, args.1, args.2, args.3, args.4, args.5, args.6, y) }
+                else { pith_maxpool_u8(x, args.0, args.1, args.2, args.3, args.4, args.5, args.6, y) }
+            }
+        }
+    }
+}

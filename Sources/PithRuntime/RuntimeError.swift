@@ -1,0 +1,26 @@
+import PithFormat
+
+/// What can stop the runtime: a file the format reader refuses, a graph it cannot run,
+/// or bad input at run time. Each reads as one line naming the node or field.
+public enum RuntimeError: Error, Equatable, Sendable {
+    /// The file itself is malformed (see `FormatError`).
+    case format(FormatError)
+    /// The graph uses something this runtime does not run (an op, a dtype combination).
+    case unsupported(node: String, problem: String)
+    /// Shapes, dtypes or quantization do not fit together.
+    case invalidGraph(node: String, problem: String)
+    /// The input given to `run` is wrong (size, batch, a NaN).
+    case badInput(String)
+    /// Memory could not be had.
+    case outOfMemory(bytes: Int)
+
+    public var description: String {
+        switch self {
+        case let .format(e): return e.description
+        case let .unsupported(node, problem): return "node '\(node)': not supported: \(problem)"
+        case let .invalidGraph(node, problem): return "node '\(node)': \(problem)"
+        case let .badInput(problem): return "input: \(problem)"
+        case let .outOfMemory(bytes): return "cannot allocate \(bytes) bytes"
+        }
+    }
+}

@@ -1,0 +1,103 @@
+import CPithKernels
+import PithFormat
+
+/// Memory the prepared steps own (packed weights, multipliers), freed with the interpreter.
+final class WeightStore {
+    private var blocks: [UnsafeMutableRawPointer] = []
+
+    /// `bytes` (at least 64) of 64-byte-aligned memory.
+    func allocate(_ bytes: Int) -> UnsafeMutableRawPointer {
+        let p = UnsafeMutableRawPointer.allocate(byteCount: max(bytes, 64), alignment: 64)
+        blocks.append(p)
+        return p
+    }
+
+    func floats(_ count: Int) -> UnsafeMutablePointer<Float> { allocate(count * 4).bindMemory(to: Float.self, capacity: count) }
+    func ints(_ count: Int) -> UnsafeMutablePointer<Int32> { allocate(count * 4).bindMemory(to: Int32.self, capacity: count) }
+
+    deinit { for p in blocks { p.deallocate() } }
+}
+
+/// Dense or Conv2D in float32: y = x·Wᵀ + b (conv: on im2row patches, per sample).
+struct FloatLinear {
+    var input: Int, output: Int
+    var packed: pith_f32_packed
+    var bias: UnsafeMutablePointer<Float>?
+    var relu: Bool
+    var conv: ConvGeometry?
+}
+
+/// Dense or Conv2D on uint8 activations and int8 weights, requantized to uint8.
+struct QuantizedLinear {
+    var input: Int, output: Int
+    var packed: pith_q8_packed
+    var outputStage: pith_q8_output
+    var conv: ConvGeometry?
+    var inputZero: UInt8
+}
+
+/// Shapes of a convolution for one sample.
+struct ConvGeometry {
+    var channels: Int, height: Int, width: Int
+    var kernel: Int, stride: Int, padding: Int
+    var filters: Int, outHeight: Int, outWidth: Int
+    var pixels: Int { outHeight * outWidth }
+    var patch: Int { channels * kernel * kernel }
+}
+
+/// MaxPool / AvgPool on one value.
+struct PoolStep {
+    var input: Int, output: Int
+    var average: Bool
+    var channels: Int, height: Int, width: Int, kernel: Int, stride: Int, outHeight: Int, outWidth: Int
+}
+
+/// One prepared operation of the graph, reading and writing values by index.
+enum Step {
+    case floatLinear(FloatLinear)
+    case quantizedLinear(QuantizedLinear)
+    case pool(PoolStep)
+    /// max(x, 0) for float; max(q, zero point) for uint8.
+    case relu(input: Int, output: Int)
+    /// Flatten / Reshape: the same bytes under another shape.
+    case copy(input: Int, output: Int)
+    /// Float → uint8/int8 with the output's scale and zero point.
+    case quantize(input: Int, output: Int)
+    /// uint8/int8/int32 → float with the input's scale and zero point.
+    case dequantize(input: Int, output: Int)
+    case softmax(input: Int, output: Int)
+    case addFloat(a: Int, b: Int, output: Int)
+
+    var inputs: [Int] {
+        switch self {
+        case let .floatLinear(s): return [s.input]
+        case let .quantizedLinear(s): return [s.input]
+        case let .pool(s): return [s.input]
+        case let .relu(i, _), let .copy(i, _), let .quantize(i, _), let .dequantize(i, _), let .softmax(i, _): return [i]
+        case let .addFloat(a, b, _): return [a, b]
+        }
+    }
+
+    var output: Int {
+        switch self {
+        case let .floatLinear(s): return s.output
+        case let .quantizedLinear(s): return s.output
+        case let .pool(s): return s.output
+        case let .relu(_, o), let .copy(_, o), let .quantize(_, o), let .dequantize(_, o), let .softmax(_, o): return o
+        case let .addFloat(_, _, o): return o
+        }
+    }
+
+    /// Scratch bytes one sample needs (im2row patches and the pixel-major GEMM output).
+    var scratchBytes: Int {
+        switch self {
+        case let .floatLinear(s):
+            guard let g = s.conv else { return 0 }
+            return (g.pixels * g.patch + g.pixels * g.filters) * 4 + 128
+        case let .quantizedLinear(s):
+            guard let g = s.conv else { return 0 }
+            return g.pixels * g.patch + g.pixels * g.filters + 128
+        default: return 0
+        }
+    }
+}
