@@ -78,7 +78,7 @@ public final class Interpreter {
         self.steps = steps
         arenaBytes = plan.total
         arena = UnsafeMutableRawPointer.allocate(byteCount: max(plan.total, 64), alignment: 64)
-        scratch = UnsafeMutableRawPointer.allocate(byteCount: max(steps.map(\.scratchBytes).max() ?? 0, 64), alignment: 64)
+        scratch = UnsafeMutableRawPointer.allocate(byteCount: max(steps.map { $0.scratchBytes }.max() ?? 0, 64), alignment: 64)
     }
 
     deinit {
