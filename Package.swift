@@ -7,6 +7,7 @@ let package = Package(
     platforms: [.macOS(.v13)],
     products: [
         .executable(name: "pith", targets: ["pith"]),
+        .executable(name: "pith-run", targets: ["pith-run"]),
         .library(name: "PithTensor", targets: ["PithTensor"]),
         .library(name: "PithNN", targets: ["PithNN"]),
         .library(name: "PithFormat", targets: ["PithFormat"]),
@@ -27,7 +28,7 @@ let package = Package(
         .systemLibrary(name: "CMalloc", path: "Sources/CMalloc"),
         .systemLibrary(name: "CPosix", path: "Sources/CPosix"),
         // C kernels: a portable reference and instruction-set twins chosen at run time.
-        .target(name: "CPithKernels", path: "Sources/CPithKernels", exclude: []),
+        .target(name: "CPithKernels", path: "Sources/CPithKernels", linkerSettings: [.linkedLibrary("m")]),
         // The UCI digits data set (CC BY 4.0), embedded as gzip bytes.
         .target(name: "CDigits", path: "Sources/CDigits"),
 
@@ -43,6 +44,9 @@ let package = Package(
             "PithNN", "PithTensor", "PithFormat", "PithQuant",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
+
+        // The standalone runner: PithRuntime only.
+        .executableTarget(name: "pith-run", dependencies: ["PithRuntime", "PithFormat", "CPosix"]),
 
         .testTarget(name: "PithFormatTests", dependencies: ["PithFormat", "CZstd"]),
         .testTarget(name: "PithTensorTests", dependencies: ["PithTensor", "CPithKernels"]),

@@ -4,6 +4,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <math.h>
+#include <stdlib.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/mman.h>
@@ -16,3 +17,12 @@ static inline void *pith_map_failed(void) { return MAP_FAILED; }
 static inline int pith_open_read(const char *path) { return open(path, O_RDONLY | O_CLOEXEC); }
 static inline int pith_open_write(const char *path) { return open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644); }
 static inline int pith_is_regular(const struct stat *s) { return S_ISREG(s->st_mode); }
+#include <time.h>
+
+/// Monotonic time in nanoseconds.
+static inline long long pith_now_ns(void) {
+    struct timespec t;
+    clock_gettime(CLOCK_MONOTONIC, &t);
+    return (long long)t.tv_sec * 1000000000ll + t.tv_nsec;
+}
+static inline float pith_expf(float x) { return expf(x); }

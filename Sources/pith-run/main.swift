@@ -1,0 +1,203 @@
+// pith-run: run a .pith model on a file of inputs. Depends on PithRuntime alone.
+//
+//   pith-run MODEL.pith INPUT [--json] [--bench] [--batch N] [--runs N] [--raw f32|u8]
+//
+// INPUT is an IDX, .npy, CSV or raw file, or - for stdin. Prints each sample's predicted
+// class and probabilities (or JSON); --bench prints batch-1 latency percentiles and
+// batch-N throughput instead.
+import CPosix
+import PithFormat
+import PithRuntime
+
+struct Options {
+    var model = ""
+    var input = ""
+    var json = false
+    var bench = false
+    var batch = 256
+    var runs = 1000
+    var rawBytes = false
+}
+
+func fail(_ message: String) -> Never {
+    var line = "pith-run: " + message + "\n"
+    line.withUTF8 { _ = write(2, $0.baseAddress, $0.count) }
+    exit(1)
+}
+
+func parse(_ args: [String]) -> Options {
+    var o = Options()
+    var positional: [String] = []
+    var i = 1
+    func value(_ name: String) -> String {
+        i += 1
+        guard i < args.count else { fail("\(name) needs a value") }
+        return args[i]
+    }
+    while i < args.count {
+        switch args[i] {
+        case "--json": o.json = true
+        case "--bench": o.bench = true
+        case "--batch":
+            guard let n = Int(value("--batch")), n >= 1, n <= 65536 else { fail("--batch must be 1...65536") }
+            o.batch = n
+        case "--runs":
+            guard let n = Int(value("--runs")), n >= 1, n <= 10_000_000 else { fail("--runs must be 1...10000000") }
+            o.runs = n
+        case "--raw":
+            let v = value("--raw")
+            guard v == "u8" || v == "f32" else { fail("--raw must be u8 or f32") }
+            o.rawBytes = v == "u8"
+        case "-h", "--help":
+            print("usage: pith-run MODEL.pith INPUT [--json] [--bench] [--batch N] [--runs N] [--raw f32|u8]\n  INPUT: IDX, .npy, CSV or raw file, or - for stdin")
+            exit(0)
+        default:
+            if args[i].hasPrefix("--") { fail("unknown option \(args[i])") }
+            positional.append(args[i])
+        }
+        i += 1
+    }
+    guard positional.count == 2 else { fail("expected MODEL.pith and INPUT (see --help)") }
+    o.model = positional[0]
+    o.input = positional[1]
+    return o
+}
+
+/// The float32 stored little-endian at `at`.
+func littleEndianFloat(_ b: [UInt8], _ at: Int) -> Float {
+    var bits: UInt32 = 0
+    for j in 0..<4 { bits |= UInt32(b[at + j]) << UInt32(8 * j) }
+    return Float(bitPattern: bits)
+}
+
+/// x with `digits` decimals, without Foundation.
+func fixed(_ x: Float, _ digits: Int = 4) -> String {
+    guard x.isFinite else { return x.isNaN ? "nan" : (x > 0 ? "inf" : "-inf") }
+    var scale: Float = 1
+    for _ in 0..<digits { scale *= 10 }
+    let n = Int((abs(x) * scale).rounded())
+    let whole = n / Int(scale), frac = n % Int(scale)
+    var f = String(frac)
+    while f.count < digits { f = "0" + f }
+    return (x < 0 && n != 0 ? "-" : "") + String(whole) + "." + f
+}
+
+let options = parse(CommandLine.arguments)
+let interpreter: Interpreter
+do { interpreter = try Interpreter(path: options.model, maxBatch: options.bench ? options.batch : 1) } catch {
+    fail("\(options.model): \(error.description)")
+}
+let features = interpreter.inputElements
+let bytes: [UInt8]
+let samples: Samples
+do {
+    bytes = try InputReader.readAll(options.input)
+    samples = try InputReader.samples(bytes, name: options.input == "-" ? "stdin" : options.input, features: features, rawBytes: options.rawBytes)
+} catch { fail(error.message) }
+
+// Model inputs: 8-bit codes times the file's input.scale; a uint8 graph input gets them
+// quantized with its own scale and zero point.
+let pixelScale = Float(interpreter.file.metadata.double("input.scale") ?? 1)
+var modelInput = samples.areBytes ? samples.values.map { $0 * pixelScale } : samples.values
+let labels = interpreter.file.metadata.strings("model.labels")
+let endsInSoftmax = interpreter.file.graph.nodes.last?.op == .softmax
+
+@MainActor func encodeInput(_ values: ArraySlice<Float>) -> [UInt8] {
+    switch interpreter.inputType {
+    case .float32:
+        var out: [UInt8] = []
+        out.reserveCapacity(values.count * 4)
+        for v in values { withUnsafeBytes(of: v.bitPattern.littleEndian) { out.append(contentsOf: $0) } }
+        return out
+    default:
+        let info = interpreter.file.tensors[interpreter.file.graph.inputs[0]]
+        guard case let .perTensor(scale, zero) = info.quantization else { fail("the model's input is not quantized per tensor") }
+        let lo: Float = interpreter.inputType == .uint8 ? 0 : -128, hi: Float = interpreter.inputType == .uint8 ? 255 : 127
+        return values.map { v in
+            let q = min(hi, max(lo, (v / scale).rounded(.toNearestOrEven) + Float(zero)))
+            return interpreter.inputType == .uint8 ? UInt8(q) : UInt8(bitPattern: Int8(q))
+        }
+    }
+}
+
+@MainActor func decodeOutput(_ raw: [UInt8]) -> [Float] {
+    let n = interpreter.outputElements
+    switch interpreter.outputType {
+    case .float32:
+        return (0..<n).map { i in littleEndianFloat(raw, 4 * i) }
+    default:
+        let info = interpreter.file.tensors[interpreter.file.graph.outputs[0]]
+        guard case let .perTensor(scale, zero) = info.quantization else { return raw.prefix(n).map { Float($0) } }
+        return raw.prefix(n).map { scale * Float((interpreter.outputType == .int8 ? Int32(Int8(bitPattern: $0)) : Int32($0)) - zero) }
+    }
+}
+
+let outputBytes = interpreter.outputElements * interpreter.outputType.size
+
+/// One call of the interpreter on encoded input bytes; errors end the program.
+@MainActor func infer(_ x: [UInt8], _ out: inout [UInt8], batch: Int, context: String) {
+    var failure: RuntimeError? = nil
+    x.withUnsafeBytes { i in
+        out.withUnsafeMutableBytes { o in
+            do throws(RuntimeError) { try interpreter.run(input: i.baseAddress!, output: o.baseAddress!, batch: batch) } catch { failure = error }
+        }
+    }
+    if let failure { fail(context + failure.description) }
+}
+
+if options.bench {
+    // Batch 1: each run one sample, cycling through the file; then batch N.
+    var one = [UInt8](repeating: 0, count: outputBytes)
+    var times: [Int64] = []
+    times.reserveCapacity(options.runs)
+    let encoded = (0..<min(samples.count, 256)).map { encodeInput(modelInput[($0 * features)..<(($0 + 1) * features)]) }
+    for r in 0..<(options.runs + options.runs / 10) {
+        let x = encoded[r % encoded.count]
+        let start = pith_now_ns()
+        infer(x, &one, batch: 1, context: "")
+        if r >= options.runs / 10 { times.append(pith_now_ns() - start) }  // the first tenth warms up
+    }
+    times.sort()
+    func percentile(_ p: Int) -> String { fixed(Float(times[min(times.count - 1, times.count * p / 100)]) / 1000, 1) }
+    var batchInput: [UInt8] = []
+    for s in 0..<options.batch { batchInput += encoded[s % encoded.count] }
+    var batchOut = [UInt8](repeating: 0, count: outputBytes * options.batch)
+    var batchTimes: [Int64] = []
+    for r in 0..<12 {
+        let start = pith_now_ns()
+        infer(batchInput, &batchOut, batch: options.batch, context: "")
+        if r >= 2 { batchTimes.append(pith_now_ns() - start) }
+    }
+    batchTimes.sort()
+    let medianBatch = batchTimes[batchTimes.count / 2]
+    let throughput = Float(options.batch) * 1e9 / Float(medianBatch)
+    if options.json {
+        print("{\"runs\":\(times.count),\"latency_us\":{\"p50\":\(percentile(50)),\"p90\":\(percentile(90)),\"p99\":\(percentile(99))},\"batch\":\(options.batch),\"images_per_second\":\(fixed(throughput, 1))}")
+    } else {
+        print("batch 1 latency over \(times.count) runs: p50 \(percentile(50)) µs, p90 \(percentile(90)) µs, p99 \(percentile(99)) µs")
+        print("batch \(options.batch): \(fixed(throughput, 1)) images/s (median of 10 runs, \(fixed(Float(medianBatch) / 1e6, 3)) ms each)")
+    }
+    exit(0)
+}
+
+var out = [UInt8](repeating: 0, count: outputBytes)
+var jsonItems: [String] = []
+for s in 0..<samples.count {
+    let x = encodeInput(modelInput[(s * features)..<((s + 1) * features)])
+    infer(x, &out, batch: 1, context: "sample \(s): ")
+    var p = decodeOutput(out)
+    if !endsInSoftmax {
+        let m = p.max() ?? 0
+        var sum: Float = 0
+        for i in p.indices { p[i] = pith_expf(p[i] - m); sum += p[i] }
+        for i in p.indices { p[i] /= sum }
+    }
+    let best = p.indices.max { p[$0] < p[$1] } ?? 0
+    let label = labels.map { best < $0.count ? $0[best] : String(best) } ?? String(best)
+    if options.json {
+        jsonItems.append("{\"sample\":\(s),\"class\":\"\(label)\",\"index\":\(best),\"probabilities\":[" + p.map { fixed($0, 6) }.joined(separator: ",") + "]}")
+    } else {
+        print("sample \(s): class \(label) (p \(fixed(p[best]))), probabilities " + p.map { fixed($0) }.joined(separator: " "))
+    }
+}
+if options.json { print("[" + jsonItems.joined(separator: ",\n") + "]") }
