@@ -54,7 +54,7 @@ let package = Package(
         .testTarget(name: "KernelTests", dependencies: ["CPithKernels"]),
         .testTarget(name: "PithRuntimeTests", dependencies: ["PithRuntime", "PithQuant", "PithNN", "PithFormat", "PithTensor", "CPithKernels"]),
         .testTarget(name: "PithQuantTests", dependencies: ["PithQuant", "PithFormat", "PithNN"]),
-        .testTarget(name: "PithCLITests", dependencies: ["pith", "PithNN"]),
+        .testTarget(name: "PithCLITests", dependencies: ["pith", "pith-run", "PithNN"]),
     ],
     swiftLanguageModes: [.v6]
 )

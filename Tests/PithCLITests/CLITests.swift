@@ -11,20 +11,29 @@ final class CLITests: XCTestCase {
     }()
 
     /// The built `pith` beside the test bundle.
-    var pith: URL {
+    var pith: URL { tool("pith") }
+
+    func tool(_ name: String) -> URL {
         var dir = Bundle(for: CLITests.self).bundleURL
-        while !FileManager.default.fileExists(atPath: dir.appendingPathComponent("pith").path) && dir.path != "/" {
+        while !FileManager.default.fileExists(atPath: dir.appendingPathComponent(name).path) && dir.path != "/" {
             dir.deleteLastPathComponent()
         }
-        return dir.appendingPathComponent("pith")
+        return dir.appendingPathComponent(name)
     }
 
     struct Output { let status: Int32; let stdout: String; let stderr: String }
 
-    func run(_ arguments: [String], in folder: String = CLITests.root, environment: [String: String] = [:]) throws -> Output {
+    func run(_ arguments: [String], in folder: String = CLITests.root, environment: [String: String] = [:],
+             executable: String = "pith", stdin: Data? = nil) throws -> Output {
         let p = Process()
         p.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
-        p.executableURL = pith
+        p.executableURL = tool(executable)
+        if let stdin {
+            let input = Pipe()
+            p.standardInput = input
+            try input.fileHandleForWriting.write(contentsOf: stdin)
+            try input.fileHandleForWriting.close()
+        }
         p.arguments = arguments
         p.currentDirectoryURL = URL(fileURLWithPath: folder)
         let out = Pipe(), err = Pipe()
@@ -184,5 +193,61 @@ final class CLITests: XCTestCase {
         XCTAssertNotEqual(failed.status, 0)
         XCTAssert(failed.stderr.contains("t.pith: cannot write"), failed.stderr)
         XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: folder).filter { $0.contains(".tmp-") }, [])
+    }
+
+    func testPithRunReadsEveryInputFormat() throws {
+        let folder = temporaryFolder(), model = tinyModel(in: folder), ckpt = folder + "/t.ckpt", file = folder + "/t.pith"
+        XCTAssertEqual(try run(["train", model, "-o", ckpt, "--epochs", "10", "--lr", "0.01"]).status, 0)
+        XCTAssertEqual(try run(["pack", ckpt, "-o", file, "--no-eval"]).status, 0)
+        // Three 8x8 images with grey levels 0-16 (the digits set's), in each format.
+        let pixels: [[UInt8]] = (0..<3).map { s in (0..<64).map { UInt8(($0 * (s + 3)) % 17) } }
+        let idx = Data([0, 0, 8, 3, 0, 0, 0, 3, 0, 0, 0, 8, 0, 0, 0, 8] + pixels.flatMap { $0 })
+        try idx.write(to: URL(fileURLWithPath: folder + "/x.idx"))
+        try (pixels.map { $0.map(String.init).joined(separator: ",") + ",7" }.joined(separator: "\n") + "\n")
+            .write(toFile: folder + "/x.csv", atomically: true, encoding: .utf8)
+        let header = "{'descr': '|u1', 'fortran_order': False, 'shape': (3, 64), }"
+        let padded = header + String(repeating: " ", count: (64 - (10 + header.count + 1) % 64) % 64) + "\n"
+        try Data([0x93] + Array("NUMPY".utf8) + [1, 0, UInt8(padded.utf8.count), 0] + Array(padded.utf8) + pixels.flatMap { $0 })
+            .write(to: URL(fileURLWithPath: folder + "/x.npy"))
+        try Data(pixels.flatMap { $0 }).write(to: URL(fileURLWithPath: folder + "/x.bin"))
+        let fromIDX = try run([file, folder + "/x.idx"], executable: "pith-run")
+        XCTAssertEqual(fromIDX.status, 0, fromIDX.stderr)
+        XCTAssertEqual(fromIDX.stdout.split(separator: "\n").count, 3, fromIDX.stdout)
+        XCTAssert(fromIDX.stdout.hasPrefix("sample 0: class "), fromIDX.stdout)
+        // CSV values are taken as they are; the 8-bit formats get the file's input.scale.
+        for input in ["/x.npy", "/x.bin"] {
+            let r = try run([file, folder + input] + (input == "/x.bin" ? ["--raw", "u8"] : []), executable: "pith-run")
+            XCTAssertEqual(r.stdout, fromIDX.stdout, input)
+        }
+        let csv = try run([file, folder + "/x.csv"], executable: "pith-run")
+        XCTAssertEqual(csv.status, 0, csv.stderr)
+        XCTAssertEqual(csv.stdout.split(separator: "\n").count, 3)
+        let stdin = try run([file, "-", "--json"], executable: "pith-run", stdin: idx)
+        XCTAssertEqual(stdin.status, 0, stdin.stderr)
+        let json = try XCTUnwrap(try JSONSerialization.jsonObject(with: Data(stdin.stdout.utf8)) as? [[String: Any]])
+        XCTAssertEqual(json.count, 3)
+        let probabilities = try XCTUnwrap(json[0]["probabilities"] as? [Double])
+        XCTAssertEqual(probabilities.count, 10)
+        XCTAssertEqual(probabilities.reduce(0, +), 1, accuracy: 1e-4)
+        let bench = try run([file, folder + "/x.idx", "--bench", "--runs", "50", "--batch", "8"], executable: "pith-run")
+        XCTAssertEqual(bench.status, 0, bench.stderr)
+        XCTAssert(bench.stdout.contains("batch 1 latency over 50 runs: p50 "), bench.stdout)
+        XCTAssert(bench.stdout.contains("batch 8: "), bench.stdout)
+
+        try "1,2\n".write(toFile: folder + "/short.csv", atomically: true, encoding: .utf8)
+        let cases: [([String], String)] = [
+            ([file, folder + "/short.csv"], "short.csv:1: 2 columns; the model takes 64"),
+            ([file, folder + "/none.idx"], "none.idx: No such file"),
+            ([folder + "/x.idx", folder + "/x.idx"], "x.idx: header.magic: not a .pith file"),
+            ([file, folder], "not a regular file"),
+            ([file, folder + "/x.bin"], "are not whole float32 samples"),
+            ([file], "expected MODEL.pith and INPUT"),
+        ]
+        for (arguments, fragment) in cases {
+            let r = try run(arguments, executable: "pith-run")
+            XCTAssertNotEqual(r.status, 0, "\(arguments)")
+            XCTAssert(r.stderr.contains(fragment), "\(arguments): '\(r.stderr)' should contain '\(fragment)'")
+            XCTAssertEqual(r.stderr.split(separator: "\n").count, 1, r.stderr)
+        }
     }
 }
