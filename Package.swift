@@ -13,6 +13,7 @@ let package = Package(
         .library(name: "PithFormat", targets: ["PithFormat"]),
         .library(name: "PithQuant", targets: ["PithQuant"]),
         .library(name: "PithRuntime", targets: ["PithRuntime"]),
+        .library(name: "PithC", targets: ["PithC"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
@@ -45,6 +46,10 @@ let package = Package(
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
 
+        // The C API: include/pith.h (CPithAPI) implemented in Swift (PithC), and a C program using it.
+        .target(name: "CPithAPI", path: "Sources/CPithAPI"),
+        .target(name: "PithC", dependencies: ["PithRuntime", "PithFormat", "CPithAPI"]),
+        .executableTarget(name: "pith-c-example", dependencies: ["CPithAPI", "PithC"], path: "Examples/c-api"),
         // The standalone runner: PithRuntime only.
         .executableTarget(name: "pith-run", dependencies: ["PithRuntime", "PithFormat", "CPosix"]),
 
@@ -54,7 +59,7 @@ let package = Package(
         .testTarget(name: "KernelTests", dependencies: ["CPithKernels"]),
         .testTarget(name: "PithRuntimeTests", dependencies: ["PithRuntime", "PithQuant", "PithNN", "PithFormat", "PithTensor", "CPithKernels"]),
         .testTarget(name: "PithQuantTests", dependencies: ["PithQuant", "PithFormat", "PithNN"]),
-        .testTarget(name: "PithCLITests", dependencies: ["pith", "pith-run", "PithNN"]),
+        .testTarget(name: "PithCLITests", dependencies: ["pith", "pith-run", "pith-c-example", "PithNN"]),
     ],
     swiftLanguageModes: [.v6]
 )

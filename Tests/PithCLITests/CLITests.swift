@@ -195,6 +195,18 @@ final class CLITests: XCTestCase {
         XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: folder).filter { $0.contains(".tmp-") }, [])
     }
 
+    func testTheCAPIFromACProgram() throws {
+        let folder = temporaryFolder(), model = tinyModel(in: folder), ckpt = folder + "/t.ckpt", file = folder + "/t.pith"
+        XCTAssertEqual(try run(["train", model, "-o", ckpt, "--epochs", "2"]).status, 0)
+        XCTAssertEqual(try run(["pack", ckpt, "-o", file, "--no-eval", "--weights", "float32"]).status, 0)
+        let r = try run([file], executable: "pith-c-example")
+        XCTAssertEqual(r.status, 0, r.stderr + r.stdout)
+        XCTAssert(r.stdout.contains("input rank 3: 1 8 8, 64 values; output 10 values"), r.stdout)
+        XCTAssert(r.stdout.contains("sample 1: class "), r.stdout)
+        XCTAssert(r.stdout.contains("NaN input refused: input: value 3 is not finite"), r.stdout)
+        XCTAssert(r.stdout.contains("batch 3 refused: pith_run: batch 3 is outside 1...2"), r.stdout)
+    }
+
     func testPithRunReadsEveryInputFormat() throws {
         let folder = temporaryFolder(), model = tinyModel(in: folder), ckpt = folder + "/t.ckpt", file = folder + "/t.pith"
         XCTAssertEqual(try run(["train", model, "-o", ckpt, "--epochs", "10", "--lr", "0.01"]).status, 0)
