@@ -40,9 +40,9 @@ let package = Package(
         .target(name: "PithTensor", dependencies: ["COpenBLAS", "CMalloc", "CPithKernels"]),
         .target(name: "PithNN", dependencies: ["PithTensor", "CZlib", "CDigits"]),
         // Quantization and export to the .pith graph (toolchain side).
-        .target(name: "PithQuant", dependencies: ["PithNN", "PithTensor", "PithFormat"]),
+        .target(name: "PithQuant", dependencies: ["PithNN", "PithTensor", "PithFormat", "PithRuntime"]),
         .executableTarget(name: "pith", dependencies: [
-            "PithNN", "PithTensor", "PithFormat", "PithQuant",
+            "PithNN", "PithTensor", "PithFormat", "PithQuant", "PithRuntime",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
 

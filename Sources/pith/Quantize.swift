@@ -1,0 +1,90 @@
+import ArgumentParser
+import Foundation
+import PithFormat
+import PithNN
+import PithQuant
+import PithRuntime
+
+/// `pith quantize CHECKPOINT -o model.pith`: the fully integer model (uint8 activations,
+/// int8 weights), calibrated on training images, with the accuracy of the float model
+/// and of the integer model — run by PithRuntime itself — on the validation split.
+struct Quantize: ParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "Quantize a trained checkpoint to an int8 .pith file (post-training, min/max calibration).")
+
+    @Argument(help: "Checkpoint written by 'pith train'.")
+    var checkpoint: String
+
+    @Option(name: .shortAndLong, help: "The .pith file to write.")
+    var output: String
+
+    @Option(help: "Training images used for calibration.")
+    var calibration: Int = 1000
+
+    @Option(help: "Calibration method (minmax).")
+    var method: String = "minmax"
+
+    @Option(help: "Data set (default: the checkpoint's).")
+    var data: String?
+
+    @Option(name: .customLong("mnist-dir"), help: "Folder holding the MNIST IDX files.")
+    var mnistDirectory: String = DataSource.defaultMNISTDirectory
+
+    func validate() throws {
+        guard calibration >= 1 && calibration <= 1_000_000 else { throw ValidationError("--calibration must be between 1 and 1000000") }
+        guard method == "minmax" else { throw ValidationError("--method: only minmax is implemented so far") }
+    }
+
+    func run() throws {
+        let ckpt = try Checkpoint(path: checkpoint)
+        let model = try ckpt.model(path: checkpoint)
+        let d = model.description
+        let dataName = data ?? ckpt.config.data
+        let splits = try DataSource.named(dataName, mnistDirectory: mnistDirectory).load()
+        guard d.inputFeatures == splits.train.featureCount else {
+            throw PithError.mismatch("\(checkpoint): model '\(d.name)' takes \(d.inputFeatures) input values but \(dataName) has \(splits.train.featureCount)")
+        }
+        var metadata = Metadata()
+        metadata["model.name"] = .string(d.name)
+        metadata["model.task"] = .string("classification")
+        metadata["model.labels"] = .strings((0..<d.classes).map(String.init))
+        metadata["input.shape"] = .string(d.inputShape.map(String.init).joined(separator: ","))
+        metadata["input.dtype"] = .string("float32")
+        if dataName == "mnist" || dataName == "digits" { metadata["input.scale"] = .double(dataName == "mnist" ? 1.0 / 255 : 1.0 / 16) }
+        let bytes = try FileBytes.read(checkpoint)
+        metadata["provenance.source"] = .string("\((checkpoint as NSString).lastPathComponent) xxh64:\(hex(XXH64.hash(bytes))) (\(ckpt.epochsDone) epochs)")
+        metadata["provenance.dataset"] = .string(dataName)
+        metadata["quantization.method"] = .string("\(method), \(min(calibration, splits.train.count)) training images")
+        let calibrationSet = splits.train.slice(0..<min(calibration, splits.train.count))
+        var pith = try PostTrainingQuantizer.quantize(model, calibration: calibrationSet, metadata: metadata)
+        let floatAccuracy = Evaluation(model: model, data: splits.validation).accuracy
+        let encoded = try PithWriter.encode(pith).bytes
+        let int8Accuracy = try Self.accuracy(of: try PithFile(bytes: encoded), on: splits.validation)
+        pith.metadata["provenance.accuracy.float"] = .double(floatAccuracy)
+        pith.metadata["provenance.accuracy.int8"] = .double(int8Accuracy)
+        do { try PithWriter.write(pith, to: output) } catch { throw PithError.cannotWrite(path: output, problem: error.description) }
+        let file = try FormatFiles.open(output)
+        print("validation accuracy: float \(percent(floatAccuracy)), int8 \(percent(int8Accuracy)) (PithRuntime)")
+        print(Report.tensorTable(file))
+        print("wrote \(output): \(file.header.fileSize) bytes")
+    }
+
+    /// Accuracy of the file's model on `data`, run by the runtime in batches.
+    static func accuracy(of file: PithFile, on data: Dataset) throws -> Double {
+        let runner = try Interpreter(file: file, maxBatch: 500)
+        var correct = 0
+        var start = 0
+        while start < data.count {
+            let end = min(start + 500, data.count)
+            let (x, labels) = data.batch(Array(start..<end)[...])
+            let logits = try runner.run(x.scalars, batch: end - start)
+            let k = runner.outputElements
+            for r in 0..<(end - start) {
+                var best = 0
+                for j in 1..<k where logits[r * k + j] > logits[r * k + best] { best = j }
+                if Int32(best) == labels[r] { correct += 1 }
+            }
+            start = end
+        }
+        return Double(correct) / Double(max(data.count, 1))
+    }
+}
