@@ -1,0 +1,212 @@
+"""Pith's runtime beside ONNX Runtime on the same models (tools/bench-runtime).
+
+For each reference workload with a trained checkpoint runs/NAME.ckpt:
+  - Pith: `pith quantize` (int8, min/max calibration on the first N training images) and
+    `pith pack --weights float32` (fp32); timed with `pith-run --bench`.
+  - ONNX Runtime: the same float weights (read from the fp32 .pith file) as an ONNX graph
+    (Gemm/Conv/Relu/MaxPool/Flatten), quantized by ONNX Runtime's own static quantizer
+    (QDQ, per-channel weights, uint8 activations, MinMax, the same N images); CPU
+    execution provider, intra-op threads 1 (and 2 for batch 256).
+Latency: batch 1, one sample at a time cycling over test images; median and p99 of
+--runs calls. Throughput: batch 256, median of 10 calls. Pith and ORT alternate, round by
+round (--rounds); the medians of the rounds are reported. Test errors of both int8
+models on the 10,000 MNIST test images come with them.
+"""
+import argparse, gzip, json, os, struct, subprocess, sys, tempfile, time
+
+import numpy as np
+import onnx
+import onnxruntime as ort
+from onnx import TensorProto, helper, numpy_helper
+from onnxruntime.quantization import CalibrationDataReader, QuantFormat, QuantType, quantize_static
+
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+PITH = os.path.join(ROOT, ".build/release/pith")
+PITH_RUN = os.path.join(ROOT, ".build/release/pith-run")
+
+
+def mnist(kind, mnist_dir):
+    images = gzip.open(os.path.join(mnist_dir, f"{kind}-images-idx3-ubyte.gz")).read()
+    labels = gzip.open(os.path.join(mnist_dir, f"{kind}-labels-idx1-ubyte.gz")).read()
+    n = struct.unpack(">I", images[4:8])[0]
+    x = np.frombuffer(images[16:], dtype=np.uint8).reshape(n, 784)
+    y = np.frombuffer(labels[8:], dtype=np.uint8)
+    return x, y
+
+
+def pith_tensors(path):
+    """The float32 constants of a raw-packed .pith file, by name, and its graph."""
+    info = json.loads(subprocess.check_output([PITH, "inspect", "--json", path]))
+    data = open(path, "rb").read()
+    arrays = {}
+    for t in info["tensors"]:
+        if "section" not in t:
+            continue
+        sec = info["sections"][t["section"]]
+        assert sec["encoding"] == "raw"
+        start = sec["offset"] + t["offset"]
+        arrays[t["name"]] = np.frombuffer(data[start:start + t["bytes"]], dtype="<f4").reshape(t["shape"]).copy()
+    return info, arrays
+
+
+def onnx_model(info, arrays, input_shape):
+    """The .pith graph as ONNX (NCHW, batch dimension symbolic)."""
+    nodes, inits = [], []
+    for name, a in arrays.items():
+        inits.append(numpy_helper.from_array(a, name))
+    for n in info["graph"]["nodes"]:
+        op, ins, outs, attrs = n["op"], n["inputs"], n["outputs"], n["attributes"]
+        if op == "Dense":
+            nodes.append(helper.make_node("Gemm", ins, outs, transB=1))
+        elif op == "Conv2D":
+            w = arrays[ins[1]]
+            k, p, s = w.shape[2], attrs["padding"], attrs["stride"]
+            nodes.append(helper.make_node("Conv", ins, outs, kernel_shape=[k, k], pads=[p, p, p, p], strides=[s, s]))
+        elif op == "ReLU":
+            nodes.append(helper.make_node("Relu", ins, outs))
+        elif op == "MaxPool":
+            k, s = attrs["kernel"], attrs["stride"]
+            nodes.append(helper.make_node("MaxPool", ins, outs, kernel_shape=[k, k], strides=[s, s]))
+        elif op == "Flatten":
+            nodes.append(helper.make_node("Flatten", ins, outs, axis=1))
+        else:
+            raise SystemExit(f"no ONNX mapping for {op}")
+    x = helper.make_tensor_value_info("input", TensorProto.FLOAT, ["N"] + input_shape)
+    y = helper.make_tensor_value_info(info["graph"]["outputs"][0], TensorProto.FLOAT, ["N", None])
+    graph = helper.make_graph(nodes, "pith", [x], [y], inits)
+    model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 17)])
+    model.ir_version = 8
+    onnx.checker.check_model(model)
+    return model
+
+
+class Reader(CalibrationDataReader):
+    def __init__(self, x):
+        self.items = iter([{"input": x[i:i + 1]} for i in range(len(x))])
+
+    def get_next(self):
+        return next(self.items, None)
+
+
+def ort_session(path, threads):
+    so = ort.SessionOptions()
+    so.intra_op_num_threads = threads
+    so.inter_op_num_threads = 1
+    so.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
+    return ort.InferenceSession(path, so, providers=["CPUExecutionProvider"])
+
+
+def ort_bench(sess, x_test, runs, batch):
+    n = min(256, len(x_test))
+    samples = [x_test[i:i + 1] for i in range(n)]
+    for i in range(runs // 10):
+        sess.run(None, {"input": samples[i % n]})
+    times = []
+    for i in range(runs):
+        t = time.perf_counter_ns()
+        sess.run(None, {"input": samples[i % n]})
+        times.append(time.perf_counter_ns() - t)
+    times.sort()
+    xb = np.concatenate([samples[i % n] for i in range(batch)])
+    bt = []
+    for r in range(12):
+        t = time.perf_counter_ns()
+        sess.run(None, {"input": xb})
+        if r >= 2:
+            bt.append(time.perf_counter_ns() - t)
+    bt.sort()
+    return times[len(times) // 2] / 1000, times[min(len(times) - 1, len(times) * 99 // 100)] / 1000, batch * 1e9 / bt[len(bt) // 2]
+
+
+def pith_bench(path, idx, runs, batch, env=None):
+    out = subprocess.check_output([PITH_RUN, path, idx, "--bench", "--json", "--runs", str(runs), "--batch", str(batch)], env=env)
+    r = json.loads(out)
+    return r["latency_us"]["p50"], r["latency_us"]["p99"], r["images_per_second"]
+
+
+def errors_ort(sess, x, y):
+    logits = sess.run(None, {"input": x})[0]
+    return int((logits.argmax(1) != y).sum())
+
+
+def errors_pith(path, x_u8, y, tmp):
+    idx = os.path.join(tmp, "test.idx")
+    with open(idx, "wb") as f:
+        f.write(struct.pack(">IIII", 0x803, len(x_u8), 28, 28))
+        f.write(x_u8.tobytes())
+    out = json.loads(subprocess.check_output([PITH_RUN, path, idx, "--json"]))
+    pred = np.array([s["index"] for s in out])
+    return int((pred != y).sum())
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--runs-dir", default=os.path.join(ROOT, "runs"))
+    ap.add_argument("--mnist-dir", default=os.path.join(ROOT, "../shared/data/mnist"))
+    ap.add_argument("--models", default="mlp-teacher,mlp-student,mlp-tiny,cnn-teacher,cnn-student")
+    ap.add_argument("--calibration", type=int, default=1000)
+    ap.add_argument("--runs", type=int, default=2000)
+    ap.add_argument("--rounds", type=int, default=3)
+    ap.add_argument("--batch", type=int, default=256)
+    ap.add_argument("--no-accuracy", action="store_true")
+    args = ap.parse_args()
+    x_train, _ = mnist("train", args.mnist_dir)
+    x_test, y_test = mnist("t10k", args.mnist_dir)
+    tmp = tempfile.mkdtemp()
+    idx = os.path.join(tmp, "bench.idx")
+    with open(idx, "wb") as f:
+        f.write(struct.pack(">IIII", 0x803, 256, 28, 28))
+        f.write(x_test[:256].tobytes())
+    print(f"onnxruntime {ort.__version__}; {os.cpu_count()} cores; OPENBLAS_CORETYPE={os.environ.get('OPENBLAS_CORETYPE')}")
+    rows = []
+    for name in args.models.split(","):
+        ckpt = os.path.join(args.runs_dir, name + ".ckpt")
+        if not os.path.exists(ckpt):
+            print(f"{name}: no {ckpt}; skipped")
+            continue
+        p_int8, p_f32 = os.path.join(tmp, name + "-int8.pith"), os.path.join(tmp, name + "-f32.pith")
+        subprocess.check_output([PITH, "quantize", ckpt, "-o", p_int8, "--calibration", str(args.calibration)])
+        subprocess.check_output([PITH, "pack", ckpt, "-o", p_f32, "--weights", "float32", "--raw", "--no-eval"])
+        info, arrays = pith_tensors(p_f32)
+        shape = [int(s) for s in next(m for k, m in info["metadata"].items() if k == "input.shape").split(",")]
+        f32_onnx = os.path.join(tmp, name + ".onnx")
+        onnx.save(onnx_model(info, arrays, shape), f32_onnx)
+        xs = lambda x: (x.astype(np.float32) / 255).reshape([len(x)] + shape)
+        int8_onnx = os.path.join(tmp, name + "-int8.onnx")
+        quantize_static(f32_onnx, int8_onnx, Reader(xs(x_train[:args.calibration])), quant_format=QuantFormat.QDQ,
+                        per_channel=True, activation_type=QuantType.QUInt8, weight_type=QuantType.QInt8)
+        x_bench = xs(x_test[:256])
+        for kind, p_path, o_path in [("int8", p_int8, int8_onnx), ("fp32", p_f32, f32_onnx)]:
+            s1, s2 = ort_session(o_path, 1), ort_session(o_path, 2)
+            pr, orr, orr2 = [], [], []
+            for _ in range(args.rounds):
+                pr.append(pith_bench(p_path, idx, args.runs, args.batch))
+                orr.append(ort_bench(s1, x_bench, args.runs, args.batch))
+                orr2.append(ort_bench(s2, x_bench, args.runs // 10, args.batch))
+            med = lambda v, i: sorted(r[i] for r in v)[len(v) // 2]
+            row = {"model": name, "kind": kind,
+                   "pith_p50": med(pr, 0), "pith_p99": med(pr, 1), "pith_ips": med(pr, 2),
+                   "ort_p50": med(orr, 0), "ort_p99": med(orr, 1), "ort_ips": med(orr, 2), "ort_ips_2t": med(orr2, 2)}
+            if kind == "int8" and not args.no_accuracy:
+                row["pith_errors"] = errors_pith(p_path, x_test, y_test, tmp)
+                row["ort_errors"] = errors_ort(ort_session(o_path, 2), xs(x_test), y_test)
+                row["float_errors"] = errors_ort(ort_session(f32_onnx, 2), xs(x_test), y_test)
+            rows.append(row)
+            print(json.dumps(row), flush=True)
+    print()
+    print("| model | type | Pith p50 µs | ORT p50 µs | latency ratio | Pith p99 µs | ORT p99 µs | Pith img/s (b256) | ORT img/s (b256, 1 thread) | throughput ratio | ORT img/s (2 threads) |")
+    print("| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |")
+    for r in rows:
+        print(f"| {r['model']} | {r['kind']} | {r['pith_p50']:.1f} | {r['ort_p50']:.1f} | {r['pith_p50'] / r['ort_p50']:.2f}× | {r['pith_p99']:.1f} | {r['ort_p99']:.1f} | "
+              f"{r['pith_ips']:,.0f} | {r['ort_ips']:,.0f} | {r['pith_ips'] / r['ort_ips']:.2f}× | {r['ort_ips_2t']:,.0f} |")
+    if not args.no_accuracy:
+        print()
+        print("| model | float test errors | Pith int8 errors | ORT int8 errors |")
+        print("| --- | ---: | ---: | ---: |")
+        for r in rows:
+            if "pith_errors" in r:
+                print(f"| {r['model']} | {r['float_errors']} | {r['pith_errors']} | {r['ort_errors']} |")
+
+
+if __name__ == "__main__":
+    main()
