@@ -69,12 +69,90 @@ void pith_q8_quantize_multiplier(double m, int32_t *mult, int32_t *shift) {
     *shift = exponent;
 }
 
-void pith_q8_requantize(const int32_t *acc, int32_t N, const pith_q8_output *o, uint8_t *out) {
+void pith_q8_requantize_reference(const int32_t *acc, int32_t N, const pith_q8_output *o, uint8_t *out) {
     for (int32_t n = 0; n < N; n++) {
         int32_t v = o->out_zero + pith_q8_multiply_by_quantized_multiplier(acc[n], o->mult[n], o->shift[n]);
         v = v < o->out_min ? o->out_min : v > o->out_max ? o->out_max : v;
         out[n] = (uint8_t)v;
     }
+}
+
+#if defined(__x86_64__)
+#include <immintrin.h>
+#define AVX512REQ __attribute__((target("avx512f,avx512bw,avx512vl,avx512dq")))
+
+/// 16 channels at a time, the same integer steps as the reference: 64-bit products of
+/// even and odd lanes, the gemmlowp nudge, division by 2³¹ toward zero, then the rounding
+/// right shift per lane. Blocks with a left shift (multiplier ≥ 1) go to the reference.
+AVX512REQ static void requantize_avx512(const int32_t *acc, int32_t N, const pith_q8_output *o, uint8_t *out) {
+    const __m512i one = _mm512_set1_epi32(1), zero = _mm512_setzero_si512();
+    const __m512i pos_nudge = _mm512_set1_epi64(1ll << 30), neg_nudge = _mm512_set1_epi64(1 - (1ll << 30));
+    const __m512i toward_zero = _mm512_set1_epi64((1ll << 31) - 1);
+    const __m512i zp = _mm512_set1_epi32(o->out_zero), lo = _mm512_set1_epi32(o->out_min), hi = _mm512_set1_epi32(o->out_max);
+    const __m512i int_min = _mm512_set1_epi32(INT32_MIN), int_max = _mm512_set1_epi32(INT32_MAX);
+    int32_t n = 0;
+    for (; n + 16 <= N; n += 16) {
+        __m512i x = _mm512_loadu_si512((const void *)(acc + n));
+        __m512i mult = _mm512_loadu_si512((const void *)(o->mult + n));
+        __m512i shift = _mm512_loadu_si512((const void *)(o->shift + n));
+        if (_mm512_cmpgt_epi32_mask(shift, zero)) {
+            pith_q8_requantize_reference(acc + n, 16, &(pith_q8_output){o->a_zero, NULL, o->mult + n, o->shift + n, o->out_zero, o->out_min, o->out_max}, out + n);
+            continue;
+        }
+        // Saturating rounding doubling high multiply.
+        __m512i p_even = _mm512_mul_epi32(x, mult);
+        __m512i p_odd = _mm512_mul_epi32(_mm512_srli_epi64(x, 32), _mm512_srli_epi64(mult, 32));
+        __mmask8 neg_even = _mm512_cmplt_epi64_mask(p_even, _mm512_setzero_si512());
+        __mmask8 neg_odd = _mm512_cmplt_epi64_mask(p_odd, _mm512_setzero_si512());
+        __m512i s_even = _mm512_add_epi64(p_even, _mm512_mask_blend_epi64(neg_even, pos_nudge, neg_nudge));
+        __m512i s_odd = _mm512_add_epi64(p_odd, _mm512_mask_blend_epi64(neg_odd, pos_nudge, neg_nudge));
+        s_even = _mm512_mask_add_epi64(s_even, _mm512_cmplt_epi64_mask(s_even, _mm512_setzero_si512()), s_even, toward_zero);
+        s_odd = _mm512_mask_add_epi64(s_odd, _mm512_cmplt_epi64_mask(s_odd, _mm512_setzero_si512()), s_odd, toward_zero);
+        __m512i q_even = _mm512_srai_epi64(s_even, 31), q_odd = _mm512_srai_epi64(s_odd, 31);
+        __m512i r = _mm512_mask_blend_epi32(0xAAAA, q_even, _mm512_slli_epi64(q_odd, 32));
+        __mmask16 overflow = _mm512_cmpeq_epi32_mask(x, int_min) & _mm512_cmpeq_epi32_mask(mult, int_min);
+        r = _mm512_mask_mov_epi32(r, overflow, int_max);
+        // Rounding divide by 2^e, e = −shift clamped to 31.
+        __m512i e = _mm512_min_epi32(_mm512_sub_epi32(zero, shift), _mm512_set1_epi32(31));
+        __m512i mask = _mm512_sub_epi32(_mm512_sllv_epi32(one, e), one);
+        __m512i rem = _mm512_and_si512(r, mask);
+        __m512i threshold = _mm512_add_epi32(_mm512_srli_epi32(mask, 1),
+                                             _mm512_maskz_mov_epi32(_mm512_cmplt_epi32_mask(r, zero), one));
+        __m512i res = _mm512_add_epi32(_mm512_srav_epi32(r, e),
+                                       _mm512_maskz_mov_epi32(_mm512_cmpgt_epi32_mask(rem, threshold), one));
+        res = _mm512_add_epi32(res, zp);
+        res = _mm512_min_epi32(_mm512_max_epi32(res, lo), hi);
+        _mm_storeu_si128((void *)(out + n), _mm512_cvtusepi32_epi8(res));
+    }
+    if (n < N) {
+        pith_q8_output rest = *o;
+        rest.mult = o->mult + n;
+        rest.shift = o->shift + n;
+        pith_q8_requantize_reference(acc + n, N - n, &rest, out + n);
+    }
+}
+#endif
+
+int pith_q8_requantize_uses_avx512(void) {
+#if defined(__x86_64__)
+    static int decided = -1;
+    if (decided < 0) {
+        const char *force = getenv("PITH_KERNELS");
+        __builtin_cpu_init();
+        decided = !(force && strcmp(force, "generic") == 0) && __builtin_cpu_supports("avx512f")
+            && __builtin_cpu_supports("avx512bw") && __builtin_cpu_supports("avx512vl") && __builtin_cpu_supports("avx512dq");
+    }
+    return decided;
+#else
+    return 0;
+#endif
+}
+
+void pith_q8_requantize(const int32_t *acc, int32_t N, const pith_q8_output *o, uint8_t *out) {
+#if defined(__x86_64__)
+    if (pith_q8_requantize_uses_avx512()) { requantize_avx512(acc, N, o, out); return; }
+#endif
+    pith_q8_requantize_reference(acc, N, o, out);
 }
 
 void pith_q8_gemm_reference(const uint8_t *A, long lda, int32_t M, const int8_t *W, int32_t N, int32_t K,

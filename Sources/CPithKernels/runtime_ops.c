@@ -1,6 +1,8 @@
 // See include/pith_runtime_ops.h.
 #include "include/pith_runtime_ops.h"
 #include <math.h>
+#include <stdlib.h>
+#include <string.h>
 
 #pragma clang fp contract(off)
 
@@ -69,4 +71,95 @@ void pith_softmax_f32(float *x, int32_t n) {
     float s = 0;
     for (int32_t i = 0; i < n; i++) { x[i] = expf(x[i] - m); s += x[i]; }
     for (int32_t i = 0; i < n; i++) x[i] /= s;
+}
+
+// Quantization: one body, compiled portable and with AVX-512 (where the compiler turns
+// nearbyintf into vrndscaleps and vectorizes); each operation is exact IEEE arithmetic,
+// so both give the same bytes (tests check).
+#define QUANTIZE_BODY(T, LO, HI)                                                         \
+    for (long i = 0; i < n; i++) {                                                       \
+        float v = __builtin_nearbyintf(x[i] / scale) + (float)zero;                      \
+        q[i] = (T)(v < LO ? LO : v > HI ? HI : v);                                       \
+    }
+
+#define NONFINITE_BODY                                                                   \
+    uint32_t any = 0;                                                                    \
+    for (long i = 0; i < n; i++) {                                                       \
+        uint32_t bits;                                                                   \
+        __builtin_memcpy(&bits, x + i, 4);                                               \
+        any |= (bits & 0x7f800000u) == 0x7f800000u;                                      \
+    }                                                                                    \
+    if (!any) return -1;                                                                 \
+    for (long i = 0; i < n; i++) if (!isfinite(x[i])) return i;                          \
+    return -1;
+
+static void quantize_u8_generic(const float *x, long n, float scale, int32_t zero, uint8_t *q) { QUANTIZE_BODY(uint8_t, 0.0f, 255.0f) }
+static void quantize_s8_generic(const float *x, long n, float scale, int32_t zero, int8_t *q) { QUANTIZE_BODY(int8_t, -128.0f, 127.0f) }
+static long first_nonfinite_generic(const float *x, long n) { NONFINITE_BODY }
+
+#if defined(__x86_64__)
+#define AVX512 __attribute__((target("avx512f,avx512vl,avx512bw")))
+AVX512 static void quantize_u8_avx512(const float *x, long n, float scale, int32_t zero, uint8_t *q) { QUANTIZE_BODY(uint8_t, 0.0f, 255.0f) }
+AVX512 static void quantize_s8_avx512(const float *x, long n, float scale, int32_t zero, int8_t *q) { QUANTIZE_BODY(int8_t, -128.0f, 127.0f) }
+AVX512 static long first_nonfinite_avx512(const float *x, long n) { NONFINITE_BODY }
+#endif
+
+int pith_runtime_ops_use_avx512(void) {
+#if defined(__x86_64__)
+    static int decided = -1;
+    if (decided < 0) {
+        const char *force = getenv("PITH_KERNELS");
+        __builtin_cpu_init();
+        decided = !(force && strcmp(force, "generic") == 0) && __builtin_cpu_supports("avx512f")
+            && __builtin_cpu_supports("avx512vl") && __builtin_cpu_supports("avx512bw");
+    }
+    return decided;
+#else
+    return 0;
+#endif
+}
+
+void pith_quantize_u8(const float *x, long n, float scale, int32_t zero, uint8_t *q) {
+#if defined(__x86_64__)
+    if (pith_runtime_ops_use_avx512()) { quantize_u8_avx512(x, n, scale, zero, q); return; }
+#endif
+    quantize_u8_generic(x, n, scale, zero, q);
+}
+
+void pith_quantize_s8(const float *x, long n, float scale, int32_t zero, int8_t *q) {
+#if defined(__x86_64__)
+    if (pith_runtime_ops_use_avx512()) { quantize_s8_avx512(x, n, scale, zero, q); return; }
+#endif
+    quantize_s8_generic(x, n, scale, zero, q);
+}
+
+long pith_first_nonfinite(const float *x, long n) {
+#if defined(__x86_64__)
+    if (pith_runtime_ops_use_avx512()) return first_nonfinite_avx512(x, n);
+#endif
+    return first_nonfinite_generic(x, n);
+}
+
+void pith_dequantize_u8(const uint8_t *q, long n, float scale, int32_t zero, float *x) {
+    for (long i = 0; i < n; i++) x[i] = scale * (float)((int32_t)q[i] - zero);
+}
+
+void pith_dequantize_s8(const int8_t *q, long n, float scale, int32_t zero, float *x) {
+    for (long i = 0; i < n; i++) x[i] = scale * (float)((int32_t)q[i] - zero);
+}
+
+void pith_dequantize_s32(const int32_t *q, long n, float scale, int32_t zero, float *x) {
+    for (long i = 0; i < n; i++) x[i] = scale * (float)(q[i] - zero);
+}
+
+void pith_relu_u8(const uint8_t *x, long n, uint8_t floor, uint8_t *y) {
+    for (long i = 0; i < n; i++) y[i] = x[i] > floor ? x[i] : floor;
+}
+
+void pith_relu_f32(const float *x, long n, float *y) {
+    for (long i = 0; i < n; i++) y[i] = (x[i] > 0.0f || x[i] != x[i]) ? x[i] : 0.0f;
+}
+
+void pith_add_f32(const float *a, const float *b, long n, float *y) {
+    for (long i = 0; i < n; i++) y[i] = a[i] + b[i];
 }

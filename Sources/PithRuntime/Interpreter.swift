@@ -95,9 +95,8 @@ public final class Interpreter {
         let inBytes = values[inputValue].bytesPerSample * batch
         if values[inputValue].dtype == .float32 {
             let f = input.assumingMemoryBound(to: Float.self)
-            for i in 0 ..< inputElements * batch where f[i].isNaN || f[i].isInfinite {
-                throw .badInput("value \(i) (sample \(i / inputElements)) is \(f[i].isNaN ? "NaN" : "infinite")")
-            }
+            let i = pith_first_nonfinite(f, inputElements * batch)
+            if i >= 0 { throw .badInput("value \(i) (sample \(i / inputElements)) is \(f[i].isNaN ? "NaN" : "infinite")") }
         }
         buffer(inputValue).copyMemory(from: input, byteCount: inBytes)
         for step in steps { execute(step, batch: batch) }
@@ -129,35 +128,25 @@ public final class Interpreter {
         case let .relu(i, o):
             let n = values[i].elements * batch
             if values[i].dtype == .float32 {
-                let x = buffer(i).assumingMemoryBound(to: Float.self), y = buffer(o).assumingMemoryBound(to: Float.self)
-                for j in 0 ..< n { y[j] = x[j] > 0 || x[j].isNaN ? x[j] : 0 }
+                pith_relu_f32(buffer(i).assumingMemoryBound(to: Float.self), n, buffer(o).assumingMemoryBound(to: Float.self))
             } else {
-                let x = buffer(i).assumingMemoryBound(to: UInt8.self), y = buffer(o).assumingMemoryBound(to: UInt8.self)
-                let z = UInt8(values[i].zeroPoint)
-                for j in 0 ..< n { y[j] = max(x[j], z) }
+                pith_relu_u8(buffer(i).assumingMemoryBound(to: UInt8.self), n, UInt8(values[i].zeroPoint), buffer(o).assumingMemoryBound(to: UInt8.self))
             }
         case let .copy(i, o):
             if i != o { buffer(o).copyMemory(from: buffer(i), byteCount: values[i].bytesPerSample * batch) }
         case let .quantize(i, o):
             let x = buffer(i).assumingMemoryBound(to: Float.self)
             let v = values[o]
-            let lo: Float = v.dtype == .uint8 ? 0 : -128, hi: Float = v.dtype == .uint8 ? 255 : 127
-            for j in 0 ..< v.elements * batch {
-                let q = min(hi, max(lo, (x[j] / v.scale).rounded(.toNearestOrEven) + Float(v.zeroPoint)))
-                if v.dtype == .uint8 { buffer(o).storeBytes(of: UInt8(q), toByteOffset: j, as: UInt8.self) }
-                else { buffer(o).storeBytes(of: Int8(q), toByteOffset: j, as: Int8.self) }
-            }
+            if v.dtype == .uint8 { pith_quantize_u8(x, v.elements * batch, v.scale, v.zeroPoint, buffer(o).assumingMemoryBound(to: UInt8.self)) }
+            else { pith_quantize_s8(x, v.elements * batch, v.scale, v.zeroPoint, buffer(o).assumingMemoryBound(to: Int8.self)) }
         case let .dequantize(i, o):
             let v = values[i]
             let y = buffer(o).assumingMemoryBound(to: Float.self)
-            for j in 0 ..< v.elements * batch {
-                let q: Int32
-                switch v.dtype {
-                case .uint8: q = Int32(buffer(i).load(fromByteOffset: j, as: UInt8.self))
-                case .int8: q = Int32(buffer(i).load(fromByteOffset: j, as: Int8.self))
-                default: q = buffer(i).load(fromByteOffset: 4 * j, as: Int32.self)
-                }
-                y[j] = v.scale * Float(q - v.zeroPoint)
+            let n = v.elements * batch
+            switch v.dtype {
+            case .uint8: pith_dequantize_u8(buffer(i).assumingMemoryBound(to: UInt8.self), n, v.scale, v.zeroPoint, y)
+            case .int8: pith_dequantize_s8(buffer(i).assumingMemoryBound(to: Int8.self), n, v.scale, v.zeroPoint, y)
+            default: pith_dequantize_s32(buffer(i).assumingMemoryBound(to: Int32.self), n, v.scale, v.zeroPoint, y)
             }
         case let .softmax(i, o):
             let n = values[i].shape.last ?? 1
@@ -165,9 +154,8 @@ public final class Interpreter {
             let y = buffer(o).assumingMemoryBound(to: Float.self)
             for r in 0 ..< values[i].elements * batch / n { pith_softmax_f32(y + r * n, Int32(n)) }
         case let .addFloat(a, b, o):
-            let x = buffer(a).assumingMemoryBound(to: Float.self), z = buffer(b).assumingMemoryBound(to: Float.self)
-            let y = buffer(o).assumingMemoryBound(to: Float.self)
-            for j in 0 ..< values[a].elements * batch { y[j] = x[j] + z[j] }
+            pith_add_f32(buffer(a).assumingMemoryBound(to: Float.self), buffer(b).assumingMemoryBound(to: Float.self),
+                         values[a].elements * batch, buffer(o).assumingMemoryBound(to: Float.self))
         }
     }
 

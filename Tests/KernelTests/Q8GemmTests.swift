@@ -140,3 +140,29 @@ extension Optional where Wrapped == [Int32] {
         }
     }
 }
+
+final class RequantizeTests: XCTestCase {
+    /// The AVX-512 requantization against the scalar reference on random and extreme
+    /// accumulators, multipliers and shifts (including left shifts and INT32_MIN).
+    func testVectorRequantizationIsBitExact() throws {
+        try XCTSkipUnless(pith_q8_requantize_uses_avx512() != 0, "no AVX-512 here")
+        var rng = Q8GemmTests.Rng(s: 21)
+        for round in 0..<200 {
+            let n = Int32(1 + rng.next() % 70)
+            var acc = (0..<Int(n)).map { _ in Int32(truncatingIfNeeded: rng.next()) >> Int32(rng.next() % 24) }
+            var mult = (0..<Int(n)).map { _ in Int32(1 << 30) + Int32(truncatingIfNeeded: rng.next() % (1 << 30)) }
+            var shift = (0..<Int(n)).map { _ in -Int32(rng.next() % 32) }
+            if round % 10 == 0 { shift[0] = Int32(rng.next() % 3) }        // a left shift: the fallback
+            if round % 7 == 0 { acc[Int(n) - 1] = Int32.min; mult[Int(n) - 1] = Int32.min }
+            if round % 5 == 0 { acc[0] = Int32.max }
+            let zero = Int32(rng.next() % 256), lo = Int32(rng.next() % 2) == 0 ? 0 : zero
+            mult.withUnsafeBufferPointer { m in shift.withUnsafeBufferPointer { s in
+                var o = pith_q8_output(a_zero: 0, bias: nil, mult: m.baseAddress, shift: s.baseAddress, out_zero: zero, out_min: lo, out_max: 255)
+                var reference = [UInt8](repeating: 0, count: Int(n)), fast = [UInt8](repeating: 1, count: Int(n))
+                pith_q8_requantize_reference(acc, n, &o, &reference)
+                pith_q8_requantize(acc, n, &o, &fast)
+                XCTAssertEqual(fast, reference, "round \(round)")
+            } }
+        }
+    }
+}

@@ -74,8 +74,11 @@ void pith_q8_gemm_s32(const uint8_t *A, long lda, int32_t M, const pith_q8_packe
 void pith_q8_gemm_u8(const uint8_t *A, long lda, int32_t M, const pith_q8_packed *W,
                      const pith_q8_output *o, uint8_t *out, long ldo, pith_q8_path path);
 
-/// Requantizes one row of accumulators (the reference epilogue every path uses).
+/// Requantizes one row of accumulators: the scalar reference, and the dispatching entry
+/// (AVX-512 where the CPU has it, bit-identical; PITH_KERNELS=generic forces the reference).
+void pith_q8_requantize_reference(const int32_t *acc, int32_t N, const pith_q8_output *o, uint8_t *out);
 void pith_q8_requantize(const int32_t *acc, int32_t N, const pith_q8_output *o, uint8_t *out);
+int pith_q8_requantize_uses_avx512(void);
 
 /// The path PITH_Q8_AUTO resolves to here (after PITH_Q8_PATH), and whether `path` runs
 /// on this CPU.

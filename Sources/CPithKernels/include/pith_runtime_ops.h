@@ -28,3 +28,20 @@ void pith_avgpool_u8(const uint8_t *x, int32_t C, int32_t H, int32_t W, int32_t 
 void pith_softmax_f32(float *x, int32_t n);
 
 #endif
+
+/// Element-wise steps over n values (the whole batch at once).
+/// q = clamp(round_half_even(x / scale) + zero, 0, 255) (int8: −128...127).
+void pith_quantize_u8(const float *x, long n, float scale, int32_t zero, uint8_t *q);
+void pith_quantize_s8(const float *x, long n, float scale, int32_t zero, int8_t *q);
+/// x = scale · (q − zero).
+void pith_dequantize_u8(const uint8_t *q, long n, float scale, int32_t zero, float *x);
+void pith_dequantize_s8(const int8_t *q, long n, float scale, int32_t zero, float *x);
+void pith_dequantize_s32(const int32_t *q, long n, float scale, int32_t zero, float *x);
+/// y = max(x, floor): uint8 ReLU (floor = the zero point); float ReLU keeps NaN.
+void pith_relu_u8(const uint8_t *x, long n, uint8_t floor, uint8_t *y);
+void pith_relu_f32(const float *x, long n, float *y);
+void pith_add_f32(const float *a, const float *b, long n, float *y);
+/// Index of the first NaN or infinity, or −1.
+long pith_first_nonfinite(const float *x, long n);
+/// Whether the element-wise steps use their AVX-512 twins (PITH_KERNELS=generic: never).
+int pith_runtime_ops_use_avx512(void);
