@@ -90,13 +90,17 @@ AVX512REQ static void requantize_avx512(const int32_t *acc, int32_t N, const pit
     const __m512i toward_zero = _mm512_set1_epi64((1ll << 31) - 1);
     const __m512i zp = _mm512_set1_epi32(o->out_zero), lo = _mm512_set1_epi32(o->out_min), hi = _mm512_set1_epi32(o->out_max);
     const __m512i int_min = _mm512_set1_epi32(INT32_MIN), int_max = _mm512_set1_epi32(INT32_MAX);
-    int32_t n = 0;
-    for (; n + 16 <= N; n += 16) {
-        __m512i x = _mm512_loadu_si512((const void *)(acc + n));
-        __m512i mult = _mm512_loadu_si512((const void *)(o->mult + n));
-        __m512i shift = _mm512_loadu_si512((const void *)(o->shift + n));
-        if (_mm512_cmpgt_epi32_mask(shift, zero)) {
-            pith_q8_requantize_reference(acc + n, 16, &(pith_q8_output){o->a_zero, NULL, o->mult + n, o->shift + n, o->out_zero, o->out_min, o->out_max}, out + n);
+    for (int32_t n = 0; n < N; n += 16) {
+        // The last block may be partial: masked loads and stores, the same arithmetic.
+        __mmask16 live = N - n >= 16 ? (__mmask16)0xFFFF : (__mmask16)((1u << (N - n)) - 1);
+        __m512i x = _mm512_maskz_loadu_epi32(live, acc + n);
+        __m512i mult = _mm512_maskz_loadu_epi32(live, o->mult + n);
+        __m512i shift = _mm512_maskz_loadu_epi32(live, o->shift + n);
+        if (_mm512_mask_cmpgt_epi32_mask(live, shift, zero)) {
+            pith_q8_output block = *o;
+            block.mult = o->mult + n;
+            block.shift = o->shift + n;
+            pith_q8_requantize_reference(acc + n, N - n < 16 ? N - n : 16, &block, out + n);
             continue;
         }
         // Saturating rounding doubling high multiply.
@@ -122,13 +126,7 @@ AVX512REQ static void requantize_avx512(const int32_t *acc, int32_t N, const pit
                                        _mm512_maskz_mov_epi32(_mm512_cmpgt_epi32_mask(rem, threshold), one));
         res = _mm512_add_epi32(res, zp);
         res = _mm512_min_epi32(_mm512_max_epi32(res, lo), hi);
-        _mm_storeu_si128((void *)(out + n), _mm512_cvtusepi32_epi8(res));
-    }
-    if (n < N) {
-        pith_q8_output rest = *o;
-        rest.mult = o->mult + n;
-        rest.shift = o->shift + n;
-        pith_q8_requantize_reference(acc + n, N - n, &rest, out + n);
+        _mm512_mask_cvtusepi32_storeu_epi8(out + n, live, res);
     }
 }
 #endif

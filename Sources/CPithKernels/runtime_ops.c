@@ -6,21 +6,41 @@
 
 #pragma clang fp contract(off)
 
+// One patch row per output pixel. Where the k×k window lies inside the image (most
+// pixels) each kernel row is a straight copy of k bytes (constant k for 3 and 5); only
+// border pixels test every element.
 #define IM2ROW(T, PAD)                                                                          \
     const int32_t K = C * k * k;                                                                \
     for (int32_t oy = 0; oy < OH; oy++)                                                         \
         for (int32_t ox = 0; ox < OW; ox++) {                                                   \
             T *row = rows + (long)(oy * OW + ox) * K;                                           \
-            for (int32_t c = 0; c < C; c++)                                                     \
+            const int32_t y0 = oy * stride - padding, x0 = ox * stride - padding;               \
+            const int inside = y0 >= 0 && y0 + k <= H && x0 >= 0 && x0 + k <= W;                \
+            for (int32_t c = 0; c < C; c++) {                                                   \
+                const T *plane = x + (long)c * H * W;                                           \
+                T *dst = row + c * k * k;                                                       \
+                if (inside) {                                                                   \
+                    const T *src = plane + (long)y0 * W + x0;                                   \
+                    if (k == 3) {                                                               \
+                        for (int32_t ky = 0; ky < 3; ky++)                                      \
+                            __builtin_memcpy(dst + 3 * ky, src + (long)ky * W, 3 * sizeof(T));  \
+                    } else if (k == 5) {                                                        \
+                        for (int32_t ky = 0; ky < 5; ky++)                                      \
+                            __builtin_memcpy(dst + 5 * ky, src + (long)ky * W, 5 * sizeof(T));  \
+                    } else {                                                                    \
+                        for (int32_t ky = 0; ky < k; ky++)                                      \
+                            for (int32_t kx = 0; kx < k; kx++) dst[ky * k + kx] = src[(long)ky * W + kx]; \
+                    }                                                                           \
+                    continue;                                                                   \
+                }                                                                               \
                 for (int32_t ky = 0; ky < k; ky++) {                                            \
-                    int32_t iy = oy * stride - padding + ky;                                    \
-                    T *dst = row + (c * k + ky) * k;                                            \
-                    const T *src = x + ((long)c * H + iy) * W;                                  \
+                    const int32_t iy = y0 + ky;                                                 \
                     for (int32_t kx = 0; kx < k; kx++) {                                        \
-                        int32_t ix = ox * stride - padding + kx;                                \
-                        dst[kx] = (iy >= 0 && iy < H && ix >= 0 && ix < W) ? src[ix] : (PAD);   \
+                        const int32_t ix = x0 + kx;                                             \
+                        dst[ky * k + kx] = (iy >= 0 && iy < H && ix >= 0 && ix < W) ? plane[(long)iy * W + ix] : (PAD); \
                     }                                                                           \
                 }                                                                               \
+            }                                                                                   \
         }
 
 void pith_im2row_f32(const float *x, int32_t C, int32_t H, int32_t W, int32_t k, int32_t stride, int32_t padding,
@@ -56,6 +76,19 @@ void pith_maxpool_f32(const float *x, int32_t C, int32_t H, int32_t W, int32_t k
     POOL(float, float, -INFINITY, a = (v > a || v != v) && a == a ? v : a, a)
 }
 void pith_maxpool_u8(const uint8_t *x, int32_t C, int32_t H, int32_t W, int32_t k, int32_t stride, int32_t OH, int32_t OW, uint8_t *y) {
+    if (k == 2 && stride == 2) {  // the common case, without the window loops
+        for (int32_t c = 0; c < C; c++)
+            for (int32_t oy = 0; oy < OH; oy++) {
+                const uint8_t *r0 = x + ((long)c * H + 2 * oy) * W, *r1 = r0 + W;
+                uint8_t *dst = y + ((long)c * OH + oy) * OW;
+                for (int32_t ox = 0; ox < OW; ox++) {
+                    uint8_t a = r0[2 * ox] > r0[2 * ox + 1] ? r0[2 * ox] : r0[2 * ox + 1];
+                    uint8_t b = r1[2 * ox] > r1[2 * ox + 1] ? r1[2 * ox] : r1[2 * ox + 1];
+                    dst[ox] = a > b ? a : b;
+                }
+            }
+        return;
+    }
     POOL(uint8_t, uint8_t, 0, a = v > a ? v : a, a)
 }
 void pith_avgpool_f32(const float *x, int32_t C, int32_t H, int32_t W, int32_t k, int32_t stride, int32_t OH, int32_t OW, float *y) {
