@@ -84,7 +84,8 @@ void pith_q8_requantize_reference(const int32_t *acc, int32_t N, const pith_q8_o
 /// 16 channels at a time, the same integer steps as the reference: 64-bit products of
 /// even and odd lanes, the gemmlowp nudge, division by 2³¹ toward zero, then the rounding
 /// right shift per lane. Blocks with a left shift (multiplier ≥ 1) go to the reference.
-AVX512REQ static void requantize_avx512(const int32_t *acc, int32_t N, const pith_q8_output *o, uint8_t *out) {
+AVX512REQ static void requantize_rows_avx512(const int32_t *acc, int32_t rows, int32_t N, long ldacc, const pith_q8_output *o,
+                                             uint8_t *out, long ldo) {
     const __m512i one = _mm512_set1_epi32(1), zero = _mm512_setzero_si512();
     const __m512i pos_nudge = _mm512_set1_epi64(1ll << 30), neg_nudge = _mm512_set1_epi64(1 - (1ll << 30));
     const __m512i toward_zero = _mm512_set1_epi64((1ll << 31) - 1);
@@ -93,19 +94,27 @@ AVX512REQ static void requantize_avx512(const int32_t *acc, int32_t N, const pit
     for (int32_t n = 0; n < N; n += 16) {
         // The last block may be partial: masked loads and stores, the same arithmetic.
         __mmask16 live = N - n >= 16 ? (__mmask16)0xFFFF : (__mmask16)((1u << (N - n)) - 1);
-        __m512i x = _mm512_maskz_loadu_epi32(live, acc + n);
         __m512i mult = _mm512_maskz_loadu_epi32(live, o->mult + n);
         __m512i shift = _mm512_maskz_loadu_epi32(live, o->shift + n);
         if (_mm512_mask_cmpgt_epi32_mask(live, shift, zero)) {
             pith_q8_output block = *o;
             block.mult = o->mult + n;
             block.shift = o->shift + n;
-            pith_q8_requantize_reference(acc + n, N - n < 16 ? N - n : 16, &block, out + n);
+            for (int32_t r = 0; r < rows; r++)
+                pith_q8_requantize_reference(acc + r * ldacc + n, N - n < 16 ? N - n : 16, &block, out + r * ldo + n);
             continue;
         }
+        // Per block of channels: the shift's mask and threshold parts, then every row.
+        __m512i e = _mm512_min_epi32(_mm512_sub_epi32(zero, shift), _mm512_set1_epi32(31));
+        __m512i mask = _mm512_sub_epi32(_mm512_sllv_epi32(one, e), one);
+        __m512i half_mask = _mm512_srli_epi32(mask, 1);
+        __m512i mult_odd = _mm512_srli_epi64(mult, 32);
+        __mmask16 mult_min = _mm512_cmpeq_epi32_mask(mult, int_min);
+        for (int32_t row = 0; row < rows; row++) {
+        __m512i x = _mm512_maskz_loadu_epi32(live, acc + row * ldacc + n);
         // Saturating rounding doubling high multiply.
         __m512i p_even = _mm512_mul_epi32(x, mult);
-        __m512i p_odd = _mm512_mul_epi32(_mm512_srli_epi64(x, 32), _mm512_srli_epi64(mult, 32));
+        __m512i p_odd = _mm512_mul_epi32(_mm512_srli_epi64(x, 32), mult_odd);
         __mmask8 neg_even = _mm512_cmplt_epi64_mask(p_even, _mm512_setzero_si512());
         __mmask8 neg_odd = _mm512_cmplt_epi64_mask(p_odd, _mm512_setzero_si512());
         __m512i s_even = _mm512_add_epi64(p_even, _mm512_mask_blend_epi64(neg_even, pos_nudge, neg_nudge));
@@ -114,19 +123,17 @@ AVX512REQ static void requantize_avx512(const int32_t *acc, int32_t N, const pit
         s_odd = _mm512_mask_add_epi64(s_odd, _mm512_cmplt_epi64_mask(s_odd, _mm512_setzero_si512()), s_odd, toward_zero);
         __m512i q_even = _mm512_srai_epi64(s_even, 31), q_odd = _mm512_srai_epi64(s_odd, 31);
         __m512i r = _mm512_mask_blend_epi32(0xAAAA, q_even, _mm512_slli_epi64(q_odd, 32));
-        __mmask16 overflow = _mm512_cmpeq_epi32_mask(x, int_min) & _mm512_cmpeq_epi32_mask(mult, int_min);
+        __mmask16 overflow = _mm512_mask_cmpeq_epi32_mask(mult_min, x, int_min);
         r = _mm512_mask_mov_epi32(r, overflow, int_max);
         // Rounding divide by 2^e, e = −shift clamped to 31.
-        __m512i e = _mm512_min_epi32(_mm512_sub_epi32(zero, shift), _mm512_set1_epi32(31));
-        __m512i mask = _mm512_sub_epi32(_mm512_sllv_epi32(one, e), one);
         __m512i rem = _mm512_and_si512(r, mask);
-        __m512i threshold = _mm512_add_epi32(_mm512_srli_epi32(mask, 1),
-                                             _mm512_maskz_mov_epi32(_mm512_cmplt_epi32_mask(r, zero), one));
+        __m512i threshold = _mm512_add_epi32(half_mask, _mm512_maskz_mov_epi32(_mm512_cmplt_epi32_mask(r, zero), one));
         __m512i res = _mm512_add_epi32(_mm512_srav_epi32(r, e),
                                        _mm512_maskz_mov_epi32(_mm512_cmpgt_epi32_mask(rem, threshold), one));
         res = _mm512_add_epi32(res, zp);
         res = _mm512_min_epi32(_mm512_max_epi32(res, lo), hi);
-        _mm512_mask_cvtusepi32_storeu_epi8(out + n, live, res);
+        _mm512_mask_cvtusepi32_storeu_epi8(out + row * ldo + n, live, res);
+        }
     }
 }
 #endif
@@ -146,11 +153,16 @@ int pith_q8_requantize_uses_avx512(void) {
 #endif
 }
 
-void pith_q8_requantize(const int32_t *acc, int32_t N, const pith_q8_output *o, uint8_t *out) {
+void pith_q8_requantize_rows(const int32_t *acc, int32_t rows, int32_t N, long ldacc, const pith_q8_output *o,
+                             uint8_t *out, long ldo) {
 #if defined(__x86_64__)
-    if (pith_q8_requantize_uses_avx512()) { requantize_avx512(acc, N, o, out); return; }
+    if (pith_q8_requantize_uses_avx512()) { requantize_rows_avx512(acc, rows, N, ldacc, o, out, ldo); return; }
 #endif
-    pith_q8_requantize_reference(acc, N, o, out);
+    for (int32_t r = 0; r < rows; r++) pith_q8_requantize_reference(acc + r * ldacc, N, o, out + r * ldo);
+}
+
+void pith_q8_requantize(const int32_t *acc, int32_t N, const pith_q8_output *o, uint8_t *out) {
+    pith_q8_requantize_rows(acc, 1, N, N, o, out, N);
 }
 
 void pith_q8_gemm_reference(const uint8_t *A, long lda, int32_t M, const int8_t *W, int32_t N, int32_t K,
@@ -253,6 +265,9 @@ static void drive(const uint8_t *A, long lda, int32_t M, const pith_q8_packed *W
     int mr_max;
     pith_q8_kernel kernel = kernel_for(path, &mr_max);
     const long panel_bytes = (long)(W->K4 / 4) * 64;
+    // Rows padded to K4 (lda ≥ K4) are read whole: the packed rows past K are zero, so
+    // whatever the padding holds adds nothing, and no row needs the byte-wise tail.
+    const int32_t kread = lda >= W->K4 ? W->K4 : W->K;
     int32_t tile[PITH_Q8_MR_MAX * PITH_Q8_NC] __attribute__((aligned(64)));
     int32_t init[PITH_Q8_NC];
     for (int32_t n0 = 0; n0 < W->NP; n0 += PITH_Q8_NC) {
@@ -271,18 +286,15 @@ static void drive(const uint8_t *A, long lda, int32_t M, const pith_q8_packed *W
         for (int32_t m0 = 0; m0 < M; m0 += mr_max) {
             int mr = M - m0 < mr_max ? M - m0 : mr_max;
             if (direct) {
-                kernel(A + m0 * lda, lda, mr, B, panel_bytes, np, W->K, init, acc + m0 * ldacc + n0, ldacc);
+                kernel(A + m0 * lda, lda, mr, B, panel_bytes, np, kread, init, acc + m0 * ldacc + n0, ldacc);
                 continue;
             }
-            kernel(A + m0 * lda, lda, mr, B, panel_bytes, np, W->K, init, tile, PITH_Q8_NC);
-            for (int r = 0; r < mr; r++) {
-                const int32_t *t = tile + r * PITH_Q8_NC;
-                if (out) {
-                    pith_q8_requantize(t, nc, &shifted, out + (m0 + r) * ldo + n0);
-                } else {
-                    memcpy(acc + (m0 + r) * ldacc + n0, t, nc * sizeof(int32_t));
-                }
+            kernel(A + m0 * lda, lda, mr, B, panel_bytes, np, kread, init, tile, PITH_Q8_NC);
+            if (out) {
+                pith_q8_requantize_rows(tile, mr, nc, PITH_Q8_NC, &shifted, out + m0 * ldo + n0, ldo);
+                continue;
             }
+            for (int r = 0; r < mr; r++) memcpy(acc + (m0 + r) * ldacc + n0, tile + r * PITH_Q8_NC, nc * sizeof(int32_t));
         }
     }
 }

@@ -13,7 +13,8 @@
     const int32_t K = C * k * k;                                                                \
     for (int32_t oy = 0; oy < OH; oy++)                                                         \
         for (int32_t ox = 0; ox < OW; ox++) {                                                   \
-            T *row = rows + (long)(oy * OW + ox) * K;                                           \
+            T *row = rows + (long)(oy * OW + ox) * ldr;                                         \
+            for (int32_t t = K; t < ldr; t++) row[t] = 0;                                       \
             const int32_t y0 = oy * stride - padding, x0 = ox * stride - padding;               \
             const int inside = y0 >= 0 && y0 + k <= H && x0 >= 0 && x0 + k <= W;                \
             for (int32_t c = 0; c < C; c++) {                                                   \
@@ -44,10 +45,13 @@
         }
 
 void pith_im2row_f32(const float *x, int32_t C, int32_t H, int32_t W, int32_t k, int32_t stride, int32_t padding,
-                     int32_t OH, int32_t OW, float *rows) { IM2ROW(float, 0.0f) }
+                     int32_t OH, int32_t OW, float *rows) {
+    const int32_t ldr = C * k * k;
+    IM2ROW(float, 0.0f)
+}
 
 void pith_im2row_u8(const uint8_t *x, int32_t C, int32_t H, int32_t W, int32_t k, int32_t stride, int32_t padding,
-                    int32_t OH, int32_t OW, uint8_t pad, uint8_t *rows) { IM2ROW(uint8_t, pad) }
+                    int32_t OH, int32_t OW, uint8_t pad, uint8_t *rows, int32_t ldr) { IM2ROW(uint8_t, pad) }
 
 #define TRANSPOSE                                                                               \
     for (int32_t r0 = 0; r0 < rows; r0 += 16)                                                   \

@@ -187,12 +187,12 @@ public final class Interpreter {
             return
         }
         let rows = scratch.assumingMemoryBound(to: UInt8.self)
-        let pixelMajor = rows + g.pixels * g.patch
+        let pixelMajor = rows + g.pixels * g.patchStride
         let inSample = g.channels * g.height * g.width, outSample = g.filters * g.pixels
         for b in 0 ..< batch {
             pith_im2row_u8(x + b * inSample, Int32(g.channels), Int32(g.height), Int32(g.width), Int32(g.kernel), Int32(g.stride),
-                           Int32(g.padding), Int32(g.outHeight), Int32(g.outWidth), s.inputZero, rows)
-            pith_q8_gemm_u8(rows, g.patch, Int32(g.pixels), &packed, &stage, pixelMajor, g.filters, PITH_Q8_AUTO)
+                           Int32(g.padding), Int32(g.outHeight), Int32(g.outWidth), s.inputZero, rows, Int32(g.patchStride))
+            pith_q8_gemm_u8(rows, g.patchStride, Int32(g.pixels), &packed, &stage, pixelMajor, g.filters, PITH_Q8_AUTO)
             pith_transpose_u8(pixelMajor, Int32(g.pixels), Int32(g.filters), y + b * outSample)
         }
     }

@@ -43,6 +43,8 @@ struct ConvGeometry {
     var filters: Int, outHeight: Int, outWidth: Int
     var pixels: Int { outHeight * outWidth }
     var patch: Int { channels * kernel * kernel }
+    /// Bytes between uint8 patch rows: the patch rounded up to 4 (the int8 GEMM's groups).
+    var patchStride: Int { (patch + 3) / 4 * 4 }
 }
 
 /// MaxPool / AvgPool on one value.
@@ -96,7 +98,7 @@ enum Step {
             return (g.pixels * g.patch + g.pixels * g.filters) * 4 + 128
         case let .quantizedLinear(s):
             guard let g = s.conv else { return 0 }
-            return g.pixels * g.patch + g.pixels * g.filters + 128
+            return g.pixels * g.patchStride + g.pixels * g.filters + 128
         default: return 0
         }
     }

@@ -21,8 +21,8 @@ from onnx import TensorProto, helper, numpy_helper
 from onnxruntime.quantization import CalibrationDataReader, QuantFormat, QuantType, quantize_static
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-PITH = os.path.join(ROOT, ".build/release/pith")
-PITH_RUN = os.path.join(ROOT, ".build/release/pith-run")
+PITH = os.environ.get("PITH_BIN", os.path.join(ROOT, ".build/release/pith"))
+PITH_RUN = os.environ.get("PITH_RUN_BIN", os.path.join(ROOT, ".build/release/pith-run"))
 
 
 def mnist(kind, mnist_dir):

@@ -70,7 +70,8 @@ void pith_q8_gemm_reference(const uint8_t *A, long lda, int32_t M, const int8_t 
 void pith_q8_gemm_s32(const uint8_t *A, long lda, int32_t M, const pith_q8_packed *W,
                       const int32_t *bias, int32_t a_zero, int32_t *acc, long ldacc, pith_q8_path path);
 
-/// The same, requantized to uint8: out (M, N), ldo in elements.
+/// The same, requantized to uint8: out (M, N), ldo in elements. With lda ≥ K rounded up
+/// to 4, every row is read to that length (its padding bytes may hold anything).
 void pith_q8_gemm_u8(const uint8_t *A, long lda, int32_t M, const pith_q8_packed *W,
                      const pith_q8_output *o, uint8_t *out, long ldo, pith_q8_path path);
 
@@ -79,6 +80,9 @@ void pith_q8_gemm_u8(const uint8_t *A, long lda, int32_t M, const pith_q8_packed
 void pith_q8_requantize_reference(const int32_t *acc, int32_t N, const pith_q8_output *o, uint8_t *out);
 void pith_q8_requantize(const int32_t *acc, int32_t N, const pith_q8_output *o, uint8_t *out);
 int pith_q8_requantize_uses_avx512(void);
+/// `rows` rows of N accumulators (ldacc apart) to rows of N bytes (ldo apart).
+void pith_q8_requantize_rows(const int32_t *acc, int32_t rows, int32_t N, long ldacc, const pith_q8_output *o,
+                             uint8_t *out, long ldo);
 
 /// The path PITH_Q8_AUTO resolves to here (after PITH_Q8_PATH), and whether `path` runs
 /// on this CPU.

@@ -8,10 +8,12 @@
 /// Convolution patches, one row per output pixel: rows (OH·OW, C·k·k), column index
 /// c·k·k + ky·k + kx (the order of a (F, C, k, k) weight's rows). Outside the image the
 /// patch holds 0 (float) or `pad` (uint8: the input's zero point, the code of real 0).
+/// uint8 rows are `ldr` ≥ C·k·k bytes apart, zero past C·k·k (the int8 GEMM then reads
+/// whole groups of 4).
 void pith_im2row_f32(const float *x, int32_t C, int32_t H, int32_t W, int32_t k, int32_t stride, int32_t padding,
                      int32_t OH, int32_t OW, float *rows);
 void pith_im2row_u8(const uint8_t *x, int32_t C, int32_t H, int32_t W, int32_t k, int32_t stride, int32_t padding,
-                    int32_t OH, int32_t OW, uint8_t pad, uint8_t *rows);
+                    int32_t OH, int32_t OW, uint8_t pad, uint8_t *rows, int32_t ldr);
 
 /// dst (cols, rows) = srcᵀ, src (rows, cols): pixel-major GEMM output to NCHW.
 void pith_transpose_f32(const float *src, int32_t rows, int32_t cols, float *dst);
