@@ -200,3 +200,73 @@ void pith_relu_f32(const float *x, long n, float *y) {
 void pith_add_f32(const float *a, const float *b, long n, float *y) {
     for (long i = 0; i < n; i++) y[i] = a[i] + b[i];
 }
+
+// MARK: channels last
+
+#define IM2ROW_NHWC(T, PAD)                                                                     \
+    const int32_t K = k * k * C;                                                                \
+    for (int32_t oy = 0; oy < OH; oy++)                                                         \
+        for (int32_t ox = 0; ox < OW; ox++) {                                                   \
+            T *row = rows + (long)(oy * OW + ox) * ldr;                                         \
+            for (int32_t t = K; t < ldr; t++) row[t] = 0;                                       \
+            const int32_t y0 = oy * stride - padding, x0 = ox * stride - padding;               \
+            for (int32_t ky = 0; ky < k; ky++) {                                                \
+                const int32_t iy = y0 + ky;                                                     \
+                T *dst = row + (long)ky * k * C;                                                \
+                if (iy < 0 || iy >= H) {                                                        \
+                    for (int32_t t = 0; t < k * C; t++) dst[t] = (PAD);                         \
+                    continue;                                                                   \
+                }                                                                               \
+                const T *src = x + (long)iy * W * C;                                            \
+                if (x0 >= 0 && x0 + k <= W) {                                                   \
+                    __builtin_memcpy(dst, src + (long)x0 * C, (size_t)k * C * sizeof(T));       \
+                    continue;                                                                   \
+                }                                                                               \
+                for (int32_t kx = 0; kx < k; kx++) {                                            \
+                    const int32_t ix = x0 + kx;                                                 \
+                    if (ix < 0 || ix >= W) { for (int32_t c = 0; c < C; c++) dst[kx * C + c] = (PAD); } \
+                    else __builtin_memcpy(dst + kx * C, src + (long)ix * C, (size_t)C * sizeof(T)); \
+                }                                                                               \
+            }                                                                                   \
+        }
+
+void pith_im2row_nhwc_f32(const float *x, int32_t C, int32_t H, int32_t W, int32_t k, int32_t stride, int32_t padding,
+                          int32_t OH, int32_t OW, float *rows) {
+    const int32_t ldr = k * k * C;
+    IM2ROW_NHWC(float, 0.0f)
+}
+
+void pith_im2row_nhwc_u8(const uint8_t *x, int32_t C, int32_t H, int32_t W, int32_t k, int32_t stride, int32_t padding,
+                         int32_t OH, int32_t OW, uint8_t pad, uint8_t *rows, int32_t ldr) { IM2ROW_NHWC(uint8_t, pad) }
+
+#define POOL_NHWC(T, ACC, INIT, STEP, FINISH)                                                   \
+    for (int32_t oy = 0; oy < OH; oy++)                                                         \
+        for (int32_t ox = 0; ox < OW; ox++) {                                                   \
+            T *dst = y + ((long)oy * OW + ox) * C;                                              \
+            for (int32_t c = 0; c < C; c++) {                                                   \
+                ACC a = INIT;                                                                   \
+                for (int32_t ky = 0; ky < k; ky++)                                              \
+                    for (int32_t kx = 0; kx < k; kx++) {                                        \
+                        T v = x[(((long)oy * stride + ky) * W + ox * stride + kx) * C + c];     \
+                        STEP;                                                                   \
+                    }                                                                           \
+                dst[c] = FINISH;                                                                \
+            }                                                                                   \
+        }
+
+void pith_maxpool_nhwc_f32(const float *x, int32_t C, int32_t H, int32_t W, int32_t k, int32_t stride, int32_t OH, int32_t OW, float *y) {
+    (void)H;
+    POOL_NHWC(float, float, -INFINITY, a = (v > a || v != v) && a == a ? v : a, a)
+}
+void pith_maxpool_nhwc_u8(const uint8_t *x, int32_t C, int32_t H, int32_t W, int32_t k, int32_t stride, int32_t OH, int32_t OW, uint8_t *y) {
+    (void)H;
+    POOL_NHWC(uint8_t, uint8_t, 0, a = v > a ? v : a, a)
+}
+void pith_avgpool_nhwc_f32(const float *x, int32_t C, int32_t H, int32_t W, int32_t k, int32_t stride, int32_t OH, int32_t OW, float *y) {
+    (void)H;
+    POOL_NHWC(float, float, 0.0f, a += v, a / (float)(k * k))
+}
+void pith_avgpool_nhwc_u8(const uint8_t *x, int32_t C, int32_t H, int32_t W, int32_t k, int32_t stride, int32_t OH, int32_t OW, uint8_t *y) {
+    (void)H;
+    POOL_NHWC(uint8_t, int32_t, 0, a += v, (uint8_t)((a + k * k / 2) / (k * k)))
+}

@@ -55,18 +55,24 @@ struct GraphPreparation {
             let oh = (s[1] - k) / stride + 1, ow = (s[2] - k) / stride + 1
             try expectShape(out, [s[0], oh, ow], node)
             try sameEncoding(x, out, node)
+            values[out].channelsLast = values[x].channelsLast
             return .pool(PoolStep(input: x, output: out, average: node.op == .avgPool, channels: s[0], height: s[1], width: s[2],
-                                  kernel: k, stride: stride, outHeight: oh, outWidth: ow))
+                                  kernel: k, stride: stride, outHeight: oh, outWidth: ow, channelsLast: values[x].channelsLast))
         case .relu:
             let x = try value(node.inputs[0], node)
             try expectShape(out, values[x].shape, node)
             try sameEncoding(x, out, node)
+            values[out].channelsLast = values[x].channelsLast
             return .relu(input: x, output: out)
         case .flatten, .reshape:
             let x = try value(node.inputs[0], node)
             guard values[x].elements == values[out].elements else { throw fail(node, "\(values[x].elements) elements become \(values[out].elements)") }
             if node.op == .flatten { try expectShape(out, [values[x].elements], node) }
             try sameEncoding(x, out, node)
+            let xs = values[x].shape
+            if values[x].channelsLast && xs.count == 3 && xs[0] > 1 {
+                return .toChannelsFirst(input: x, output: out, channels: xs[0], pixels: xs[1] * xs[2])
+            }
             return .copy(input: x, output: out)
         case .quantize:
             let x = try value(node.inputs[0], node)
@@ -74,6 +80,7 @@ struct GraphPreparation {
                 throw fail(node, "Quantize takes float32 to a quantized uint8/int8 value")
             }
             try expectShape(out, values[x].shape, node)
+            values[out].channelsLast = values[x].channelsLast
             return .quantize(input: x, output: out)
         case .dequantize:
             let x = try value(node.inputs[0], node)
@@ -81,10 +88,14 @@ struct GraphPreparation {
                 throw fail(node, "Dequantize takes a quantized value to float32")
             }
             try expectShape(out, values[x].shape, node)
+            values[out].channelsLast = values[x].channelsLast
             return .dequantize(input: x, output: out)
         case .softmax:
             let x = try value(node.inputs[0], node)
             guard values[x].dtype == .float32, values[out].dtype == .float32 else { throw fail(node, "Softmax runs on float32") }
+            guard !values[x].channelsLast || values[x].shape.count != 3 else {
+                throw RuntimeError.unsupported(node: node.name, problem: "Softmax over the channels of a convolution's output")
+            }
             try expectShape(out, values[x].shape, node)
             return .softmax(input: x, output: out)
         case .add:
@@ -93,6 +104,10 @@ struct GraphPreparation {
                 throw RuntimeError.unsupported(node: node.name, problem: "Add runs on float32 values only")
             }
             guard values[a].shape == values[b].shape else { throw fail(node, "Add of shapes \(values[a].shape) and \(values[b].shape)") }
+            guard values[a].channelsLast == values[b].channelsLast else {
+                throw RuntimeError.unsupported(node: node.name, problem: "Add of a convolution's output and a value in another layout")
+            }
+            values[out].channelsLast = values[a].channelsLast
             try expectShape(out, values[a].shape, node)
             return .addFloat(a: a, b: b, output: out)
         }
@@ -132,7 +147,8 @@ struct GraphPreparation {
             guard xs[1] + 2 * padding >= kernel, xs[2] + 2 * padding >= kernel else { throw fail(node, "the kernel does not fit the padded input") }
             let g = ConvGeometry(channels: xs[0], height: xs[1], width: xs[2], kernel: kernel, stride: stride, padding: padding,
                                  filters: w.shape[0], outHeight: (xs[1] + 2 * padding - kernel) / stride + 1,
-                                 outWidth: (xs[2] + 2 * padding - kernel) / stride + 1)
+                                 outWidth: (xs[2] + 2 * padding - kernel) / stride + 1,
+                                 inputNeedsTranspose: !values[x].channelsLast && xs[0] > 1)
             try expectShape(out, [g.filters, g.outHeight, g.outWidth], node)
             geometry = g
             n = g.filters
@@ -140,6 +156,7 @@ struct GraphPreparation {
         }
         if let b, b.info.shape != [n] { throw fail(node, "bias shape \(b.info.shape), expected [\(n)]") }
         let xv = values[x], ov = values[out]
+        if geometry != nil { values[out].channelsLast = true }
         if xv.dtype == .float32 && ov.dtype == .float32 {
             return .floatLinear(try floatLinear(node, x: x, out: out, w: w, wIndex: wIndex, b: b, n: n, k: k, relu: relu, conv: geometry))
         }
@@ -166,6 +183,7 @@ struct GraphPreparation {
         default:
             throw RuntimeError.unsupported(node: node.name, problem: "float \(node.op.name) with \(w.dtype.name) weights quantized that way (float32, or int8 per channel on axis 0)")
         }
+        if let g = conv { Self.toChannelsLast(weights, filters: n, channels: g.channels, kernel: g.kernel) }
         var bias: UnsafeMutablePointer<Float>? = nil
         if let b {
             guard b.info.dtype == .float32 else { throw fail(node, "a float op's bias must be float32") }
@@ -177,6 +195,22 @@ struct GraphPreparation {
         var packed = pith_f32_packed(K: Int32(k), N: Int32(n), NP: 0, data: store.floats(Int(pith_f32_packed_floats(Int32(k), Int32(n)))))
         pith_f32_pack(weights, Int32(n), Int32(k), &packed)
         return FloatLinear(input: x, output: out, packed: packed, bias: bias, relu: relu, conv: conv)
+    }
+
+    /// Reorders conv weights (F, C, k, k) → (F, k, k, C) in place: the order of a
+    /// channels-last patch row.
+    static func toChannelsLast<T>(_ w: UnsafeMutablePointer<T>, filters: Int, channels: Int, kernel: Int) {
+        let per = channels * kernel * kernel
+        guard channels > 1, per > 0 else { return }
+        let copy = UnsafeMutablePointer<T>.allocate(capacity: per)
+        defer { copy.deallocate() }
+        for f in 0 ..< filters {
+            let row = w + f * per
+            copy.update(from: row, count: per)
+            for c in 0 ..< channels {
+                for t in 0 ..< kernel * kernel { row[t * channels + c] = copy[c * kernel * kernel + t] }
+            }
+        }
     }
 
     func quantizedLinear(_ node: Node, x: Int, out: Int, w: TensorInfo, wIndex: Int, b: (info: TensorInfo, index: Int)?,
@@ -192,7 +226,10 @@ struct GraphPreparation {
         var packed = pith_q8_packed(K: Int32(k), N: Int32(n), K4: 0, NP: 0,
                                     data: store.allocate(Int(pith_q8_packed_bytes(Int32(k), Int32(n)))).bindMemory(to: Int8.self, capacity: 1),
                                     colsum: store.ints(n))
-        pith_q8_pack(raw.baseAddress!.assumingMemoryBound(to: Int8.self), Int32(n), Int32(k), &packed)
+        var rows = [Int8](repeating: 0, count: n * k)
+        for i in 0 ..< n * k { rows[i] = Int8(bitPattern: raw[i]) }
+        if let g = conv { rows.withUnsafeMutableBufferPointer { Self.toChannelsLast($0.baseAddress!, filters: n, channels: g.channels, kernel: g.kernel) } }
+        pith_q8_pack(rows, Int32(n), Int32(k), &packed)
         var bias: UnsafeMutablePointer<Int32>? = nil
         if let b {
             guard b.info.dtype == .int32 else { throw fail(node, "an integer op's bias must be int32") }

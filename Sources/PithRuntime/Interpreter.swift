@@ -100,7 +100,12 @@ public final class Interpreter {
         }
         buffer(inputValue).copyMemory(from: input, byteCount: inBytes)
         for step in steps { execute(step, batch: batch) }
-        output.copyMemory(from: buffer(outputValue), byteCount: values[outputValue].bytesPerSample * batch)
+        let out = values[outputValue]
+        if out.channelsLast && out.shape.count == 3 && out.shape[0] > 1 {
+            toChannelsFirst(buffer(outputValue), output, dtype: out.dtype, channels: out.shape[0], pixels: out.shape[1] * out.shape[2], batch: batch)
+        } else {
+            output.copyMemory(from: buffer(outputValue), byteCount: out.bytesPerSample * batch)
+        }
     }
 
     /// Convenience for float models: `input` holds batch × inputElements floats.
@@ -134,6 +139,8 @@ public final class Interpreter {
             }
         case let .copy(i, o):
             if i != o { buffer(o).copyMemory(from: buffer(i), byteCount: values[i].bytesPerSample * batch) }
+        case let .toChannelsFirst(i, o, channels, pixels):
+            toChannelsFirst(buffer(i), buffer(o), dtype: values[i].dtype, channels: channels, pixels: pixels, batch: batch)
         case let .quantize(i, o):
             let x = buffer(i).assumingMemoryBound(to: Float.self)
             let v = values[o]
@@ -159,6 +166,20 @@ public final class Interpreter {
         }
     }
 
+    /// (H·W, C) → (C, H·W) for each sample.
+    func toChannelsFirst(_ x: UnsafeMutableRawPointer, _ y: UnsafeMutableRawPointer, dtype: DType, channels: Int, pixels: Int, batch: Int) {
+        let n = channels * pixels
+        for b in 0 ..< batch {
+            if dtype == .float32 {
+                pith_transpose_f32(x.assumingMemoryBound(to: Float.self) + b * n, Int32(pixels), Int32(channels),
+                                   y.assumingMemoryBound(to: Float.self) + b * n)
+            } else {
+                pith_transpose_u8(x.assumingMemoryBound(to: UInt8.self) + b * n, Int32(pixels), Int32(channels),
+                                  y.assumingMemoryBound(to: UInt8.self) + b * n)
+            }
+        }
+    }
+
     func floatLinear(_ s: FloatLinear, batch: Int) {
         var packed = s.packed
         let x = buffer(s.input).assumingMemoryBound(to: Float.self), y = buffer(s.output).assumingMemoryBound(to: Float.self)
@@ -167,14 +188,20 @@ public final class Interpreter {
             pith_f32_gemm(x, k, Int32(batch), &packed, s.bias, s.relu ? 1 : 0, y, n, 0)
             return
         }
+        // Channels-last: patches in (ky, kx, c) order, the GEMM's (pixels, filters) result
+        // is the (H, W, F) output.
         let rows = scratch.assumingMemoryBound(to: Float.self)
-        let pixelMajor = rows + g.pixels * g.patch
-        let inSample = g.channels * g.height * g.width, outSample = g.filters * g.pixels
+        let transposed = rows + g.pixels * g.patch
+        let inSample = g.inputElements, outSample = g.filters * g.pixels
         for b in 0 ..< batch {
-            pith_im2row_f32(x + b * inSample, Int32(g.channels), Int32(g.height), Int32(g.width), Int32(g.kernel), Int32(g.stride),
-                            Int32(g.padding), Int32(g.outHeight), Int32(g.outWidth), rows)
-            pith_f32_gemm(rows, g.patch, Int32(g.pixels), &packed, s.bias, s.relu ? 1 : 0, pixelMajor, g.filters, 0)
-            pith_transpose_f32(pixelMajor, Int32(g.pixels), Int32(g.filters), y + b * outSample)
+            var sample = x + b * inSample
+            if g.inputNeedsTranspose {
+                pith_transpose_f32(sample, Int32(g.channels), Int32(g.height * g.width), transposed)
+                sample = transposed
+            }
+            pith_im2row_nhwc_f32(sample, Int32(g.channels), Int32(g.height), Int32(g.width), Int32(g.kernel), Int32(g.stride),
+                                 Int32(g.padding), Int32(g.outHeight), Int32(g.outWidth), rows)
+            pith_f32_gemm(rows, g.patch, Int32(g.pixels), &packed, s.bias, s.relu ? 1 : 0, y + b * outSample, g.filters, 0)
         }
     }
 
@@ -187,13 +214,17 @@ public final class Interpreter {
             return
         }
         let rows = scratch.assumingMemoryBound(to: UInt8.self)
-        let pixelMajor = rows + g.pixels * g.patchStride
-        let inSample = g.channels * g.height * g.width, outSample = g.filters * g.pixels
+        let transposed = rows + g.pixels * g.patchStride
+        let inSample = g.inputElements, outSample = g.filters * g.pixels
         for b in 0 ..< batch {
-            pith_im2row_u8(x + b * inSample, Int32(g.channels), Int32(g.height), Int32(g.width), Int32(g.kernel), Int32(g.stride),
-                           Int32(g.padding), Int32(g.outHeight), Int32(g.outWidth), s.inputZero, rows, Int32(g.patchStride))
-            pith_q8_gemm_u8(rows, g.patchStride, Int32(g.pixels), &packed, &stage, pixelMajor, g.filters, PITH_Q8_AUTO)
-            pith_transpose_u8(pixelMajor, Int32(g.pixels), Int32(g.filters), y + b * outSample)
+            var sample = x + b * inSample
+            if g.inputNeedsTranspose {
+                pith_transpose_u8(sample, Int32(g.channels), Int32(g.height * g.width), transposed)
+                sample = UnsafeMutablePointer(transposed)
+            }
+            pith_im2row_nhwc_u8(sample, Int32(g.channels), Int32(g.height), Int32(g.width), Int32(g.kernel), Int32(g.stride),
+                                Int32(g.padding), Int32(g.outHeight), Int32(g.outWidth), s.inputZero, rows, Int32(g.patchStride))
+            pith_q8_gemm_u8(rows, g.patchStride, Int32(g.pixels), &packed, &stage, y + b * outSample, g.filters, PITH_Q8_AUTO)
         }
     }
 
@@ -204,13 +235,21 @@ public final class Interpreter {
             if values[s.input].dtype == .float32 {
                 let x = buffer(s.input).assumingMemoryBound(to: Float.self) + b * inSample
                 let y = buffer(s.output).assumingMemoryBound(to: Float.self) + b * outSample
-                if s.average { pith_avgpool_f32(x, args.0, args.1, args.2, args.3, args.4, args.5, args.6, y) }
-                else { pith_maxpool_f32(x, args.0, args.1, args.2, args.3, args.4, args.5, args.6, y) }
+                switch (s.average, s.channelsLast) {
+                case (true, false): pith_avgpool_f32(x, args.0, args.1, args.2, args.3, args.4, args.5, args.6, y)
+                case (false, false): pith_maxpool_f32(x, args.0, args.1, args.2, args.3, args.4, args.5, args.6, y)
+                case (true, true): pith_avgpool_nhwc_f32(x, args.0, args.1, args.2, args.3, args.4, args.5, args.6, y)
+                case (false, true): pith_maxpool_nhwc_f32(x, args.0, args.1, args.2, args.3, args.4, args.5, args.6, y)
+                }
             } else {
                 let x = buffer(s.input).assumingMemoryBound(to: UInt8.self) + b * inSample
                 let y = buffer(s.output).assumingMemoryBound(to: UInt8.self) + b * outSample
-                if s.average { pith_avgpool_u8(x, args.0, args.1, args.2, args.3, args.4, args.5, args.6, y) }
-                else { pith_maxpool_u8(x, args.0, args.1, args.2, args.3, args.4, args.5, args.6, y) }
+                switch (s.average, s.channelsLast) {
+                case (true, false): pith_avgpool_u8(x, args.0, args.1, args.2, args.3, args.4, args.5, args.6, y)
+                case (false, false): pith_maxpool_u8(x, args.0, args.1, args.2, args.3, args.4, args.5, args.6, y)
+                case (true, true): pith_avgpool_nhwc_u8(x, args.0, args.1, args.2, args.3, args.4, args.5, args.6, y)
+                case (false, true): pith_maxpool_nhwc_u8(x, args.0, args.1, args.2, args.3, args.4, args.5, args.6, y)
+                }
             }
         }
     }

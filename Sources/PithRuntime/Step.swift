@@ -45,6 +45,9 @@ struct ConvGeometry {
     var patch: Int { channels * kernel * kernel }
     /// Bytes between uint8 patch rows: the patch rounded up to 4 (the int8 GEMM's groups).
     var patchStride: Int { (patch + 3) / 4 * 4 }
+    /// The input is (C, H, W) with C > 1 and must be made channels-last first.
+    var inputNeedsTranspose: Bool
+    var inputElements: Int { channels * height * width }
 }
 
 /// MaxPool / AvgPool on one value.
@@ -52,6 +55,7 @@ struct PoolStep {
     var input: Int, output: Int
     var average: Bool
     var channels: Int, height: Int, width: Int, kernel: Int, stride: Int, outHeight: Int, outWidth: Int
+    var channelsLast: Bool
 }
 
 /// One prepared operation of the graph, reading and writing values by index.
@@ -63,6 +67,8 @@ enum Step {
     case relu(input: Int, output: Int)
     /// Flatten / Reshape: the same bytes under another shape.
     case copy(input: Int, output: Int)
+    /// Flatten of a channels-last value: (H·W, C) → (C, H·W) per sample, the file's order.
+    case toChannelsFirst(input: Int, output: Int, channels: Int, pixels: Int)
     /// Float → uint8/int8 with the output's scale and zero point.
     case quantize(input: Int, output: Int)
     /// uint8/int8/int32 → float with the input's scale and zero point.
@@ -76,6 +82,7 @@ enum Step {
         case let .quantizedLinear(s): return [s.input]
         case let .pool(s): return [s.input]
         case let .relu(i, _), let .copy(i, _), let .quantize(i, _), let .dequantize(i, _), let .softmax(i, _): return [i]
+        case let .toChannelsFirst(i, _, _, _): return [i]
         case let .addFloat(a, b, _): return [a, b]
         }
     }
@@ -86,6 +93,7 @@ enum Step {
         case let .quantizedLinear(s): return s.output
         case let .pool(s): return s.output
         case let .relu(_, o), let .copy(_, o), let .quantize(_, o), let .dequantize(_, o), let .softmax(_, o): return o
+        case let .toChannelsFirst(_, o, _, _): return o
         case let .addFloat(_, _, o): return o
         }
     }
@@ -95,10 +103,10 @@ enum Step {
         switch self {
         case let .floatLinear(s):
             guard let g = s.conv else { return 0 }
-            return (g.pixels * g.patch + g.pixels * g.filters) * 4 + 128
+            return (g.pixels * g.patch + g.inputElements) * 4 + 128
         case let .quantizedLinear(s):
             guard let g = s.conv else { return 0 }
-            return g.pixels * g.patchStride + g.pixels * g.filters + 128
+            return g.pixels * g.patchStride + g.inputElements + 128
         default: return 0
         }
     }

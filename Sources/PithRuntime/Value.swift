@@ -12,6 +12,10 @@ struct Value {
     var quantized = false
     /// Byte offset in the arena, set by the planner.
     var offset = 0
+    /// Held channels-last (H, W, C) inside the runtime: convolutions make their outputs so
+    /// (the GEMM's pixel-major result) and pools keep it; Flatten and the graph's output
+    /// turn it back to the file's (C, H, W).
+    var channelsLast = false
 
     var elements: Int { shape.reduce(1, *) }
     var bytesPerSample: Int { elements * dtype.size }

@@ -47,3 +47,16 @@ void pith_add_f32(const float *a, const float *b, long n, float *y);
 long pith_first_nonfinite(const float *x, long n);
 /// Whether the element-wise steps use their AVX-512 twins (PITH_KERNELS=generic: never).
 int pith_runtime_ops_use_avx512(void);
+
+/// Channels-last (NHWC) forms, which the runtime keeps between convolutions: a patch row
+/// is k·k runs of C contiguous values (ky, kx, c order, matching weights reordered to
+/// (F, k, k, C) at load), and the GEMM's pixel-major output is already NHWC.
+void pith_im2row_nhwc_f32(const float *x, int32_t C, int32_t H, int32_t W, int32_t k, int32_t stride, int32_t padding,
+                          int32_t OH, int32_t OW, float *rows);
+void pith_im2row_nhwc_u8(const uint8_t *x, int32_t C, int32_t H, int32_t W, int32_t k, int32_t stride, int32_t padding,
+                         int32_t OH, int32_t OW, uint8_t pad, uint8_t *rows, int32_t ldr);
+/// Pools on (H, W, C) → (OH, OW, C).
+void pith_maxpool_nhwc_f32(const float *x, int32_t C, int32_t H, int32_t W, int32_t k, int32_t stride, int32_t OH, int32_t OW, float *y);
+void pith_maxpool_nhwc_u8(const uint8_t *x, int32_t C, int32_t H, int32_t W, int32_t k, int32_t stride, int32_t OH, int32_t OW, uint8_t *y);
+void pith_avgpool_nhwc_f32(const float *x, int32_t C, int32_t H, int32_t W, int32_t k, int32_t stride, int32_t OH, int32_t OW, float *y);
+void pith_avgpool_nhwc_u8(const uint8_t *x, int32_t C, int32_t H, int32_t W, int32_t k, int32_t stride, int32_t OH, int32_t OW, uint8_t *y);
