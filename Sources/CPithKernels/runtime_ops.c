@@ -203,6 +203,29 @@ void pith_add_f32(const float *a, const float *b, long n, float *y) {
 
 // MARK: channels last
 
+/// Copies n bytes with at most two overlapping loads and stores per size class (patch
+/// runs are short: 3 to 160 bytes), instead of a call to memcpy.
+static inline void copy_bytes(void *dst, const void *src, size_t n) {
+    unsigned char *d = dst;
+    const unsigned char *s = src;
+    if (n >= 32) {
+        size_t i = 0;
+        for (; i + 32 <= n; i += 32) __builtin_memcpy(d + i, s + i, 32);
+        if (i < n) __builtin_memcpy(d + n - 32, s + n - 32, 32);
+    } else if (n >= 16) {
+        __builtin_memcpy(d, s, 16);
+        __builtin_memcpy(d + n - 16, s + n - 16, 16);
+    } else if (n >= 8) {
+        __builtin_memcpy(d, s, 8);
+        __builtin_memcpy(d + n - 8, s + n - 8, 8);
+    } else if (n >= 4) {
+        __builtin_memcpy(d, s, 4);
+        __builtin_memcpy(d + n - 4, s + n - 4, 4);
+    } else {
+        for (size_t i = 0; i < n; i++) d[i] = s[i];
+    }
+}
+
 #define IM2ROW_NHWC(T, PAD)                                                                     \
     const int32_t K = k * k * C;                                                                \
     for (int32_t oy = 0; oy < OH; oy++)                                                         \
@@ -219,13 +242,13 @@ void pith_add_f32(const float *a, const float *b, long n, float *y) {
                 }                                                                               \
                 const T *src = x + (long)iy * W * C;                                            \
                 if (x0 >= 0 && x0 + k <= W) {                                                   \
-                    __builtin_memcpy(dst, src + (long)x0 * C, (size_t)k * C * sizeof(T));       \
+                    copy_bytes(dst, src + (long)x0 * C, (size_t)k * C * sizeof(T));             \
                     continue;                                                                   \
                 }                                                                               \
                 for (int32_t kx = 0; kx < k; kx++) {                                            \
                     const int32_t ix = x0 + kx;                                                 \
                     if (ix < 0 || ix >= W) { for (int32_t c = 0; c < C; c++) dst[kx * C + c] = (PAD); } \
-                    else __builtin_memcpy(dst + kx * C, src + (long)ix * C, (size_t)C * sizeof(T)); \
+                    else copy_bytes(dst + kx * C, src + (long)ix * C, (size_t)C * sizeof(T));    \
                 }                                                                               \
             }                                                                                   \
         }
@@ -238,6 +261,22 @@ void pith_im2row_nhwc_f32(const float *x, int32_t C, int32_t H, int32_t W, int32
 
 void pith_im2row_nhwc_u8(const uint8_t *x, int32_t C, int32_t H, int32_t W, int32_t k, int32_t stride, int32_t padding,
                          int32_t OH, int32_t OW, uint8_t pad, uint8_t *rows, int32_t ldr) { IM2ROW_NHWC(uint8_t, pad) }
+
+// Max-pool channels-last: each window position is a run of C values, combined
+// element-wise (vectorizable) into the output run.
+#define MAXPOOL_NHWC(T, TAKE)                                                                   \
+    for (int32_t oy = 0; oy < OH; oy++)                                                         \
+        for (int32_t ox = 0; ox < OW; ox++) {                                                   \
+            T *dst = y + ((long)oy * OW + ox) * C;                                              \
+            const T *first = x + ((long)oy * stride * W + (long)ox * stride) * C;               \
+            for (int32_t c = 0; c < C; c++) dst[c] = first[c];                                  \
+            for (int32_t ky = 0; ky < k; ky++)                                                  \
+                for (int32_t kx = 0; kx < k; kx++) {                                            \
+                    if (ky == 0 && kx == 0) continue;                                           \
+                    const T *src = x + (((long)oy * stride + ky) * W + (long)ox * stride + kx) * C; \
+                    for (int32_t c = 0; c < C; c++) { T a = dst[c], v = src[c]; dst[c] = TAKE; } \
+                }                                                                               \
+        }
 
 #define POOL_NHWC(T, ACC, INIT, STEP, FINISH)                                                   \
     for (int32_t oy = 0; oy < OH; oy++)                                                         \
@@ -256,11 +295,11 @@ void pith_im2row_nhwc_u8(const uint8_t *x, int32_t C, int32_t H, int32_t W, int3
 
 void pith_maxpool_nhwc_f32(const float *x, int32_t C, int32_t H, int32_t W, int32_t k, int32_t stride, int32_t OH, int32_t OW, float *y) {
     (void)H;
-    POOL_NHWC(float, float, -INFINITY, a = (v > a || v != v) && a == a ? v : a, a)
+    MAXPOOL_NHWC(float, (v > a || v != v) && a == a ? v : a)
 }
 void pith_maxpool_nhwc_u8(const uint8_t *x, int32_t C, int32_t H, int32_t W, int32_t k, int32_t stride, int32_t OH, int32_t OW, uint8_t *y) {
     (void)H;
-    POOL_NHWC(uint8_t, uint8_t, 0, a = v > a ? v : a, a)
+    MAXPOOL_NHWC(uint8_t, v > a ? v : a)
 }
 void pith_avgpool_nhwc_f32(const float *x, int32_t C, int32_t H, int32_t W, int32_t k, int32_t stride, int32_t OH, int32_t OW, float *y) {
     (void)H;
