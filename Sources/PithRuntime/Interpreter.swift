@@ -10,7 +10,13 @@ import PithFormat
 /// per sample (im2row patches, GEMM, transpose back to NCHW).
 public final class Interpreter {
     public let file: PithFile
+    /// The largest batch `run` takes.
     public let maxBatch: Int
+    /// Threads a batch is spread over (each with its own arena and a copy of the packed
+    /// weights); batches no larger than `chunk` run on the calling thread alone.
+    public let threads: Int
+    let chunk: Int
+    let helpers: [Interpreter]
     let steps: [Step]
     let values: [Value]
     let inputValue: Int
@@ -30,17 +36,25 @@ public final class Interpreter {
     /// Bytes of the activation arena (all values for `maxBatch` samples).
     public var arenaSize: Int { arenaBytes }
 
-    public convenience init(path: String, maxBatch: Int = 1) throws(RuntimeError) {
+    public convenience init(path: String, maxBatch: Int = 1, threads: Int = 1) throws(RuntimeError) {
         let file: PithFile
         do { file = try PithFile(path: path) } catch { throw .format(error) }
-        try self.init(file: file, maxBatch: maxBatch)
+        try self.init(file: file, maxBatch: maxBatch, threads: threads)
     }
 
-    public init(file: PithFile, maxBatch: Int = 1) throws(RuntimeError) {
+    public init(file: PithFile, maxBatch: Int = 1, threads: Int = 1) throws(RuntimeError) {
         guard maxBatch >= 1, maxBatch <= 1 << 16 else { throw .badInput("maxBatch \(maxBatch) is outside 1...65536") }
+        guard threads >= 1, threads <= 64 else { throw .badInput("threads \(threads) is outside 1...64") }
         guard UInt16(1).littleEndian == 1 else { throw .unsupported(node: "file", problem: "a big-endian host") }
         self.file = file
         self.maxBatch = maxBatch
+        let workers = min(threads, maxBatch)
+        self.threads = workers
+        let chunk = (maxBatch + workers - 1) / workers
+        self.chunk = chunk
+        var helpers: [Interpreter] = []
+        for _ in 1 ..< workers { helpers.append(try Interpreter(file: file, maxBatch: chunk, threads: 1)) }
+        self.helpers = helpers
         let store = WeightStore()
         self.store = store
         var prep = try GraphPreparation(file: file, store: store)
@@ -67,7 +81,7 @@ public final class Interpreter {
         lastUse[outputValue] = steps.count
         var sizes = [Int](repeating: 0, count: values.count)
         for v in values.indices where producedAt[v] >= 0 || v == inputValue {
-            let (bytes, overflow) = values[v].bytesPerSample.multipliedReportingOverflow(by: maxBatch)
+            let (bytes, overflow) = values[v].bytesPerSample.multipliedReportingOverflow(by: chunk)
             guard !overflow, bytes <= 1 << 34 else { throw .outOfMemory(bytes: Int.max) }
             sizes[v] = bytes
         }
@@ -92,12 +106,29 @@ public final class Interpreter {
     /// (little-endian); `output`: room for batch × outputElements of the output's dtype.
     public func run(input: UnsafeRawPointer, output: UnsafeMutableRawPointer, batch: Int) throws(RuntimeError) {
         guard batch >= 1, batch <= maxBatch else { throw .badInput("batch \(batch) is outside 1...\(maxBatch) (the interpreter's maxBatch)") }
-        let inBytes = values[inputValue].bytesPerSample * batch
         if values[inputValue].dtype == .float32 {
             let f = input.assumingMemoryBound(to: Float.self)
             let i = pith_first_nonfinite(f, inputElements * batch)
             if i >= 0 { throw .badInput("value \(i) (sample \(i / inputElements)) is \(f[i].isNaN ? "NaN" : "infinite")") }
         }
+        if batch <= chunk || helpers.isEmpty {
+            try runChunk(input: input, output: output, batch: batch)
+            return
+        }
+        // Split the batch evenly; part 0 runs here, the others on their own threads.
+        let parts = min(threads, (batch + 1) / 2)
+        let job = ParallelJob(workers: [self] + helpers, input: input, output: output, batch: batch, parts: parts,
+                              inBytes: values[inputValue].bytesPerSample, outBytes: values[outputValue].bytesPerSample)
+        let context = Unmanaged.passUnretained(job).toOpaque()
+        pith_run_parallel(Int32(parts), { context, index in
+            Unmanaged<ParallelJob>.fromOpaque(context!).takeUnretainedValue().run(Int(index))
+        }, context)
+        for i in 0 ..< parts { if let e = job.errors[i] { throw e } }
+    }
+
+    /// One thread's share of a batch (at most `chunk` samples).
+    func runChunk(input: UnsafeRawPointer, output: UnsafeMutableRawPointer, batch: Int) throws(RuntimeError) {
+        let inBytes = values[inputValue].bytesPerSample * batch
         buffer(inputValue).copyMemory(from: input, byteCount: inBytes)
         for step in steps { execute(step, batch: batch) }
         let out = values[outputValue]
@@ -251,6 +282,44 @@ public final class Interpreter {
                 case (false, true): pith_maxpool_nhwc_u8(x, args.0, args.1, args.2, args.3, args.4, args.5, args.6, y)
                 }
             }
+        }
+    }
+}
+
+/// A batch split over interpreters: part i runs samples [start(i), start(i + 1)).
+final class ParallelJob {
+    let workers: [Interpreter]
+    let input: UnsafeRawPointer
+    let output: UnsafeMutableRawPointer
+    let batch: Int, parts: Int, inBytes: Int, outBytes: Int
+    /// One slot per part, each written by its own thread only.
+    let errors: UnsafeMutablePointer<RuntimeError?>
+
+    init(workers: [Interpreter], input: UnsafeRawPointer, output: UnsafeMutableRawPointer, batch: Int, parts: Int, inBytes: Int, outBytes: Int) {
+        self.workers = workers
+        self.input = input
+        self.output = output
+        self.batch = batch
+        self.parts = parts
+        self.inBytes = inBytes
+        self.outBytes = outBytes
+        errors = UnsafeMutablePointer<RuntimeError?>.allocate(capacity: parts)
+        errors.initialize(repeating: nil, count: parts)
+    }
+
+    deinit {
+        errors.deinitialize(count: parts)
+        errors.deallocate()
+    }
+
+    func start(_ i: Int) -> Int { batch * i / parts }
+
+    func run(_ i: Int) {
+        let s = start(i), n = start(i + 1) - s
+        do throws(RuntimeError) {
+            try workers[i].runChunk(input: input + s * inBytes, output: output + s * outBytes, batch: n)
+        } catch {
+            errors[i] = error
         }
     }
 }

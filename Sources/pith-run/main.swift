@@ -1,10 +1,10 @@
 // pith-run: run a .pith model on a file of inputs. Depends on PithRuntime alone.
 //
-//   pith-run MODEL.pith INPUT [--json] [--bench] [--batch N] [--runs N] [--raw f32|u8]
+//   pith-run MODEL.pith INPUT [--json] [--bench] [--batch N] [--runs N] [--threads N] [--raw f32|u8]
 //
 // INPUT is an IDX, .npy, CSV or raw file, or - for stdin. Prints each sample's predicted
 // class and probabilities (or JSON); --bench prints batch-1 latency percentiles and
-// batch-N throughput instead.
+// batch-N throughput (spread over --threads) instead.
 import CPosix
 import PithFormat
 import PithRuntime
@@ -17,6 +17,7 @@ struct Options {
     var batch = 256
     var runs = 1000
     var rawBytes = false
+    var threads = 1
 }
 
 func fail(_ message: String) -> Never {
@@ -44,12 +45,15 @@ func parse(_ args: [String]) -> Options {
         case "--runs":
             guard let n = Int(value("--runs")), n >= 1, n <= 10_000_000 else { fail("--runs must be 1...10000000") }
             o.runs = n
+        case "--threads":
+            guard let n = Int(value("--threads")), n >= 1, n <= 64 else { fail("--threads must be 1...64") }
+            o.threads = n
         case "--raw":
             let v = value("--raw")
             guard v == "u8" || v == "f32" else { fail("--raw must be u8 or f32") }
             o.rawBytes = v == "u8"
         case "-h", "--help":
-            print("usage: pith-run MODEL.pith INPUT [--json] [--bench] [--batch N] [--runs N] [--raw f32|u8]\n  INPUT: IDX, .npy, CSV or raw file, or - for stdin")
+            print("usage: pith-run MODEL.pith INPUT [--json] [--bench] [--batch N] [--runs N] [--threads N] [--raw f32|u8]\n  INPUT: IDX, .npy, CSV or raw file, or - for stdin")
             exit(0)
         default:
             if args[i].hasPrefix("--") { fail("unknown option \(args[i])") }
@@ -84,7 +88,7 @@ func fixed(_ x: Float, _ digits: Int = 4) -> String {
 
 let options = parse(CommandLine.arguments)
 let interpreter: Interpreter
-do { interpreter = try Interpreter(path: options.model, maxBatch: options.bench ? options.batch : 1) } catch {
+do { interpreter = try Interpreter(path: options.model, maxBatch: options.bench ? options.batch : 1, threads: options.threads) } catch {
     fail("\(options.model): \(error.description)")
 }
 let features = interpreter.inputElements

@@ -124,6 +124,27 @@ final class InterpreterTests: XCTestCase {
         }
     }
 
+    func testThreadsGiveTheSameResultsAsOne() throws {
+        for name in ["cnn-student", "mlp-tiny"] {
+            let d = try description(name)
+            let exported = try GraphExport.pithModel(Model(d, seed: 4), weights: .int8, metadata: Metadata())
+            let file = try PithFile(bytes: try PithWriter.encode(exported).bytes)
+            let one = try Interpreter(file: file, maxBatch: 9)
+            let two = try Interpreter(file: file, maxBatch: 9, threads: 2)
+            XCTAssertEqual(two.threads, 2)
+            let x = randomInput(9 * d.inputFeatures, seed: 3)
+            for batch in [1, 2, 5, 9] {
+                let xs = Array(x[0..<(batch * d.inputFeatures)])
+                XCTAssertEqual(try two.run(xs, batch: batch), try one.run(xs, batch: batch), "\(name) batch \(batch)")
+            }
+            var nan = x
+            nan[8 * d.inputFeatures + 1] = .nan
+            XCTAssertThrowsError(try two.run(nan, batch: 9)) { error in
+                XCTAssertEqual(error as? RuntimeError, .badInput("value \(8 * d.inputFeatures + 1) (sample 8) is NaN"))
+            }
+        }
+    }
+
     func testBadInputsAndUnsupportedGraphsGiveTypedErrors() throws {
         let d = try description("mlp-tiny")
         let runner = try interpreter(Model(d, seed: 1), .float32, maxBatch: 2)

@@ -4,3 +4,4 @@
 #include "pith_q8_gemm.h"
 #include "pith_f32_gemm.h"
 #include "pith_runtime_ops.h"
+#include "pith_parallel.h"
