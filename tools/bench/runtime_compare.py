@@ -118,8 +118,8 @@ def ort_bench(sess, x_test, runs, batch):
     return times[len(times) // 2] / 1000, times[min(len(times) - 1, len(times) * 99 // 100)] / 1000, batch * 1e9 / bt[len(bt) // 2]
 
 
-def pith_bench(path, idx, runs, batch, env=None):
-    out = subprocess.check_output([PITH_RUN, path, idx, "--bench", "--json", "--runs", str(runs), "--batch", str(batch)], env=env)
+def pith_bench(path, idx, runs, batch, threads=1):
+    out = subprocess.check_output([PITH_RUN, path, idx, "--bench", "--json", "--runs", str(runs), "--batch", str(batch), "--threads", str(threads)])
     r = json.loads(out)
     return r["latency_us"]["p50"], r["latency_us"]["p99"], r["images_per_second"]
 
@@ -178,15 +178,17 @@ def main():
         x_bench = xs(x_test[:256])
         for kind, p_path, o_path in [("int8", p_int8, int8_onnx), ("fp32", p_f32, f32_onnx)]:
             s1, s2 = ort_session(o_path, 1), ort_session(o_path, 2)
-            pr, orr, orr2 = [], [], []
+            pr, pr2, orr, orr2 = [], [], [], []
             for _ in range(args.rounds):
                 pr.append(pith_bench(p_path, idx, args.runs, args.batch))
                 orr.append(ort_bench(s1, x_bench, args.runs, args.batch))
+                pr2.append(pith_bench(p_path, idx, args.runs // 10, args.batch, threads=2))
                 orr2.append(ort_bench(s2, x_bench, args.runs // 10, args.batch))
             med = lambda v, i: sorted(r[i] for r in v)[len(v) // 2]
             row = {"model": name, "kind": kind,
                    "pith_p50": med(pr, 0), "pith_p99": med(pr, 1), "pith_ips": med(pr, 2),
-                   "ort_p50": med(orr, 0), "ort_p99": med(orr, 1), "ort_ips": med(orr, 2), "ort_ips_2t": med(orr2, 2)}
+                   "ort_p50": med(orr, 0), "ort_p99": med(orr, 1), "ort_ips": med(orr, 2),
+                   "pith_ips_2t": med(pr2, 2), "ort_ips_2t": med(orr2, 2)}
             if kind == "int8" and not args.no_accuracy:
                 row["pith_errors"] = errors_pith(p_path, x_test, y_test, tmp)
                 row["ort_errors"] = errors_ort(ort_session(o_path, 2), xs(x_test), y_test)
@@ -194,11 +196,11 @@ def main():
             rows.append(row)
             print(json.dumps(row), flush=True)
     print()
-    print("| model | type | Pith p50 µs | ORT p50 µs | latency ratio | Pith p99 µs | ORT p99 µs | Pith img/s (b256) | ORT img/s (b256, 1 thread) | throughput ratio | ORT img/s (2 threads) |")
-    print("| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |")
+    print("| model | type | Pith p50 µs | ORT p50 µs | p50 ratio | Pith p99 µs | ORT p99 µs | Pith img/s, 1 thread | ORT img/s, 1 thread | ratio | Pith img/s, 2 threads | ORT img/s, 2 threads | ratio |")
+    print("| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |")
     for r in rows:
         print(f"| {r['model']} | {r['kind']} | {r['pith_p50']:.1f} | {r['ort_p50']:.1f} | {r['pith_p50'] / r['ort_p50']:.2f}× | {r['pith_p99']:.1f} | {r['ort_p99']:.1f} | "
-              f"{r['pith_ips']:,.0f} | {r['ort_ips']:,.0f} | {r['pith_ips'] / r['ort_ips']:.2f}× | {r['ort_ips_2t']:,.0f} |")
+              f"{r['pith_ips']:,.0f} | {r['ort_ips']:,.0f} | {r['pith_ips'] / r['ort_ips']:.2f}× | {r['pith_ips_2t']:,.0f} | {r['ort_ips_2t']:,.0f} | {r['pith_ips_2t'] / r['ort_ips_2t']:.2f}× |")
     if not args.no_accuracy:
         print()
         print("| model | float test errors | Pith int8 errors | ORT int8 errors |")
