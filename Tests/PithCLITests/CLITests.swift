@@ -195,6 +195,34 @@ final class CLITests: XCTestCase {
         XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: folder).filter { $0.contains(".tmp-") }, [])
     }
 
+    func testQuantizeMakesAnIntegerModelThatRuns() throws {
+        let folder = temporaryFolder(), model = tinyModel(in: folder), ckpt = folder + "/t.ckpt", file = folder + "/t-int8.pith"
+        XCTAssertEqual(try run(["train", model, "-o", ckpt, "--epochs", "10", "--lr", "0.01"]).status, 0)
+        let q = try run(["quantize", ckpt, "-o", file, "--calibration", "200"])
+        XCTAssertEqual(q.status, 0, q.stderr)
+        XCTAssert(q.stdout.contains("validation accuracy: float "), q.stdout)
+        XCTAssert(q.stdout.contains("(PithRuntime)"), q.stdout)
+        let inspect = try run(["inspect", file])
+        XCTAssert(inspect.stdout.contains("Quantize"), inspect.stdout)
+        XCTAssert(inspect.stdout.contains("quantization.method"), inspect.stdout)
+        XCTAssertEqual(try run(["verify", file]).status, 0)
+        let pixels = Data([0, 0, 8, 3, 0, 0, 0, 1, 0, 0, 0, 8, 0, 0, 0, 8] + (0..<64).map { UInt8($0 % 17) })
+        try pixels.write(to: URL(fileURLWithPath: folder + "/x.idx"))
+        let r = try run([file, folder + "/x.idx"], executable: "pith-run")
+        XCTAssertEqual(r.status, 0, r.stderr)
+        XCTAssert(r.stdout.hasPrefix("sample 0: class "), r.stdout)
+        // A layer the integer graph cannot hold, and a method not implemented: one line, no file.
+        try "name g\ninput 1 8 8\nflatten\ndense 16\ngelu\ndense 10\n".write(toFile: folder + "/g.model", atomically: true, encoding: .utf8)
+        XCTAssertEqual(try run(["train", folder + "/g.model", "-o", folder + "/g.ckpt", "--epochs", "1"]).status, 0)
+        for (arguments, fragment) in [(["quantize", folder + "/g.ckpt", "-o", folder + "/g.pith"], "'gelu' has no integer op"),
+                                      (["quantize", ckpt, "-o", folder + "/m.pith", "--method", "entropy"], "only minmax")] {
+            let bad = try run(arguments)
+            XCTAssertNotEqual(bad.status, 0)
+            XCTAssert(bad.stderr.contains(fragment), bad.stderr)
+        }
+        XCTAssertFalse(FileManager.default.fileExists(atPath: folder + "/g.pith"))
+    }
+
     func testTheCAPIFromACProgram() throws {
         let folder = temporaryFolder(), model = tinyModel(in: folder), ckpt = folder + "/t.ckpt", file = folder + "/t.pith"
         XCTAssertEqual(try run(["train", model, "-o", ckpt, "--epochs", "2"]).status, 0)
