@@ -259,8 +259,56 @@ void pith_im2row_nhwc_f32(const float *x, int32_t C, int32_t H, int32_t W, int32
     IM2ROW_NHWC(float, 0.0f)
 }
 
+// The uint8 form loops (oy, ky, ox) so the inner loop has few live values: one source
+// row, one run length. Runs shorter than 4 bytes (a 3×3 kernel on one channel) are
+// moved as one 4-byte load and store; the extra byte lands in bytes written later (the
+// next kernel row, or the row's zero padding, which is why it needs ldr − K ≥ 4 − run)
+// and the extra byte read stays inside the runtime's arena, which has 64 bytes of slack.
 void pith_im2row_nhwc_u8(const uint8_t *x, int32_t C, int32_t H, int32_t W, int32_t k, int32_t stride, int32_t padding,
-                         int32_t OH, int32_t OW, uint8_t pad, uint8_t *rows, int32_t ldr) { IM2ROW_NHWC(uint8_t, pad) }
+                         int32_t OH, int32_t OW, uint8_t pad, uint8_t *rows, int32_t ldr) {
+    const int32_t run = k * C, K = k * run;
+    const int wide = run < 4 && ldr - K >= 4 - run;
+    for (int32_t oy = 0; oy < OH; oy++) {
+        uint8_t *base = rows + (long)oy * OW * ldr;
+        for (int32_t ky = 0; ky < k; ky++) {
+            const int32_t iy = oy * stride - padding + ky;
+            const uint8_t *srow = (iy >= 0 && iy < H) ? x + (long)iy * W * C : 0;
+            uint8_t *dst = base + ky * run;
+            int32_t ox = 0;
+            if (srow) {
+                // Left border, interior, right border.
+                for (; ox < OW && ox * stride - padding < 0; ox++, dst += ldr) {
+                    for (int32_t kx = 0; kx < k; kx++) {
+                        const int32_t ix = ox * stride - padding + kx;
+                        for (int32_t c = 0; c < C; c++) dst[kx * C + c] = (ix >= 0 && ix < W) ? srow[(long)ix * C + c] : pad;
+                    }
+                }
+                const uint8_t *src = srow + (long)(ox * stride - padding) * C;
+                if (wide) {
+                    for (; ox < OW && ox * stride - padding + k <= W; ox++, dst += ldr, src += (long)stride * C) {
+                        uint32_t v;
+                        __builtin_memcpy(&v, src, 4);
+                        __builtin_memcpy(dst, &v, 4);
+                    }
+                } else {
+                    for (; ox < OW && ox * stride - padding + k <= W; ox++, dst += ldr, src += (long)stride * C)
+                        copy_bytes(dst, src, (size_t)run);
+                }
+                for (; ox < OW; ox++, dst += ldr) {
+                    for (int32_t kx = 0; kx < k; kx++) {
+                        const int32_t ix = ox * stride - padding + kx;
+                        for (int32_t c = 0; c < C; c++) dst[kx * C + c] = (ix >= 0 && ix < W) ? srow[(long)ix * C + c] : pad;
+                    }
+                }
+            } else {
+                for (; ox < OW; ox++, dst += ldr) __builtin_memset(dst, pad, (size_t)run);
+            }
+        }
+        if (ldr > K) {
+            for (int32_t ox = 0; ox < OW; ox++) __builtin_memset(base + (long)ox * ldr + K, 0, (size_t)(ldr - K));
+        }
+    }
+}
 
 // Max-pool channels-last: each window position is a run of C values, combined
 // element-wise (vectorizable) into the output run.

@@ -91,7 +91,9 @@ public final class Interpreter {
         self.values = placed
         self.steps = steps
         arenaBytes = plan.total
-        arena = UnsafeMutableRawPointer.allocate(byteCount: max(plan.total, 64), alignment: 64)
+        // 64 bytes of slack: kernels may read a few bytes past a value's end (im2row's
+        // 4-byte moves), never using them.
+        arena = UnsafeMutableRawPointer.allocate(byteCount: plan.total + 64, alignment: 64)
         scratch = UnsafeMutableRawPointer.allocate(byteCount: max(steps.map { $0.scratchBytes }.max() ?? 0, 64), alignment: 64)
     }
 
