@@ -84,13 +84,71 @@ void pith_q8_requantize_reference(const int32_t *acc, int32_t N, const pith_q8_o
 /// 16 channels at a time, the same integer steps as the reference: 64-bit products of
 /// even and odd lanes, the gemmlowp nudge, division by 2³¹ toward zero, then the rounding
 /// right shift per lane. Blocks with a left shift (multiplier ≥ 1) go to the reference.
-AVX512REQ static void requantize_rows_avx512(const int32_t *acc, int32_t rows, int32_t N, long ldacc, const pith_q8_output *o,
-                                             uint8_t *out, long ldo) {
+/// Constants of one block of 16 lanes: per-lane multiplier parts and shift masks.
+typedef struct {
+    __m512i mult, mult_odd, e, mask, half_mask;
+    __mmask16 mult_min;
+} requant_block;
+
+AVX512REQ static inline requant_block requant_prepare(__m512i mult, __m512i shift) {
+    const __m512i one = _mm512_set1_epi32(1);
+    requant_block b;
+    b.mult = mult;
+    b.mult_odd = _mm512_srli_epi64(mult, 32);
+    b.mult_min = _mm512_cmpeq_epi32_mask(mult, _mm512_set1_epi32(INT32_MIN));
+    b.e = _mm512_min_epi32(_mm512_sub_epi32(_mm512_setzero_si512(), shift), _mm512_set1_epi32(31));
+    b.mask = _mm512_sub_epi32(_mm512_sllv_epi32(one, b.e), one);
+    b.half_mask = _mm512_srli_epi32(b.mask, 1);
+    return b;
+}
+
+/// 16 accumulators → clamped codes (as int32 lanes), the reference's integer steps.
+AVX512REQ static inline __m512i requant16(__m512i x, const requant_block *b, __m512i zp, __m512i lo, __m512i hi) {
     const __m512i one = _mm512_set1_epi32(1), zero = _mm512_setzero_si512();
     const __m512i pos_nudge = _mm512_set1_epi64(1ll << 30), neg_nudge = _mm512_set1_epi64(1 - (1ll << 30));
     const __m512i toward_zero = _mm512_set1_epi64((1ll << 31) - 1);
+    // Saturating rounding doubling high multiply, on the even and the odd lanes.
+    __m512i p_even = _mm512_mul_epi32(x, b->mult);
+    __m512i p_odd = _mm512_mul_epi32(_mm512_srli_epi64(x, 32), b->mult_odd);
+    __mmask8 neg_even = _mm512_cmplt_epi64_mask(p_even, zero);
+    __mmask8 neg_odd = _mm512_cmplt_epi64_mask(p_odd, zero);
+    __m512i s_even = _mm512_add_epi64(p_even, _mm512_mask_blend_epi64(neg_even, pos_nudge, neg_nudge));
+    __m512i s_odd = _mm512_add_epi64(p_odd, _mm512_mask_blend_epi64(neg_odd, pos_nudge, neg_nudge));
+    s_even = _mm512_mask_add_epi64(s_even, _mm512_cmplt_epi64_mask(s_even, zero), s_even, toward_zero);
+    s_odd = _mm512_mask_add_epi64(s_odd, _mm512_cmplt_epi64_mask(s_odd, zero), s_odd, toward_zero);
+    __m512i q_even = _mm512_srai_epi64(s_even, 31), q_odd = _mm512_srai_epi64(s_odd, 31);
+    __m512i r = _mm512_mask_blend_epi32(0xAAAA, q_even, _mm512_slli_epi64(q_odd, 32));
+    r = _mm512_mask_mov_epi32(r, _mm512_mask_cmpeq_epi32_mask(b->mult_min, x, _mm512_set1_epi32(INT32_MIN)), _mm512_set1_epi32(INT32_MAX));
+    // Rounding divide by 2^e.
+    __m512i rem = _mm512_and_si512(r, b->mask);
+    __m512i threshold = _mm512_add_epi32(b->half_mask, _mm512_maskz_mov_epi32(_mm512_cmplt_epi32_mask(r, zero), one));
+    __m512i res = _mm512_add_epi32(_mm512_srav_epi32(r, b->e), _mm512_maskz_mov_epi32(_mm512_cmpgt_epi32_mask(rem, threshold), one));
+    return _mm512_min_epi32(_mm512_max_epi32(_mm512_add_epi32(res, zp), lo), hi);
+}
+
+AVX512REQ static void requantize_rows_avx512(const int32_t *acc, int32_t rows, int32_t N, long ldacc, const pith_q8_output *o,
+                                             uint8_t *out, long ldo) {
     const __m512i zp = _mm512_set1_epi32(o->out_zero), lo = _mm512_set1_epi32(o->out_min), hi = _mm512_set1_epi32(o->out_max);
-    const __m512i int_min = _mm512_set1_epi32(INT32_MIN), int_max = _mm512_set1_epi32(INT32_MAX);
+    const __m512i zero = _mm512_setzero_si512();
+    if (N <= 8 && rows > 1) {
+        // Few channels (a first convolution): two rows per register, 8 lanes each.
+        __mmask8 live8 = (__mmask8)((1u << N) - 1);
+        __m512i mult = _mm512_broadcast_i32x8(_mm256_maskz_loadu_epi32(live8, o->mult));
+        __m512i shift = _mm512_broadcast_i32x8(_mm256_maskz_loadu_epi32(live8, o->shift));
+        if (!_mm512_cmpgt_epi32_mask(shift, zero)) {
+            requant_block b = requant_prepare(mult, shift);
+            int32_t r = 0;
+            for (; r + 2 <= rows; r += 2) {
+                __m256i a = _mm256_maskz_loadu_epi32(live8, acc + r * ldacc), c = _mm256_maskz_loadu_epi32(live8, acc + (r + 1) * ldacc);
+                __m512i x = _mm512_inserti32x8(_mm512_castsi256_si512(a), c, 1);
+                __m128i codes = _mm512_cvtusepi32_epi8(requant16(x, &b, zp, lo, hi));
+                _mm_mask_storeu_epi8(out + r * ldo, (__mmask16)live8, codes);
+                _mm_mask_storeu_epi8(out + (r + 1) * ldo - 8, (__mmask16)((uint32_t)live8 << 8), codes);
+            }
+            if (r < rows) requantize_rows_avx512(acc + r * ldacc, 1, N, ldacc, o, out + r * ldo, ldo);
+            return;
+        }
+    }
     for (int32_t n = 0; n < N; n += 16) {
         // The last block may be partial: masked loads and stores, the same arithmetic.
         __mmask16 live = N - n >= 16 ? (__mmask16)0xFFFF : (__mmask16)((1u << (N - n)) - 1);
@@ -104,35 +162,10 @@ AVX512REQ static void requantize_rows_avx512(const int32_t *acc, int32_t rows, i
                 pith_q8_requantize_reference(acc + r * ldacc + n, N - n < 16 ? N - n : 16, &block, out + r * ldo + n);
             continue;
         }
-        // Per block of channels: the shift's mask and threshold parts, then every row.
-        __m512i e = _mm512_min_epi32(_mm512_sub_epi32(zero, shift), _mm512_set1_epi32(31));
-        __m512i mask = _mm512_sub_epi32(_mm512_sllv_epi32(one, e), one);
-        __m512i half_mask = _mm512_srli_epi32(mask, 1);
-        __m512i mult_odd = _mm512_srli_epi64(mult, 32);
-        __mmask16 mult_min = _mm512_cmpeq_epi32_mask(mult, int_min);
+        requant_block b = requant_prepare(mult, shift);
         for (int32_t row = 0; row < rows; row++) {
-        __m512i x = _mm512_maskz_loadu_epi32(live, acc + row * ldacc + n);
-        // Saturating rounding doubling high multiply.
-        __m512i p_even = _mm512_mul_epi32(x, mult);
-        __m512i p_odd = _mm512_mul_epi32(_mm512_srli_epi64(x, 32), mult_odd);
-        __mmask8 neg_even = _mm512_cmplt_epi64_mask(p_even, _mm512_setzero_si512());
-        __mmask8 neg_odd = _mm512_cmplt_epi64_mask(p_odd, _mm512_setzero_si512());
-        __m512i s_even = _mm512_add_epi64(p_even, _mm512_mask_blend_epi64(neg_even, pos_nudge, neg_nudge));
-        __m512i s_odd = _mm512_add_epi64(p_odd, _mm512_mask_blend_epi64(neg_odd, pos_nudge, neg_nudge));
-        s_even = _mm512_mask_add_epi64(s_even, _mm512_cmplt_epi64_mask(s_even, _mm512_setzero_si512()), s_even, toward_zero);
-        s_odd = _mm512_mask_add_epi64(s_odd, _mm512_cmplt_epi64_mask(s_odd, _mm512_setzero_si512()), s_odd, toward_zero);
-        __m512i q_even = _mm512_srai_epi64(s_even, 31), q_odd = _mm512_srai_epi64(s_odd, 31);
-        __m512i r = _mm512_mask_blend_epi32(0xAAAA, q_even, _mm512_slli_epi64(q_odd, 32));
-        __mmask16 overflow = _mm512_mask_cmpeq_epi32_mask(mult_min, x, int_min);
-        r = _mm512_mask_mov_epi32(r, overflow, int_max);
-        // Rounding divide by 2^e, e = −shift clamped to 31.
-        __m512i rem = _mm512_and_si512(r, mask);
-        __m512i threshold = _mm512_add_epi32(half_mask, _mm512_maskz_mov_epi32(_mm512_cmplt_epi32_mask(r, zero), one));
-        __m512i res = _mm512_add_epi32(_mm512_srav_epi32(r, e),
-                                       _mm512_maskz_mov_epi32(_mm512_cmpgt_epi32_mask(rem, threshold), one));
-        res = _mm512_add_epi32(res, zp);
-        res = _mm512_min_epi32(_mm512_max_epi32(res, lo), hi);
-        _mm512_mask_cvtusepi32_storeu_epi8(out + row * ldo + n, live, res);
+            __m512i x = _mm512_maskz_loadu_epi32(live, acc + row * ldacc + n);
+            _mm512_mask_cvtusepi32_storeu_epi8(out + row * ldo + n, live, requant16(x, &b, zp, lo, hi));
         }
     }
 }

@@ -260,14 +260,16 @@ void pith_im2row_nhwc_f32(const float *x, int32_t C, int32_t H, int32_t W, int32
 }
 
 // The uint8 form loops (oy, ky, ox) so the inner loop has few live values: one source
-// row, one run length. Runs shorter than 4 bytes (a 3×3 kernel on one channel) are
-// moved as one 4-byte load and store; the extra byte lands in bytes written later (the
-// next kernel row, or the row's zero padding, which is why it needs ldr − K ≥ 4 − run)
-// and the extra byte read stays inside the runtime's arena, which has 64 bytes of slack.
+// row, one run length. Runs shorter than a word (a 3×3 or 5×5 kernel on one channel) are
+// moved as one 4- or 8-byte load and store; the extra bytes land in bytes written later
+// (the next kernel row, or the row's zero padding, which is why it needs enough slack
+// ldr − K) and the extra bytes read stay inside the runtime's arena (64 bytes of slack).
 void pith_im2row_nhwc_u8(const uint8_t *x, int32_t C, int32_t H, int32_t W, int32_t k, int32_t stride, int32_t padding,
                          int32_t OH, int32_t OW, uint8_t pad, uint8_t *rows, int32_t ldr) {
     const int32_t run = k * C, K = k * run;
-    const int wide = run < 4 && ldr - K >= 4 - run;
+    // Short runs move as one 4- or 8-byte word when the row has the slack for the overhang.
+    const int wide4 = run < 4 && ldr - K >= 4 - run;
+    const int wide8 = !wide4 && run < 8 && ldr - K >= 8 - run;
     for (int32_t oy = 0; oy < OH; oy++) {
         uint8_t *base = rows + (long)oy * OW * ldr;
         for (int32_t ky = 0; ky < k; ky++) {
@@ -284,11 +286,17 @@ void pith_im2row_nhwc_u8(const uint8_t *x, int32_t C, int32_t H, int32_t W, int3
                     }
                 }
                 const uint8_t *src = srow + (long)(ox * stride - padding) * C;
-                if (wide) {
+                if (wide4) {
                     for (; ox < OW && ox * stride - padding + k <= W; ox++, dst += ldr, src += (long)stride * C) {
                         uint32_t v;
                         __builtin_memcpy(&v, src, 4);
                         __builtin_memcpy(dst, &v, 4);
+                    }
+                } else if (wide8) {
+                    for (; ox < OW && ox * stride - padding + k <= W; ox++, dst += ldr, src += (long)stride * C) {
+                        uint64_t v;
+                        __builtin_memcpy(&v, src, 8);
+                        __builtin_memcpy(dst, &v, 8);
                     }
                 } else {
                     for (; ox < OW && ox * stride - padding + k <= W; ox++, dst += ldr, src += (long)stride * C)

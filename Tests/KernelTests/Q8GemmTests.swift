@@ -162,6 +162,19 @@ final class RequantizeTests: XCTestCase {
                 pith_q8_requantize_reference(acc, n, &o, &reference)
                 pith_q8_requantize(acc, n, &o, &fast)
                 XCTAssertEqual(fast, reference, "round \(round)")
+                // Several rows at once (two per register when there are ≤ 8 channels).
+                let rows: Int32 = 5, width = min(n, 8)
+                var block = [Int32](repeating: 0, count: Int(rows) * 16)
+                for i in block.indices { block[i] = acc[i % Int(n)] &+ Int32(i) }
+                var rowsReference = [UInt8](repeating: 0, count: Int(rows) * 20), rowsFast = [UInt8](repeating: 7, count: Int(rows) * 20)
+                for r in 0..<Int(rows) {
+                    block.withUnsafeBufferPointer { b in rowsReference.withUnsafeMutableBufferPointer { out in
+                        pith_q8_requantize_reference(b.baseAddress! + r * 16, width, &o, out.baseAddress! + r * 20)
+                    } }
+                    for c in Int(width)..<20 { rowsReference[r * 20 + c] = 7 }
+                }
+                pith_q8_requantize_rows(block, rows, width, 16, &o, &rowsFast, 20)
+                XCTAssertEqual(rowsFast, rowsReference, "rows, round \(round)")
             } }
         }
     }
