@@ -1,6 +1,7 @@
 // int8 GEMM: packing, the reference, requantization and the driver that runs a path's
 // microkernel over the output. See include/pith_q8_gemm.h for the math.
 #include "q8_internal.h"
+#include "include/pith_train_kernels.h"
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -172,18 +173,8 @@ AVX512REQ static void requantize_rows_avx512(const int32_t *acc, int32_t rows, i
 #endif
 
 int pith_q8_requantize_uses_avx512(void) {
-#if defined(__x86_64__)
-    static int decided = -1;
-    if (decided < 0) {
-        const char *force = getenv("PITH_KERNELS");
-        __builtin_cpu_init();
-        decided = !(force && strcmp(force, "generic") == 0) && __builtin_cpu_supports("avx512f")
-            && __builtin_cpu_supports("avx512bw") && __builtin_cpu_supports("avx512vl") && __builtin_cpu_supports("avx512dq");
-    }
-    return decided;
-#else
-    return 0;
-#endif
+    // The same decision as every AVX-512 kernel (F, VL, BW, DQ; PITH_KERNELS=generic).
+    return pith_train_kernels_use_avx512();
 }
 
 void pith_q8_requantize_rows(const int32_t *acc, int32_t rows, int32_t N, long ldacc, const pith_q8_output *o,

@@ -1,57 +1,11 @@
 // See include/pith_runtime_ops.h.
 #include "include/pith_runtime_ops.h"
+#include "include/pith_train_kernels.h"
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
 #pragma clang fp contract(off)
-
-// One patch row per output pixel. Where the k×k window lies inside the image (most
-// pixels) each kernel row is a straight copy of k bytes (constant k for 3 and 5); only
-// border pixels test every element.
-#define IM2ROW(T, PAD)                                                                          \
-    const int32_t K = C * k * k;                                                                \
-    for (int32_t oy = 0; oy < OH; oy++)                                                         \
-        for (int32_t ox = 0; ox < OW; ox++) {                                                   \
-            T *row = rows + (long)(oy * OW + ox) * ldr;                                         \
-            for (int32_t t = K; t < ldr; t++) row[t] = 0;                                       \
-            const int32_t y0 = oy * stride - padding, x0 = ox * stride - padding;               \
-            const int inside = y0 >= 0 && y0 + k <= H && x0 >= 0 && x0 + k <= W;                \
-            for (int32_t c = 0; c < C; c++) {                                                   \
-                const T *plane = x + (long)c * H * W;                                           \
-                T *dst = row + c * k * k;                                                       \
-                if (inside) {                                                                   \
-                    const T *src = plane + (long)y0 * W + x0;                                   \
-                    if (k == 3) {                                                               \
-                        for (int32_t ky = 0; ky < 3; ky++)                                      \
-                            __builtin_memcpy(dst + 3 * ky, src + (long)ky * W, 3 * sizeof(T));  \
-                    } else if (k == 5) {                                                        \
-                        for (int32_t ky = 0; ky < 5; ky++)                                      \
-                            __builtin_memcpy(dst + 5 * ky, src + (long)ky * W, 5 * sizeof(T));  \
-                    } else {                                                                    \
-                        for (int32_t ky = 0; ky < k; ky++)                                      \
-                            for (int32_t kx = 0; kx < k; kx++) dst[ky * k + kx] = src[(long)ky * W + kx]; \
-                    }                                                                           \
-                    continue;                                                                   \
-                }                                                                               \
-                for (int32_t ky = 0; ky < k; ky++) {                                            \
-                    const int32_t iy = y0 + ky;                                                 \
-                    for (int32_t kx = 0; kx < k; kx++) {                                        \
-                        const int32_t ix = x0 + kx;                                             \
-                        dst[ky * k + kx] = (iy >= 0 && iy < H && ix >= 0 && ix < W) ? plane[(long)iy * W + ix] : (PAD); \
-                    }                                                                           \
-                }                                                                               \
-            }                                                                                   \
-        }
-
-void pith_im2row_f32(const float *x, int32_t C, int32_t H, int32_t W, int32_t k, int32_t stride, int32_t padding,
-                     int32_t OH, int32_t OW, float *rows) {
-    const int32_t ldr = C * k * k;
-    IM2ROW(float, 0.0f)
-}
-
-void pith_im2row_u8(const uint8_t *x, int32_t C, int32_t H, int32_t W, int32_t k, int32_t stride, int32_t padding,
-                    int32_t OH, int32_t OW, uint8_t pad, uint8_t *rows, int32_t ldr) { IM2ROW(uint8_t, pad) }
 
 #define TRANSPOSE                                                                               \
     for (int32_t r0 = 0; r0 < rows; r0 += 16)                                                   \
@@ -141,20 +95,7 @@ AVX512 static void quantize_s8_avx512(const float *x, long n, float scale, int32
 AVX512 static long first_nonfinite_avx512(const float *x, long n) { NONFINITE_BODY }
 #endif
 
-int pith_runtime_ops_use_avx512(void) {
-#if defined(__x86_64__)
-    static int decided = -1;
-    if (decided < 0) {
-        const char *force = getenv("PITH_KERNELS");
-        __builtin_cpu_init();
-        decided = !(force && strcmp(force, "generic") == 0) && __builtin_cpu_supports("avx512f")
-            && __builtin_cpu_supports("avx512vl") && __builtin_cpu_supports("avx512bw");
-    }
-    return decided;
-#else
-    return 0;
-#endif
-}
+int pith_runtime_ops_use_avx512(void) { return pith_train_kernels_use_avx512(); }
 
 void pith_quantize_u8(const float *x, long n, float scale, int32_t zero, uint8_t *q) {
 #if defined(__x86_64__)
@@ -226,96 +167,73 @@ static inline void copy_bytes(void *dst, const void *src, size_t n) {
     }
 }
 
-#define IM2ROW_NHWC(T, PAD)                                                                     \
-    const int32_t K = k * k * C;                                                                \
-    for (int32_t oy = 0; oy < OH; oy++)                                                         \
-        for (int32_t ox = 0; ox < OW; ox++) {                                                   \
-            T *row = rows + (long)(oy * OW + ox) * ldr;                                         \
-            for (int32_t t = K; t < ldr; t++) row[t] = 0;                                       \
-            const int32_t y0 = oy * stride - padding, x0 = ox * stride - padding;               \
-            for (int32_t ky = 0; ky < k; ky++) {                                                \
-                const int32_t iy = y0 + ky;                                                     \
-                T *dst = row + (long)ky * k * C;                                                \
-                if (iy < 0 || iy >= H) {                                                        \
-                    for (int32_t t = 0; t < k * C; t++) dst[t] = (PAD);                         \
-                    continue;                                                                   \
-                }                                                                               \
-                const T *src = x + (long)iy * W * C;                                            \
-                if (x0 >= 0 && x0 + k <= W) {                                                   \
-                    copy_bytes(dst, src + (long)x0 * C, (size_t)k * C * sizeof(T));             \
-                    continue;                                                                   \
-                }                                                                               \
-                for (int32_t kx = 0; kx < k; kx++) {                                            \
-                    const int32_t ix = x0 + kx;                                                 \
-                    if (ix < 0 || ix >= W) { for (int32_t c = 0; c < C; c++) dst[kx * C + c] = (PAD); } \
-                    else copy_bytes(dst + kx * C, src + (long)ix * C, (size_t)C * sizeof(T));    \
-                }                                                                               \
-            }                                                                                   \
-        }
-
-void pith_im2row_nhwc_f32(const float *x, int32_t C, int32_t H, int32_t W, int32_t k, int32_t stride, int32_t padding,
-                          int32_t OH, int32_t OW, float *rows) {
-    const int32_t ldr = k * k * C;
-    IM2ROW_NHWC(float, 0.0f)
-}
-
-// The uint8 form loops (oy, ky, ox) so the inner loop has few live values: one source
+// Both forms loop (oy, ky, ox) so the inner loop has few live values: one source
 // row, one run length. Runs shorter than a word (a 3×3 or 5×5 kernel on one channel) are
 // moved as one 4- or 8-byte load and store; the extra bytes land in bytes written later
 // (the next kernel row, or the row's zero padding, which is why it needs enough slack
 // ldr − K) and the extra bytes read stay inside the runtime's arena (64 bytes of slack).
+#define IM2ROW_NHWC_BODY(T)                                                                                                      \
+    const int32_t run = k * C, K = k * run;                                                                                      \
+    /* Short runs move as one 4- or 8-byte word when the row has the slack for the overhang. */                                     \
+    const int wide4 = run * (int32_t)sizeof(T) < 4 && (ldr - K) * (int32_t)sizeof(T) >= 4 - run * (int32_t)sizeof(T);            \
+    const int wide8 = !wide4 && run * (int32_t)sizeof(T) < 8 && (ldr - K) * (int32_t)sizeof(T) >= 8 - run * (int32_t)sizeof(T);  \
+    for (int32_t oy = 0; oy < OH; oy++) {                                                                                        \
+        T *base = rows + (long)oy * OW * ldr;                                                                                    \
+        for (int32_t ky = 0; ky < k; ky++) {                                                                                     \
+            const int32_t iy = oy * stride - padding + ky;                                                                       \
+            const T *srow = (iy >= 0 && iy < H) ? x + (long)iy * W * C : 0;                                                      \
+            T *dst = base + ky * run;                                                                                            \
+            int32_t ox = 0;                                                                                                      \
+            if (srow) {                                                                                                          \
+                /* Left border, interior, right border. */                                                                          \
+                for (; ox < OW && ox * stride - padding < 0; ox++, dst += ldr) {                                                 \
+                    for (int32_t kx = 0; kx < k; kx++) {                                                                         \
+                        const int32_t ix = ox * stride - padding + kx;                                                           \
+                        for (int32_t c = 0; c < C; c++) dst[kx * C + c] = (ix >= 0 && ix < W) ? srow[(long)ix * C + c] : pad;    \
+                    }                                                                                                            \
+                }                                                                                                                \
+                const T *src = srow + (long)(ox * stride - padding) * C;                                                         \
+                if (wide4) {                                                                                                     \
+                    for (; ox < OW && ox * stride - padding + k <= W; ox++, dst += ldr, src += (long)stride * C) {               \
+                        uint32_t v;                                                                                              \
+                        __builtin_memcpy(&v, src, 4);                                                                            \
+                        __builtin_memcpy(dst, &v, 4);                                                                            \
+                    }                                                                                                            \
+                } else if (wide8) {                                                                                              \
+                    for (; ox < OW && ox * stride - padding + k <= W; ox++, dst += ldr, src += (long)stride * C) {               \
+                        uint64_t v;                                                                                              \
+                        __builtin_memcpy(&v, src, 8);                                                                            \
+                        __builtin_memcpy(dst, &v, 8);                                                                            \
+                    }                                                                                                            \
+                } else {                                                                                                         \
+                    for (; ox < OW && ox * stride - padding + k <= W; ox++, dst += ldr, src += (long)stride * C)                 \
+                        copy_bytes(dst, src, (size_t)run * sizeof(T));                                                           \
+                }                                                                                                                \
+                for (; ox < OW; ox++, dst += ldr) {                                                                              \
+                    for (int32_t kx = 0; kx < k; kx++) {                                                                         \
+                        const int32_t ix = ox * stride - padding + kx;                                                           \
+                        for (int32_t c = 0; c < C; c++) dst[kx * C + c] = (ix >= 0 && ix < W) ? srow[(long)ix * C + c] : pad;    \
+                    }                                                                                                            \
+                }                                                                                                                \
+            } else {                                                                                                             \
+                for (; ox < OW; ox++, dst += ldr) for (int32_t t = 0; t < run; t++) dst[t] = pad;                                \
+            }                                                                                                                    \
+        }                                                                                                                        \
+        if (ldr > K) {                                                                                                           \
+            for (int32_t ox = 0; ox < OW; ox++) for (int32_t t = K; t < ldr; t++) base[(long)ox * ldr + t] = 0;                  \
+        }                                                                                                                        \
+    }                                                                                                                            \
+
+void pith_im2row_nhwc_f32(const float *x, int32_t C, int32_t H, int32_t W, int32_t k, int32_t stride, int32_t padding,
+                          int32_t OH, int32_t OW, float *rows) {
+    const int32_t ldr = k * k * C;
+    const float pad = 0.0f;
+    IM2ROW_NHWC_BODY(float)
+}
+
 void pith_im2row_nhwc_u8(const uint8_t *x, int32_t C, int32_t H, int32_t W, int32_t k, int32_t stride, int32_t padding,
                          int32_t OH, int32_t OW, uint8_t pad, uint8_t *rows, int32_t ldr) {
-    const int32_t run = k * C, K = k * run;
-    // Short runs move as one 4- or 8-byte word when the row has the slack for the overhang.
-    const int wide4 = run < 4 && ldr - K >= 4 - run;
-    const int wide8 = !wide4 && run < 8 && ldr - K >= 8 - run;
-    for (int32_t oy = 0; oy < OH; oy++) {
-        uint8_t *base = rows + (long)oy * OW * ldr;
-        for (int32_t ky = 0; ky < k; ky++) {
-            const int32_t iy = oy * stride - padding + ky;
-            const uint8_t *srow = (iy >= 0 && iy < H) ? x + (long)iy * W * C : 0;
-            uint8_t *dst = base + ky * run;
-            int32_t ox = 0;
-            if (srow) {
-                // Left border, interior, right border.
-                for (; ox < OW && ox * stride - padding < 0; ox++, dst += ldr) {
-                    for (int32_t kx = 0; kx < k; kx++) {
-                        const int32_t ix = ox * stride - padding + kx;
-                        for (int32_t c = 0; c < C; c++) dst[kx * C + c] = (ix >= 0 && ix < W) ? srow[(long)ix * C + c] : pad;
-                    }
-                }
-                const uint8_t *src = srow + (long)(ox * stride - padding) * C;
-                if (wide4) {
-                    for (; ox < OW && ox * stride - padding + k <= W; ox++, dst += ldr, src += (long)stride * C) {
-                        uint32_t v;
-                        __builtin_memcpy(&v, src, 4);
-                        __builtin_memcpy(dst, &v, 4);
-                    }
-                } else if (wide8) {
-                    for (; ox < OW && ox * stride - padding + k <= W; ox++, dst += ldr, src += (long)stride * C) {
-                        uint64_t v;
-                        __builtin_memcpy(&v, src, 8);
-                        __builtin_memcpy(dst, &v, 8);
-                    }
-                } else {
-                    for (; ox < OW && ox * stride - padding + k <= W; ox++, dst += ldr, src += (long)stride * C)
-                        copy_bytes(dst, src, (size_t)run);
-                }
-                for (; ox < OW; ox++, dst += ldr) {
-                    for (int32_t kx = 0; kx < k; kx++) {
-                        const int32_t ix = ox * stride - padding + kx;
-                        for (int32_t c = 0; c < C; c++) dst[kx * C + c] = (ix >= 0 && ix < W) ? srow[(long)ix * C + c] : pad;
-                    }
-                }
-            } else {
-                for (; ox < OW; ox++, dst += ldr) __builtin_memset(dst, pad, (size_t)run);
-            }
-        }
-        if (ldr > K) {
-            for (int32_t ox = 0; ox < OW; ox++) __builtin_memset(base + (long)ox * ldr + K, 0, (size_t)(ldr - K));
-        }
-    }
+    IM2ROW_NHWC_BODY(uint8_t)
 }
 
 // Max-pool channels-last: each window position is a run of C values, combined

@@ -1,19 +1,9 @@
-// The runtime's data-movement and small ops, NCHW, one sample at a time. Plain C with no
-// instruction-set twins: they move bytes the GEMMs then use, and are a small part of the
-// time (the GEMMs are the rest).
+// The runtime's data movement and small ops: patches, transposes, pools, softmax and
+// element-wise steps. Plain C; the element-wise steps have AVX-512 twins (the same body
+// compiled for the target, bit-identical), the rest move bytes the GEMMs then use.
 #ifndef PITH_RUNTIME_OPS_H
 #define PITH_RUNTIME_OPS_H
 #include <stdint.h>
-
-/// Convolution patches, one row per output pixel: rows (OH·OW, C·k·k), column index
-/// c·k·k + ky·k + kx (the order of a (F, C, k, k) weight's rows). Outside the image the
-/// patch holds 0 (float) or `pad` (uint8: the input's zero point, the code of real 0).
-/// uint8 rows are `ldr` ≥ C·k·k bytes apart, zero past C·k·k (the int8 GEMM then reads
-/// whole groups of 4).
-void pith_im2row_f32(const float *x, int32_t C, int32_t H, int32_t W, int32_t k, int32_t stride, int32_t padding,
-                     int32_t OH, int32_t OW, float *rows);
-void pith_im2row_u8(const uint8_t *x, int32_t C, int32_t H, int32_t W, int32_t k, int32_t stride, int32_t padding,
-                    int32_t OH, int32_t OW, uint8_t pad, uint8_t *rows, int32_t ldr);
 
 /// dst (cols, rows) = srcᵀ, src (rows, cols): pixel-major GEMM output to NCHW.
 void pith_transpose_f32(const float *src, int32_t rows, int32_t cols, float *dst);
@@ -29,7 +19,6 @@ void pith_avgpool_u8(const uint8_t *x, int32_t C, int32_t H, int32_t W, int32_t 
 /// Softmax of one row of n values, in place: exp(x − max) / Σ exp(x − max).
 void pith_softmax_f32(float *x, int32_t n);
 
-#endif
 
 /// Element-wise steps over n values (the whole batch at once).
 /// q = clamp(round_half_even(x / scale) + zero, 0, 255) (int8: −128...127).
@@ -48,11 +37,15 @@ long pith_first_nonfinite(const float *x, long n);
 /// Whether the element-wise steps use their AVX-512 twins (PITH_KERNELS=generic: never).
 int pith_runtime_ops_use_avx512(void);
 
-/// Channels-last (NHWC) forms, which the runtime keeps between convolutions: a patch row
+/// Convolution patches, one row per output pixel, channels-last (NHWC) as the runtime
+/// keeps values between convolutions: a patch row
 /// is k·k runs of C contiguous values (ky, kx, c order, matching weights reordered to
 /// (F, k, k, C) at load), and the GEMM's pixel-major output is already NHWC.
 void pith_im2row_nhwc_f32(const float *x, int32_t C, int32_t H, int32_t W, int32_t k, int32_t stride, int32_t padding,
                           int32_t OH, int32_t OW, float *rows);
+/// Outside the image the patch holds 0 (float) or `pad` (uint8: the input's zero point,
+/// the code of real 0). uint8 rows are `ldr` ≥ C·k·k bytes apart, zero past C·k·k (the
+/// int8 GEMM then reads whole groups of 4).
 void pith_im2row_nhwc_u8(const uint8_t *x, int32_t C, int32_t H, int32_t W, int32_t k, int32_t stride, int32_t padding,
                          int32_t OH, int32_t OW, uint8_t pad, uint8_t *rows, int32_t ldr);
 /// Pools on (H, W, C) → (OH, OW, C).
@@ -60,3 +53,5 @@ void pith_maxpool_nhwc_f32(const float *x, int32_t C, int32_t H, int32_t W, int3
 void pith_maxpool_nhwc_u8(const uint8_t *x, int32_t C, int32_t H, int32_t W, int32_t k, int32_t stride, int32_t OH, int32_t OW, uint8_t *y);
 void pith_avgpool_nhwc_f32(const float *x, int32_t C, int32_t H, int32_t W, int32_t k, int32_t stride, int32_t OH, int32_t OW, float *y);
 void pith_avgpool_nhwc_u8(const uint8_t *x, int32_t C, int32_t H, int32_t W, int32_t k, int32_t stride, int32_t OH, int32_t OW, uint8_t *y);
+
+#endif
