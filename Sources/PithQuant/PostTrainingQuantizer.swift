@@ -82,7 +82,8 @@ public enum PostTrainingQuantizer {
     }
 
     /// Calibrates on `calibration` (float inputs, flat per sample) and builds the graph.
-    public static func quantize(_ model: Model, calibration: Dataset, metadata: Metadata, batchSize: Int = 500) throws(PithError) -> PithModel {
+    public static func quantize(_ model: Model, calibration: Dataset, metadata: Metadata, method: CalibrationMethod = .minmax,
+                                percentile: Double = 99.99, batchSize: Int = 500) throws(PithError) -> PithModel {
         let d = model.description
         let stages = try stages(model)
         guard calibration.featureCount == d.inputFeatures else {
@@ -106,6 +107,33 @@ public enum PostTrainingQuantizer {
         }
         for (i, r) in ranges.enumerated() where !r.lo.isFinite || !r.hi.isFinite {
             throw .mismatch("calibration: activation \(i) of \(d.name) is not finite (NaN or infinite inputs or weights)")
+        }
+        // Other methods narrow the upper end of the non-negative (ReLU) outputs of weighted
+        // stages; the input and signed outputs (the logits) keep their min/max range.
+        if method != .minmax {
+            var histograms: [Int: Histogram] = [:]
+            for (s, stage) in stages.enumerated() {
+                if case .weighted = stage, ranges[s + 1].lo >= 0, ranges[s + 1].hi > 0 {
+                    histograms[s + 1] = Histogram(upper: ranges[s + 1].hi)
+                }
+            }
+            GradMode.withoutGrad {
+                var start = 0
+                while start < calibration.count {
+                    let end = min(start + batchSize, calibration.count)
+                    var h = calibration.batch(Array(start..<end)[...], shape: d.inputShape).x
+                    for (s, stage) in stages.enumerated() {
+                        h = run(stage, h)
+                        if histograms[s + 1] != nil {
+                            histograms[s + 1]!.add(UnsafeBufferPointer(start: h.data, count: h.count))
+                        }
+                    }
+                    start = end
+                }
+            }
+            for (i, histogram) in histograms {
+                ranges[i].hi = min(ranges[i].hi, max(histogram.threshold(method, percentile: percentile), ranges[i].hi / 2048))
+            }
         }
         // Pools and flatten keep their input's encoding (they move codes, not values).
         for (s, stage) in stages.enumerated() {

@@ -9,7 +9,7 @@ import PithRuntime
 /// int8 weights), calibrated on training images, with the accuracy of the float model
 /// and of the integer model — run by PithRuntime itself — on the validation split.
 struct Quantize: ParsableCommand {
-    static let configuration = CommandConfiguration(abstract: "Quantize a trained checkpoint to an int8 .pith file (post-training, min/max calibration).")
+    static let configuration = CommandConfiguration(abstract: "Quantize a trained checkpoint to an int8 .pith file (post-training calibration).")
 
     @Argument(help: "Checkpoint written by 'pith train'.")
     var checkpoint: String
@@ -20,8 +20,11 @@ struct Quantize: ParsableCommand {
     @Option(help: "Training images used for calibration.")
     var calibration: Int = 1000
 
-    @Option(help: "Calibration method (minmax).")
-    var method: String = "minmax"
+    @Option(help: "Calibration method: \(CalibrationMethod.allCases.map(\.rawValue).joined(separator: ", ")).")
+    var method: CalibrationMethod = .minmax
+
+    @Option(help: "Percentile for --method percentile.")
+    var percentile: Double = 99.99
 
     @Option(help: "Data set (default: the checkpoint's).")
     var data: String?
@@ -31,7 +34,7 @@ struct Quantize: ParsableCommand {
 
     func validate() throws {
         guard calibration >= 1 && calibration <= 1_000_000 else { throw ValidationError("--calibration must be between 1 and 1000000") }
-        guard method == "minmax" else { throw ValidationError("--method: only minmax is implemented so far") }
+        guard percentile > 50 && percentile <= 100 else { throw ValidationError("--percentile must be in (50, 100]") }
     }
 
     func run() throws {
@@ -53,9 +56,9 @@ struct Quantize: ParsableCommand {
         let bytes = try FileBytes.read(checkpoint)
         metadata["provenance.source"] = .string("\((checkpoint as NSString).lastPathComponent) xxh64:\(hex(XXH64.hash(bytes))) (\(ckpt.epochsDone) epochs)")
         metadata["provenance.dataset"] = .string(dataName)
-        metadata["quantization.method"] = .string("\(method), \(min(calibration, splits.train.count)) training images")
+        metadata["quantization.method"] = .string("\(method.rawValue)\(method == .percentile ? " \(percentile)" : ""), \(min(calibration, splits.train.count)) training images")
         let calibrationSet = splits.train.slice(0..<min(calibration, splits.train.count))
-        var pith = try PostTrainingQuantizer.quantize(model, calibration: calibrationSet, metadata: metadata)
+        var pith = try PostTrainingQuantizer.quantize(model, calibration: calibrationSet, metadata: metadata, method: method, percentile: percentile)
         let floatAccuracy = Evaluation(model: model, data: splits.validation).accuracy
         let encoded = try PithWriter.encode(pith).bytes
         let int8Accuracy = try Self.accuracy(of: try PithFile(bytes: encoded), on: splits.validation)
@@ -88,3 +91,5 @@ struct Quantize: ParsableCommand {
         return Double(correct) / Double(max(data.count, 1))
     }
 }
+
+extension CalibrationMethod: ExpressibleByArgument {}

@@ -211,11 +211,16 @@ final class CLITests: XCTestCase {
         let r = try run([file, folder + "/x.idx"], executable: "pith-run")
         XCTAssertEqual(r.status, 0, r.stderr)
         XCTAssert(r.stdout.hasPrefix("sample 0: class "), r.stdout)
-        // A layer the integer graph cannot hold, and a method not implemented: one line, no file.
+        for method in ["percentile", "mse", "entropy"] {
+            let other = try run(["quantize", ckpt, "-o", folder + "/\(method).pith", "--calibration", "200", "--method", method])
+            XCTAssertEqual(other.status, 0, other.stderr)
+            XCTAssert(try run(["inspect", folder + "/\(method).pith"]).stdout.contains("\(method)"))
+        }
+        // A layer the integer graph cannot hold, and an unknown method: one line, no file.
         try "name g\ninput 1 8 8\nflatten\ndense 16\ngelu\ndense 10\n".write(toFile: folder + "/g.model", atomically: true, encoding: .utf8)
         XCTAssertEqual(try run(["train", folder + "/g.model", "-o", folder + "/g.ckpt", "--epochs", "1"]).status, 0)
         for (arguments, fragment) in [(["quantize", folder + "/g.ckpt", "-o", folder + "/g.pith"], "'gelu' has no integer op"),
-                                      (["quantize", ckpt, "-o", folder + "/m.pith", "--method", "entropy"], "only minmax")] {
+                                      (["quantize", ckpt, "-o", folder + "/m.pith", "--method", "kl"], "--method")] {
             let bad = try run(arguments)
             XCTAssertNotEqual(bad.status, 0)
             XCTAssert(bad.stderr.contains(fragment), bad.stderr)
