@@ -19,6 +19,12 @@ public struct IntegerSimulation {
 
     /// Float logits for one sample (`input` in the graph input's float values).
     public func run(_ input: [Float]) throws(Failure) -> [Float] {
+        try trace(input).reals[model.graph.outputs[0]]!
+    }
+
+    /// Every value the graph makes for one sample: integer codes of the quantized tensors
+    /// and float values of the others, by tensor index.
+    public func trace(_ input: [Float]) throws(Failure) -> (codes: [Int: [Int32]], reals: [Int: [Float]]) {
         var codes: [Int: [Int32]] = [:]     // tensor index → integer codes
         var reals: [Int: [Float]] = [:]     // tensor index → float values
         reals[model.graph.inputs[0]] = input
@@ -55,7 +61,7 @@ public struct IntegerSimulation {
                 throw .unsupported("\(node.op.name) in the integer simulation")
             }
         }
-        return reals[model.graph.outputs[0]]!
+        return (codes, reals)
     }
 
     static func perTensor(_ t: TensorInfo) -> (Float, Int32) {

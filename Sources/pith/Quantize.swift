@@ -67,6 +67,9 @@ struct Quantize: ParsableCommand {
         do { try PithWriter.write(pith, to: output) } catch { throw PithError.cannotWrite(path: output, problem: error.description) }
         let file = try FormatFiles.open(output)
         print("validation accuracy: float \(percent(floatAccuracy)), int8 \(percent(int8Accuracy)) (PithRuntime)")
+        let reportImages = splits.validation.slice(0..<min(200, splits.validation.count))
+        print("per layer, on \(reportImages.count) validation images (float model against the integer simulation):")
+        print(LayerReport.table(try PostTrainingQuantizer.report(model, quantized: pith, images: reportImages)))
         print(Report.tensorTable(file))
         print("wrote \(output): \(file.header.fileSize) bytes")
     }
