@@ -30,12 +30,16 @@ public struct LayerReport: Sendable {
             let digits = Int((m * 100).rounded())
             return (x < 0 ? "-" : "") + "\(digits / 100).\(digits % 100 < 10 ? "0" : "")\(digits % 100)e\(e)"
         }
+        func percent(_ x: Double) -> String {
+            let v = Int((x * 10000).rounded())
+            return "\(v / 100).\(v % 100 < 10 ? "0" : "")\(v % 100)%"
+        }
         var lines = ["  " + pad("layer", 10) + pad("weight scales", 22) + pad("output scale", 14) + pad("zero", 6)
                      + pad("clipped", 10) + pad("output MSE", 12) + "MSE / mean square"]
         for l in layers {
             lines.append("  " + pad(l.name, 10) + pad("\(g(Double(l.weightScales.lowerBound)))..\(g(Double(l.weightScales.upperBound)))", 22)
                          + pad(g(Double(l.outputScale)), 14) + pad("\(l.outputZero)", 6)
-                         + pad(g(l.clipped * 100) + "%", 10) + pad(g(l.mse), 12) + g(l.mse / max(l.signalPower, 1e-30)))
+                         + pad(percent(l.clipped), 10) + pad(g(l.mse), 12) + g(l.mse / max(l.signalPower, 1e-30)))
         }
         return lines.joined(separator: "\n")
     }
