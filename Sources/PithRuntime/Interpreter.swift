@@ -17,6 +17,8 @@ public final class Interpreter {
     public let threads: Int
     let chunk: Int
     let helpers: [Interpreter]
+    /// Worker threads kept for the interpreter's life (nil with one thread).
+    let pool: OpaquePointer?
     let steps: [Step]
     let values: [Value]
     let inputValue: Int
@@ -95,9 +97,12 @@ public final class Interpreter {
         // 4-byte moves), never using them.
         arena = UnsafeMutableRawPointer.allocate(byteCount: plan.total + 64, alignment: 64)
         scratch = UnsafeMutableRawPointer.allocate(byteCount: max(steps.map { $0.scratchBytes }.max() ?? 0, 64), alignment: 64)
+        // Last: nothing after this can fail, so the threads never outlive a failed init.
+        pool = workers > 1 ? pith_pool_create(Int32(workers)) : nil
     }
 
     deinit {
+        pith_pool_destroy(pool)
         arena.deallocate()
         scratch.deallocate()
     }
@@ -122,7 +127,7 @@ public final class Interpreter {
         let job = ParallelJob(workers: [self] + helpers, input: input, output: output, batch: batch, parts: parts,
                               inBytes: values[inputValue].bytesPerSample, outBytes: values[outputValue].bytesPerSample)
         let context = Unmanaged.passUnretained(job).toOpaque()
-        pith_run_parallel(Int32(parts), { context, index in
+        pith_pool_run(pool, Int32(parts), { context, index in
             Unmanaged<ParallelJob>.fromOpaque(context!).takeUnretainedValue().run(Int(index))
         }, context)
         for i in 0 ..< parts { if let e = job.errors[i] { throw e } }
