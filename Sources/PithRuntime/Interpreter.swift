@@ -37,6 +37,9 @@ public final class Interpreter {
     public var outputElements: Int { values[outputValue].elements }
     /// Bytes of the activation arena (all values for `maxBatch` samples).
     public var arenaSize: Int { arenaBytes }
+    /// The most the arena, or one step's scratch, may take: 1 GiB, as the format bounds
+    /// the decoded file (a crafted graph cannot make the runtime allocate more).
+    public static let maxArenaBytes = 1 << 30
 
     public convenience init(path: String, maxBatch: Int = 1, threads: Int = 1) throws(RuntimeError) {
         let file: PithFile
@@ -84,10 +87,17 @@ public final class Interpreter {
         var sizes = [Int](repeating: 0, count: values.count)
         for v in values.indices where producedAt[v] >= 0 || v == inputValue {
             let (bytes, overflow) = values[v].bytesPerSample.multipliedReportingOverflow(by: chunk)
-            guard !overflow, bytes <= 1 << 34 else { throw .outOfMemory(bytes: Int.max) }
+            guard !overflow, bytes <= Self.maxArenaBytes else { throw .outOfMemory(bytes: overflow ? Int.max : bytes) }
             sizes[v] = bytes
         }
         let plan = ArenaPlanner.plan(sizes: sizes, producedAt: producedAt, lastUse: lastUse)
+        guard plan.total <= Self.maxArenaBytes else { throw .outOfMemory(bytes: plan.total) }
+        var scratchBytes = 64
+        for step in steps {
+            let (b, overflow) = step.scratchBytes
+            guard !overflow, b <= Self.maxArenaBytes else { throw .outOfMemory(bytes: overflow ? Int.max : b) }
+            scratchBytes = max(scratchBytes, b)
+        }
         var placed = values
         for v in placed.indices { placed[v].offset = plan.offsets[v] }
         self.values = placed
@@ -96,7 +106,7 @@ public final class Interpreter {
         // 64 bytes of slack: kernels may read a few bytes past a value's end (im2row's
         // 4-byte moves), never using them.
         arena = UnsafeMutableRawPointer.allocate(byteCount: plan.total + 64, alignment: 64)
-        scratch = UnsafeMutableRawPointer.allocate(byteCount: max(steps.map { $0.scratchBytes }.max() ?? 0, 64), alignment: 64)
+        scratch = UnsafeMutableRawPointer.allocate(byteCount: scratchBytes, alignment: 64)
         // Last: nothing after this can fail, so the threads never outlive a failed init.
         pool = workers > 1 ? pith_pool_create(Int32(workers)) : nil
     }

@@ -20,7 +20,7 @@ public enum RuntimeError: Error, Equatable, Sendable {
         case let .unsupported(node, problem): return "node '\(node)': not supported: \(problem)"
         case let .invalidGraph(node, problem): return "node '\(node)': \(problem)"
         case let .badInput(problem): return "input: \(problem)"
-        case let .outOfMemory(bytes): return "cannot allocate \(bytes) bytes"
+        case let .outOfMemory(bytes): return "the model needs \(bytes == Int.max ? "more than 2^63" : String(bytes)) bytes of working memory, above the runtime's limit of \(Interpreter.maxArenaBytes)"
         }
     }
 }

@@ -98,16 +98,23 @@ enum Step {
         }
     }
 
-    /// Scratch bytes one sample needs (im2row patches and the pixel-major GEMM output).
-    var scratchBytes: Int {
+    /// Scratch bytes one sample needs (im2row patches and a channels-last copy of the
+    /// input), and whether computing it overflowed.
+    var scratchBytes: (Int, Bool) {
+        func total(_ g: ConvGeometry, rowBytes: Int, elementSize: Int) -> (Int, Bool) {
+            let (patches, o1) = g.pixels.multipliedReportingOverflow(by: rowBytes)
+            let (input, o2) = g.inputElements.multipliedReportingOverflow(by: elementSize)
+            let (sum, o3) = patches.addingReportingOverflow(input)
+            return (sum &+ 128, o1 || o2 || o3 || sum > Int.max - 128)
+        }
         switch self {
         case let .floatLinear(s):
-            guard let g = s.conv else { return 0 }
-            return (g.pixels * g.patch + g.inputElements) * 4 + 128
+            guard let g = s.conv else { return (0, false) }
+            return total(g, rowBytes: g.patch * 4, elementSize: 4)
         case let .quantizedLinear(s):
-            guard let g = s.conv else { return 0 }
-            return g.pixels * g.patchStride + g.inputElements + 128
-        default: return 0
+            guard let g = s.conv else { return (0, false) }
+            return total(g, rowBytes: g.patchStride, elementSize: 1)
+        default: return (0, false)
         }
     }
 }

@@ -176,6 +176,14 @@ final class InterpreterTests: XCTestCase {
         XCTAssertThrowsError(try Interpreter(file: try PithFile(bytes: try PithWriter.encode(wrong).bytes))) { error in
             guard case .invalidGraph(node: "fc", _) = error as? RuntimeError else { return XCTFail("\(error)") }
         }
+        // A value of 2^30 floats: the arena would pass the limit, so loading refuses.
+        var huge = PithModel(metadata: Metadata(), tensors: [], graph: Graph(inputs: [], outputs: [], nodes: []), data: [])
+        let hx = huge.addValue("x", dtype: .float32, shape: [1 << 15, 1 << 15])
+        let hy = huge.addValue("y", dtype: .float32, shape: [1 << 15, 1 << 15])
+        huge.graph = Graph(inputs: [hx], outputs: [hy], nodes: [Node(op: .relu, name: "r", inputs: [hx], outputs: [hy])])
+        XCTAssertThrowsError(try Interpreter(file: try PithFile(bytes: try PithWriter.encode(huge).bytes))) { error in
+            guard case .outOfMemory = error as? RuntimeError else { return XCTFail("\(error)") }
+        }
         XCTAssertThrowsError(try Interpreter(path: "/nonexistent.pith")) { error in
             guard case .format(.io) = error as? RuntimeError else { return XCTFail("\(error)") }
         }
