@@ -37,6 +37,23 @@ public final class Interpreter {
     public var outputElements: Int { values[outputValue].elements }
     /// Bytes of the activation arena (all values for `maxBatch` samples).
     public var arenaSize: Int { arenaBytes }
+    /// Multiply-adds of one sample through the Dense and Conv2D layers.
+    public var multiplyAdds: Int {
+        var total = 0
+        for step in steps {
+            switch step {
+            case let .floatLinear(l):
+                let (n, k) = (Int(l.packed.N), Int(l.packed.K))
+                total = total &+ (l.conv.map { $0.pixels } ?? 1) &* n &* k
+            case let .quantizedLinear(l):
+                let (n, k) = (Int(l.packed.N), Int(l.packed.K))
+                total = total &+ (l.conv.map { $0.pixels } ?? 1) &* n &* k
+            default: break
+            }
+        }
+        return total
+    }
+
     /// The most the arena, or one step's scratch, may take: 1 GiB, as the format bounds
     /// the decoded file (a crafted graph cannot make the runtime allocate more).
     public static let maxArenaBytes = 1 << 30

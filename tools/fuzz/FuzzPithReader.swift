@@ -3,7 +3,11 @@
 // Each input is read twice: as a device would (checksums verified) and with checksums
 // off, so that mutated inputs reach the structural checks behind the checksums. An
 // input the reader accepts must survive the writer: re-encoding it gives a file that
-// reads back to the same model. Anything else that goes wrong is a crash for libFuzzer.
+// reads back to the same model, and the runtime must load it or refuse it with a typed
+// error (FuzzPithRuntime.swift). Anything else that goes wrong is a crash for libFuzzer.
+
+import PithFormat
+
 
 @_cdecl("LLVMFuzzerTestOneInput")
 public func fuzzPithReader(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
@@ -12,6 +16,7 @@ public func fuzzPithReader(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
     var options = ReadOptions()
     options.verifyChecksums = false
     guard let file = try? PithFile(bytes: bytes, options: options) else { return 0 }
+    fuzzRuntime(file)
     var model = file.model()
     for i in model.tensors.indices where model.tensors[i].role == .constant {
         precondition(model.data[i].count == model.tensors[i].byteCount, "data size disagrees with the table")
