@@ -8,7 +8,6 @@
 
 import PithFormat
 
-
 @_cdecl("LLVMFuzzerTestOneInput")
 public func fuzzPithReader(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
     let bytes = UnsafeRawBufferPointer(start: data, count: size)
