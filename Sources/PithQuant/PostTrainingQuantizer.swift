@@ -187,20 +187,15 @@ public enum PostTrainingQuantizer {
                 nodes.append(Node(op: spec.isConv ? .conv2d : .dense, name: name, inputs: [x, wIndex, bIndex], outputs: [current], attributes: attributes))
                 shape = outShape
             case let .pool(spec):
-                guard case let .maxPool(k, stride) = spec else {
-                    if case let .avgPool(k, stride) = spec {
-                        let out = [shape[0], (shape[1] - k) / stride + 1, (shape[2] - k) / stride + 1]
-                        let next = m.addValue(name, dtype: .uint8, shape: out, quantization: m.tensors[current].quantization)
-                        nodes.append(Node(op: .avgPool, name: name, inputs: [current], outputs: [next],
-                                          attributes: [Attribute("kernel", Int64(k)), Attribute("stride", Int64(stride))]))
-                        current = next
-                        shape = out
-                    }
-                    continue
+                let (op, k, stride): (OpCode, Int, Int)
+                switch spec {
+                case let .maxPool(kk, ss): (op, k, stride) = (.maxPool, kk, ss)
+                case let .avgPool(kk, ss): (op, k, stride) = (.avgPool, kk, ss)
+                default: preconditionFailure("a pool stage holds a pool")
                 }
                 let out = [shape[0], (shape[1] - k) / stride + 1, (shape[2] - k) / stride + 1]
                 let next = m.addValue(name, dtype: .uint8, shape: out, quantization: m.tensors[current].quantization)
-                nodes.append(Node(op: .maxPool, name: name, inputs: [current], outputs: [next],
+                nodes.append(Node(op: op, name: name, inputs: [current], outputs: [next],
                                   attributes: [Attribute("kernel", Int64(k)), Attribute("stride", Int64(stride))]))
                 current = next
                 shape = out

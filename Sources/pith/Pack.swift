@@ -72,20 +72,7 @@ struct Pack: ParsableCommand {
         let ckpt = try Checkpoint(path: checkpoint)
         let model = try ckpt.model(path: checkpoint)
         let d = model.description
-        var metadata = Metadata()
-        metadata["model.name"] = .string(d.name)
-        metadata["model.task"] = .string("classification")
-        metadata["model.labels"] = .strings((0..<d.classes).map(String.init))
-        metadata["input.shape"] = .string(d.inputShape.map(String.init).joined(separator: ","))
-        metadata["input.dtype"] = .string("float32")
-        if dataName == "mnist" || dataName == "digits" {
-            // MNIST grey levels are 0-255, the digits set's 0-16; the model saw them scaled to [0, 1].
-            metadata["input.scale"] = .double(dataName == "mnist" ? 1.0 / 255 : 1.0 / 16)
-        }
-        let bytes = try FileBytes.read(checkpoint)
-        let name = (checkpoint as NSString).lastPathComponent
-        metadata["provenance.source"] = .string("\(name) xxh64:\(hex(XXH64.hash(bytes))) (\(ckpt.epochsDone) epochs)")
-        metadata["provenance.dataset"] = .string(dataName)
+        var metadata = try exportMetadata(checkpoint: checkpoint, ckpt: ckpt, description: d, dataName: dataName)
         metadata["export.weights"] = .string(weights.rawValue)
         var accuracy: (float: Double, stored: Double)? = nil
         if let splits {
@@ -108,6 +95,26 @@ struct Pack: ParsableCommand {
         }
         return (try FormatFiles.open(output), accuracy)
     }
+}
+
+/// The metadata every exported file carries: the model, its input, and where it came from
+/// (checkpoint name, XXH64 and epochs; data set).
+func exportMetadata(checkpoint: String, ckpt: Checkpoint, description d: ModelDescription, dataName: String) throws -> Metadata {
+    var metadata = Metadata()
+    metadata["model.name"] = .string(d.name)
+    metadata["model.task"] = .string("classification")
+    metadata["model.labels"] = .strings((0..<d.classes).map(String.init))
+    metadata["input.shape"] = .string(d.inputShape.map(String.init).joined(separator: ","))
+    metadata["input.dtype"] = .string("float32")
+    if dataName == "mnist" || dataName == "digits" {
+        // MNIST grey levels are 0-255, the digits set's 0-16; the model saw them scaled to [0, 1].
+        metadata["input.scale"] = .double(dataName == "mnist" ? 1.0 / 255 : 1.0 / 16)
+    }
+    let bytes = try FileBytes.read(checkpoint)
+    let name = (checkpoint as NSString).lastPathComponent
+    metadata["provenance.source"] = .string("\(name) xxh64:\(hex(XXH64.hash(bytes))) (\(ckpt.epochsDone) epochs)")
+    metadata["provenance.dataset"] = .string(dataName)
+    return metadata
 }
 
 extension WeightPrecision: ExpressibleByArgument {}

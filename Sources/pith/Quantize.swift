@@ -46,16 +46,7 @@ struct Quantize: ParsableCommand {
         guard d.inputFeatures == splits.train.featureCount else {
             throw PithError.mismatch("\(checkpoint): model '\(d.name)' takes \(d.inputFeatures) input values but \(dataName) has \(splits.train.featureCount)")
         }
-        var metadata = Metadata()
-        metadata["model.name"] = .string(d.name)
-        metadata["model.task"] = .string("classification")
-        metadata["model.labels"] = .strings((0..<d.classes).map(String.init))
-        metadata["input.shape"] = .string(d.inputShape.map(String.init).joined(separator: ","))
-        metadata["input.dtype"] = .string("float32")
-        if dataName == "mnist" || dataName == "digits" { metadata["input.scale"] = .double(dataName == "mnist" ? 1.0 / 255 : 1.0 / 16) }
-        let bytes = try FileBytes.read(checkpoint)
-        metadata["provenance.source"] = .string("\((checkpoint as NSString).lastPathComponent) xxh64:\(hex(XXH64.hash(bytes))) (\(ckpt.epochsDone) epochs)")
-        metadata["provenance.dataset"] = .string(dataName)
+        var metadata = try exportMetadata(checkpoint: checkpoint, ckpt: ckpt, description: d, dataName: dataName)
         metadata["quantization.method"] = .string("\(method.rawValue)\(method == .percentile ? " \(percentile)" : ""), \(min(calibration, splits.train.count)) training images")
         let calibrationSet = splits.train.slice(0..<min(calibration, splits.train.count))
         var pith = try PostTrainingQuantizer.quantize(model, calibration: calibrationSet, metadata: metadata, method: method, percentile: percentile)
