@@ -5,35 +5,6 @@
 #if defined(__linux__) || defined(__APPLE__)
 #include <pthread.h>
 
-typedef struct {
-    pith_task_fn fn;
-    void *context;
-    int32_t index;
-} task;
-
-static void *start(void *arg) {
-    task *t = arg;
-    t->fn(t->context, t->index);
-    return 0;
-}
-
-void pith_run_parallel(int32_t count, pith_task_fn fn, void *context) {
-    enum { MAX = 64 };
-    pthread_t threads[MAX];
-    task tasks[MAX];
-    int started[MAX] = {0};
-    if (count > MAX) count = MAX;
-    for (int32_t i = 1; i < count; i++) {
-        tasks[i] = (task){fn, context, i};
-        started[i] = pthread_create(&threads[i], 0, start, &tasks[i]) == 0;
-    }
-    fn(context, 0);
-    for (int32_t i = 1; i < count; i++) {
-        if (started[i]) pthread_join(threads[i], 0);
-        else fn(context, i);
-    }
-}
-
 // The pool: each call bumps `generation`; worker i runs task i when i < count, then
 // counts itself done. Workers (and the caller, waiting for them) spin for about a
 // hundred microseconds before sleeping on a condition variable, since calls often come
@@ -143,9 +114,6 @@ void pith_pool_destroy(pith_pool *p) {
     free(p);
 }
 #else
-void pith_run_parallel(int32_t count, pith_task_fn fn, void *context) {
-    for (int32_t i = 0; i < count; i++) fn(context, i);
-}
 pith_pool *pith_pool_create(int32_t threads) { (void)threads; return 0; }
 void pith_pool_run(pith_pool *pool, int32_t count, pith_task_fn fn, void *context) {
     (void)pool;

@@ -5,17 +5,14 @@
 
 typedef void (*pith_task_fn)(void *context, int32_t index);
 
-/// Calls fn(context, i) for i in 0..<count: i = 0 on the calling thread, the others on
-/// threads started for the call; returns when all have returned. Where threads cannot be
-/// started (or on targets without them) the tasks run one after another.
-void pith_run_parallel(int32_t count, pith_task_fn fn, void *context);
-
 /// A pool of `threads` − 1 worker threads kept between calls (starting threads per call
 /// costs tens of microseconds, more than a small batch takes). NULL where threads cannot
 /// be started; pith_pool_run then runs the tasks on the caller.
 typedef struct pith_pool pith_pool;
 pith_pool *pith_pool_create(int32_t threads);
-/// As pith_run_parallel, on the pool's workers (count ≤ threads). One caller at a time.
+/// Calls fn(context, i) for i in 0..<count: i = 0 on the calling thread, the others on
+/// the pool's workers (any beyond them on the caller too); returns when all have
+/// returned. With no pool the tasks run one after another. One caller at a time.
 void pith_pool_run(pith_pool *pool, int32_t count, pith_task_fn fn, void *context);
 void pith_pool_destroy(pith_pool *pool);
 
