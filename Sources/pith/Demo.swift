@@ -35,7 +35,7 @@ struct Demo: ParsableCommand {
         print(String(format: "teacher test accuracy: %.2f%% (%d errors of %d)", test.accuracy * 100, test.errors, test.count))
         print("checkpoint: \(checkpoint)")
         let packedPath = output + "/teacher.pith"
-        let (packed, accuracy) = try Pack.write(checkpoint: checkpoint, output: packedPath, weights: .int8,
+        let (packed, accuracy) = try Pack.write(checkpoint: checkpoint, ckpt: try Checkpoint(path: checkpoint), output: packedPath, weights: .int8,
                                                 dataName: "digits", splits: splits, options: WriteOptions())
         let floatBytes = trainer.model.parameters.reduce(0) { $0 + $1.count * 4 }
         print("packed: \(packedPath), \(packed.header.fileSize) bytes (int8 weights, zstd; float32 weights alone are \(floatBytes) bytes)"

@@ -55,7 +55,7 @@ struct Pack: ParsableCommand {
         let ckpt = try Checkpoint(path: checkpoint)
         let dataName = data ?? ckpt.config.data
         let splits = noEval ? nil : try DataSource.named(dataName, mnistDirectory: mnistDirectory).load()
-        let (file, accuracy) = try Self.write(checkpoint: checkpoint, output: output, weights: weights,
+        let (file, accuracy) = try Self.write(checkpoint: checkpoint, ckpt: ckpt, output: output, weights: weights,
                                               dataName: dataName, splits: splits, options: options)
         if let accuracy {
             print("validation accuracy: float \(percent(accuracy.float)), as stored (\(weights.rawValue) weights) \(percent(accuracy.stored))")
@@ -64,12 +64,11 @@ struct Pack: ParsableCommand {
         print("wrote \(output): \(file.header.fileSize) bytes")
     }
 
-    /// Exports the checkpoint at `checkpoint` to `output` and opens the result. With
+    /// Exports `ckpt`, read from the file `checkpoint`, to `output` and opens the result. With
     /// `splits`, measures validation accuracy of the float model and of the stored
     /// weights and records both in the metadata.
-    static func write(checkpoint: String, output: String, weights: WeightPrecision, dataName: String,
+    static func write(checkpoint: String, ckpt: Checkpoint, output: String, weights: WeightPrecision, dataName: String,
                       splits: DataSplits?, options: WriteOptions) throws -> (PithFile, (float: Double, stored: Double)?) {
-        let ckpt = try Checkpoint(path: checkpoint)
         let model = try ckpt.model(path: checkpoint)
         let d = model.description
         var metadata = try exportMetadata(checkpoint: checkpoint, ckpt: ckpt, description: d, dataName: dataName)
