@@ -166,7 +166,10 @@ AVX512REQ static void requantize_rows_avx512(const int32_t *acc, int32_t rows, i
         requant_block b = requant_prepare(mult, shift);
         for (int32_t row = 0; row < rows; row++) {
             __m512i x = _mm512_maskz_loadu_epi32(live, acc + row * ldacc + n);
-            _mm512_mask_cvtusepi32_storeu_epi8(out + row * ldo + n, live, requant16(x, &b, zp, lo, hi));
+            // Narrow in a register, then store: the memory form of vpmovusdb is slow on Zen.
+            __m128i codes = _mm512_cvtusepi32_epi8(requant16(x, &b, zp, lo, hi));
+            if (live == 0xFFFF) _mm_storeu_si128((__m128i *)(out + row * ldo + n), codes);
+            else _mm_mask_storeu_epi8(out + row * ldo + n, live, codes);
         }
     }
 }

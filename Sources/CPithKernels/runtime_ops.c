@@ -4,6 +4,9 @@
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
+#if defined(__x86_64__)
+#include <immintrin.h>
+#endif
 
 #pragma clang fp contract(off)
 
@@ -64,14 +67,19 @@ void pith_softmax_f32(float *x, int32_t n) {
     for (int32_t i = 0; i < n; i++) x[i] /= s;
 }
 
-// Quantization: one body, compiled portable and with AVX-512 (where the compiler turns
-// nearbyintf into vrndscaleps and vectorizes); each operation is exact IEEE arithmetic,
-// so both give the same bytes (tests check).
-#define QUANTIZE_BODY(T, LO, HI)                                                         \
+// Quantization. The reference divides by the scale and rounds half to even, and finds the
+// first NaN or infinity in the same pass (the runtime's input check rides on it).
+#define QUANTIZE_REFERENCE(T, LO, HI)                                                    \
+    long bad = -1;                                                                       \
     for (long i = 0; i < n; i++) {                                                       \
+        if (bad < 0 && !isfinite(x[i])) bad = i;                                         \
         float v = __builtin_nearbyintf(x[i] / scale) + (float)zero;                      \
         q[i] = (T)(v < LO ? LO : v > HI ? HI : v);                                       \
-    }
+    }                                                                                    \
+    return bad;
+
+long pith_quantize_u8_reference(const float *x, long n, float scale, int32_t zero, uint8_t *q) { QUANTIZE_REFERENCE(uint8_t, 0.0f, 255.0f) }
+long pith_quantize_s8_reference(const float *x, long n, float scale, int32_t zero, int8_t *q) { QUANTIZE_REFERENCE(int8_t, -128.0f, 127.0f) }
 
 #define NONFINITE_BODY                                                                   \
     uint32_t any = 0;                                                                    \
@@ -84,31 +92,60 @@ void pith_softmax_f32(float *x, int32_t n) {
     for (long i = 0; i < n; i++) if (!isfinite(x[i])) return i;                          \
     return -1;
 
-static void quantize_u8_generic(const float *x, long n, float scale, int32_t zero, uint8_t *q) { QUANTIZE_BODY(uint8_t, 0.0f, 255.0f) }
-static void quantize_s8_generic(const float *x, long n, float scale, int32_t zero, int8_t *q) { QUANTIZE_BODY(int8_t, -128.0f, 127.0f) }
 static long first_nonfinite_generic(const float *x, long n) { NONFINITE_BODY }
 
 #if defined(__x86_64__)
-#define AVX512 __attribute__((target("avx512f,avx512vl,avx512bw")))
-AVX512 static void quantize_u8_avx512(const float *x, long n, float scale, int32_t zero, uint8_t *q) { QUANTIZE_BODY(uint8_t, 0.0f, 255.0f) }
-AVX512 static void quantize_s8_avx512(const float *x, long n, float scale, int32_t zero, int8_t *q) { QUANTIZE_BODY(int8_t, -128.0f, 127.0f) }
+#define AVX512 __attribute__((target("avx512f,avx512vl,avx512bw,avx512dq")))
 AVX512 static long first_nonfinite_avx512(const float *x, long n) { NONFINITE_BODY }
+
+/// The reference's bytes without its division: y = x · fl(1/scale) is within 1.5·2⁻²³·|y|
+/// of fl(x / scale), so wherever |y| < 1024 lies more than 2⁻¹⁰ from a half-integer both
+/// round to the same integer; the few lanes nearer a tie are divided exactly. Where
+/// |y| ≥ 1024 both clamp to the same end. NaN and ±∞ are noted (vfpclassps) as they pass.
+AVX512 static long quantize_avx512(const float *x, long n, float scale, int32_t zero, void *q, int is_signed) {
+    const __m512 inv = _mm512_set1_ps(1.0f / scale), s = _mm512_set1_ps(scale), z = _mm512_set1_ps((float)zero);
+    const __m512 lo = _mm512_set1_ps(is_signed ? -128.0f : 0.0f), hi = _mm512_set1_ps(is_signed ? 127.0f : 255.0f);
+    const __m512 tie_zone = _mm512_set1_ps(0.5f - 1.0f / 1024.0f), near_range = _mm512_set1_ps(1024.0f);
+    __mmask16 nonfinite = 0;
+    for (long i = 0; i < n; i += 16) {
+        __mmask16 live = n - i >= 16 ? (__mmask16)0xFFFF : (__mmask16)((1u << (n - i)) - 1);
+        __m512 v = _mm512_maskz_loadu_ps(live, x + i);
+        nonfinite |= _mm512_mask_fpclass_ps_mask(live, v, 0x99);  // QNaN, +∞, −∞, SNaN
+        __m512 y = _mm512_mul_ps(v, inv);
+        __m512 r = _mm512_roundscale_ps(y, _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC);
+        __m512 off = _mm512_abs_ps(_mm512_sub_ps(y, r));
+        __mmask16 near = _mm512_cmp_ps_mask(off, tie_zone, _CMP_GE_OQ) & _mm512_cmp_ps_mask(_mm512_abs_ps(y), near_range, _CMP_LT_OQ) & live;
+        if (near) r = _mm512_mask_roundscale_ps(r, near, _mm512_div_ps(v, s), _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC);
+        __m512i c = _mm512_cvttps_epi32(_mm512_max_ps(_mm512_min_ps(_mm512_add_ps(r, z), hi), lo));
+        // Narrow in a register, then store: the memory forms of vpmov(u)sdb are slow on Zen.
+        __m128i bytes = is_signed ? _mm512_cvtsepi32_epi8(c) : _mm512_cvtusepi32_epi8(c);
+        if (live == 0xFFFF) _mm_storeu_si128((__m128i *)((uint8_t *)q + i), bytes);
+        else _mm_mask_storeu_epi8((uint8_t *)q + i, live, bytes);
+    }
+    return nonfinite ? first_nonfinite_generic(x, n) : -1;
+}
 #endif
 
 int pith_runtime_ops_use_avx512(void) { return pith_train_kernels_use_avx512(); }
 
-void pith_quantize_u8(const float *x, long n, float scale, int32_t zero, uint8_t *q) {
-#if defined(__x86_64__)
-    if (pith_runtime_ops_use_avx512()) { quantize_u8_avx512(x, n, scale, zero, q); return; }
-#endif
-    quantize_u8_generic(x, n, scale, zero, q);
+/// The fast path needs 1/scale finite and normal; anything else takes the reference.
+static int reciprocal_ok(float scale) {
+    float inv = 1.0f / scale;
+    return scale > 0 && isnormal(scale) && isnormal(inv);
 }
 
-void pith_quantize_s8(const float *x, long n, float scale, int32_t zero, int8_t *q) {
+long pith_quantize_u8(const float *x, long n, float scale, int32_t zero, uint8_t *q) {
 #if defined(__x86_64__)
-    if (pith_runtime_ops_use_avx512()) { quantize_s8_avx512(x, n, scale, zero, q); return; }
+    if (pith_runtime_ops_use_avx512() && reciprocal_ok(scale) && zero >= 0 && zero <= 255) return quantize_avx512(x, n, scale, zero, q, 0);
 #endif
-    quantize_s8_generic(x, n, scale, zero, q);
+    return pith_quantize_u8_reference(x, n, scale, zero, q);
+}
+
+long pith_quantize_s8(const float *x, long n, float scale, int32_t zero, int8_t *q) {
+#if defined(__x86_64__)
+    if (pith_runtime_ops_use_avx512() && reciprocal_ok(scale) && zero >= -128 && zero <= 127) return quantize_avx512(x, n, scale, zero, q, 1);
+#endif
+    return pith_quantize_s8_reference(x, n, scale, zero, q);
 }
 
 long pith_first_nonfinite(const float *x, long n) {

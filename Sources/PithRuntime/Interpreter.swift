@@ -26,6 +26,12 @@ public final class Interpreter {
     let store: WeightStore
     let arena: UnsafeMutableRawPointer
     let arenaBytes: Int
+    /// The float input is read where the caller holds it (not copied into the arena) and
+    /// checked for NaN and infinity as it is quantized: true when Quantize steps alone
+    /// read it (every int8 model).
+    let readsInputInPlace: Bool
+    /// The caller's input during a run (readsInputInPlace), else nil.
+    var callerInput: UnsafeMutableRawPointer? = nil
     let scratch: UnsafeMutableRawPointer
 
     /// Per-sample shape, dtype and byte count of the (first) graph input and output.
@@ -101,8 +107,13 @@ public final class Interpreter {
             for v in s.inputs { lastUse[v] = max(lastUse[v], i) }
         }
         lastUse[outputValue] = steps.count
+        let input = inputValue
+        let inputReaders = steps.filter { $0.inputs.contains(input) }
+        let inPlace = values[inputValue].dtype == .float32 && !inputReaders.isEmpty
+            && inputReaders.allSatisfy { if case .quantize = $0 { return true } else { return false } }
+        readsInputInPlace = inPlace
         var sizes = [Int](repeating: 0, count: values.count)
-        for v in values.indices where producedAt[v] >= 0 || v == inputValue {
+        for v in values.indices where producedAt[v] >= 0 || (v == inputValue && !inPlace) {
             let (bytes, overflow) = values[v].bytesPerSample.multipliedReportingOverflow(by: chunk)
             guard !overflow, bytes <= Self.maxArenaBytes else { throw .outOfMemory(bytes: overflow ? Int.max : bytes) }
             sizes[v] = bytes
@@ -134,19 +145,21 @@ public final class Interpreter {
         scratch.deallocate()
     }
 
-    func buffer(_ v: Int) -> UnsafeMutableRawPointer { arena + values[v].offset }
+    func buffer(_ v: Int) -> UnsafeMutableRawPointer {
+        if v == inputValue, let callerInput { return callerInput }
+        return arena + values[v].offset
+    }
 
     /// Runs `batch` samples. `input`: batch × inputElements values of the input's dtype
     /// (little-endian); `output`: room for batch × outputElements of the output's dtype.
     public func run(input: UnsafeRawPointer, output: UnsafeMutableRawPointer, batch: Int) throws(RuntimeError) {
         guard batch >= 1, batch <= maxBatch else { throw .badInput("batch \(batch) is outside 1...\(maxBatch) (the interpreter's maxBatch)") }
-        if values[inputValue].dtype == .float32 {
-            let f = input.assumingMemoryBound(to: Float.self)
-            let i = pith_first_nonfinite(f, inputElements * batch)
-            if i >= 0 { throw .badInput("value \(i) (sample \(i / inputElements)) is \(f[i].isNaN ? "NaN" : "infinite")") }
+        if values[inputValue].dtype == .float32 && !readsInputInPlace {
+            let i = pith_first_nonfinite(input.assumingMemoryBound(to: Float.self), inputElements * batch)
+            if i >= 0 { throw nonfiniteInput(input, at: i) }
         }
         if batch <= chunk || helpers.isEmpty {
-            try runChunk(input: input, output: output, batch: batch)
+            try runChunk(input: input, output: output, batch: batch, firstSample: 0)
             return
         }
         // Split the batch evenly; part 0 runs here, the others on their own threads.
@@ -160,11 +173,27 @@ public final class Interpreter {
         for i in 0 ..< parts { if let e = job.errors[i] { throw e } }
     }
 
-    /// One thread's share of a batch (at most `chunk` samples).
-    func runChunk(input: UnsafeRawPointer, output: UnsafeMutableRawPointer, batch: Int) throws(RuntimeError) {
-        let inBytes = values[inputValue].bytesPerSample * batch
-        buffer(inputValue).copyMemory(from: input, byteCount: inBytes)
-        for step in steps { execute(step, batch: batch) }
+    /// The error for a NaN or infinity at float `i` of an input whose first sample is
+    /// sample `firstSample` of the caller's batch.
+    func nonfiniteInput(_ input: UnsafeRawPointer, at i: Int, firstSample: Int = 0) -> RuntimeError {
+        let x = input.assumingMemoryBound(to: Float.self)[i]
+        let index = firstSample * inputElements + i
+        return .badInput("value \(index) (sample \(index / inputElements)) is \(x.isNaN ? "NaN" : "infinite")")
+    }
+
+    /// One thread's share of a batch (at most `chunk` samples), samples
+    /// firstSample..<firstSample + batch of the caller's.
+    func runChunk(input: UnsafeRawPointer, output: UnsafeMutableRawPointer, batch: Int, firstSample: Int) throws(RuntimeError) {
+        if readsInputInPlace {
+            callerInput = UnsafeMutableRawPointer(mutating: input)
+        } else {
+            buffer(inputValue).copyMemory(from: input, byteCount: values[inputValue].bytesPerSample * batch)
+        }
+        defer { callerInput = nil }
+        for step in steps {
+            let nonfinite = execute(step, batch: batch)
+            if nonfinite >= 0 && step.inputs[0] == inputValue { throw nonfiniteInput(input, at: nonfinite, firstSample: firstSample) }
+        }
         let out = values[outputValue]
         if out.channelsLast && out.shape.count == 3 && out.shape[0] > 1 {
             toChannelsFirst(buffer(outputValue), output, dtype: out.dtype, channels: out.shape[0], pixels: out.shape[1] * out.shape[2], batch: batch)
@@ -190,7 +219,9 @@ public final class Interpreter {
         return out
     }
 
-    func execute(_ step: Step, batch: Int) {
+    /// Runs one step; a Quantize step returns the index of the first NaN or infinity it
+    /// met (every other step, and a clean Quantize, −1).
+    func execute(_ step: Step, batch: Int) -> Int {
         switch step {
         case let .floatLinear(s): floatLinear(s, batch: batch)
         case let .quantizedLinear(s): quantizedLinear(s, batch: batch)
@@ -209,8 +240,8 @@ public final class Interpreter {
         case let .quantize(i, o):
             let x = buffer(i).assumingMemoryBound(to: Float.self)
             let v = values[o]
-            if v.dtype == .uint8 { pith_quantize_u8(x, v.elements * batch, v.scale, v.zeroPoint, buffer(o).assumingMemoryBound(to: UInt8.self)) }
-            else { pith_quantize_s8(x, v.elements * batch, v.scale, v.zeroPoint, buffer(o).assumingMemoryBound(to: Int8.self)) }
+            if v.dtype == .uint8 { return pith_quantize_u8(x, v.elements * batch, v.scale, v.zeroPoint, buffer(o).assumingMemoryBound(to: UInt8.self)) }
+            return pith_quantize_s8(x, v.elements * batch, v.scale, v.zeroPoint, buffer(o).assumingMemoryBound(to: Int8.self))
         case let .dequantize(i, o):
             let v = values[i]
             let y = buffer(o).assumingMemoryBound(to: Float.self)
@@ -229,6 +260,7 @@ public final class Interpreter {
             pith_add_f32(buffer(a).assumingMemoryBound(to: Float.self), buffer(b).assumingMemoryBound(to: Float.self),
                          values[a].elements * batch, buffer(o).assumingMemoryBound(to: Float.self))
         }
+        return -1
     }
 
     /// (H·W, C) → (C, H·W) for each sample.
@@ -351,7 +383,7 @@ final class ParallelJob {
     func run(_ i: Int) {
         let s = start(i), n = start(i + 1) - s
         do throws(RuntimeError) {
-            try workers[i].runChunk(input: input + s * inBytes, output: output + s * outBytes, batch: n)
+            try workers[i].runChunk(input: input + s * inBytes, output: output + s * outBytes, batch: n, firstSample: s)
         } catch {
             errors[i] = error
         }

@@ -21,9 +21,14 @@ void pith_softmax_f32(float *x, int32_t n);
 
 
 /// Element-wise steps over n values (the whole batch at once).
-/// q = clamp(round_half_even(x / scale) + zero, 0, 255) (int8: −128...127).
-void pith_quantize_u8(const float *x, long n, float scale, int32_t zero, uint8_t *q);
-void pith_quantize_s8(const float *x, long n, float scale, int32_t zero, int8_t *q);
+/// q = clamp(round_half_even(x / scale) + zero, 0, 255) (int8: −128...127). Returns the
+/// index of the first NaN or infinity in x, or −1 (q is unspecified where x is not finite).
+/// The fast path (AVX-512: a multiply by 1/scale, exact division only next to a tie) gives
+/// the reference's bytes.
+long pith_quantize_u8(const float *x, long n, float scale, int32_t zero, uint8_t *q);
+long pith_quantize_s8(const float *x, long n, float scale, int32_t zero, int8_t *q);
+long pith_quantize_u8_reference(const float *x, long n, float scale, int32_t zero, uint8_t *q);
+long pith_quantize_s8_reference(const float *x, long n, float scale, int32_t zero, int8_t *q);
 /// x = scale · (q − zero).
 void pith_dequantize_u8(const uint8_t *q, long n, float scale, int32_t zero, float *x);
 void pith_dequantize_s8(const int8_t *q, long n, float scale, int32_t zero, float *x);
