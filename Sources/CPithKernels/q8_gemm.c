@@ -79,70 +79,32 @@ void pith_q8_requantize_reference(const int32_t *acc, int32_t N, const pith_q8_o
 }
 
 #if defined(__x86_64__)
-#include <immintrin.h>
+#include "q8_requant_avx512.h"
 #define AVX512REQ __attribute__((target("avx512f,avx512bw,avx512vl,avx512dq")))
 
-/// 16 channels at a time, the same integer steps as the reference: 64-bit products of
-/// even and odd lanes, the gemmlowp nudge, division by 2³¹ toward zero, then the rounding
-/// right shift per lane. Blocks with a left shift (multiplier ≥ 1) go to the reference.
-/// Constants of one block of 16 lanes: per-lane multiplier parts and shift masks.
-typedef struct {
-    __m512i mult, mult_odd, e, mask, half_mask;
-    __mmask16 mult_min;
-} requant_block;
-
-AVX512REQ static inline requant_block requant_prepare(__m512i mult, __m512i shift) {
-    const __m512i one = _mm512_set1_epi32(1);
-    requant_block b;
-    b.mult = mult;
-    b.mult_odd = _mm512_srli_epi64(mult, 32);
-    b.mult_min = _mm512_cmpeq_epi32_mask(mult, _mm512_set1_epi32(INT32_MIN));
-    b.e = _mm512_min_epi32(_mm512_sub_epi32(_mm512_setzero_si512(), shift), _mm512_set1_epi32(31));
-    b.mask = _mm512_sub_epi32(_mm512_sllv_epi32(one, b.e), one);
-    b.half_mask = _mm512_srli_epi32(b.mask, 1);
-    return b;
-}
-
-/// 16 accumulators → clamped codes (as int32 lanes), the reference's integer steps.
-AVX512REQ static inline __m512i requant16(__m512i x, const requant_block *b, __m512i zp, __m512i lo, __m512i hi) {
-    const __m512i one = _mm512_set1_epi32(1), zero = _mm512_setzero_si512();
-    const __m512i pos_nudge = _mm512_set1_epi64(1ll << 30), neg_nudge = _mm512_set1_epi64(1 - (1ll << 30));
-    const __m512i toward_zero = _mm512_set1_epi64((1ll << 31) - 1);
-    // Saturating rounding doubling high multiply, on the even and the odd lanes.
-    __m512i p_even = _mm512_mul_epi32(x, b->mult);
-    __m512i p_odd = _mm512_mul_epi32(_mm512_srli_epi64(x, 32), b->mult_odd);
-    __mmask8 neg_even = _mm512_cmplt_epi64_mask(p_even, zero);
-    __mmask8 neg_odd = _mm512_cmplt_epi64_mask(p_odd, zero);
-    __m512i s_even = _mm512_add_epi64(p_even, _mm512_mask_blend_epi64(neg_even, pos_nudge, neg_nudge));
-    __m512i s_odd = _mm512_add_epi64(p_odd, _mm512_mask_blend_epi64(neg_odd, pos_nudge, neg_nudge));
-    s_even = _mm512_mask_add_epi64(s_even, _mm512_cmplt_epi64_mask(s_even, zero), s_even, toward_zero);
-    s_odd = _mm512_mask_add_epi64(s_odd, _mm512_cmplt_epi64_mask(s_odd, zero), s_odd, toward_zero);
-    __m512i q_even = _mm512_srai_epi64(s_even, 31), q_odd = _mm512_srai_epi64(s_odd, 31);
-    __m512i r = _mm512_mask_blend_epi32(0xAAAA, q_even, _mm512_slli_epi64(q_odd, 32));
-    r = _mm512_mask_mov_epi32(r, _mm512_mask_cmpeq_epi32_mask(b->mult_min, x, _mm512_set1_epi32(INT32_MIN)), _mm512_set1_epi32(INT32_MAX));
-    // Rounding divide by 2^e.
-    __m512i rem = _mm512_and_si512(r, b->mask);
-    __m512i threshold = _mm512_add_epi32(b->half_mask, _mm512_maskz_mov_epi32(_mm512_cmplt_epi32_mask(r, zero), one));
-    __m512i res = _mm512_add_epi32(_mm512_srav_epi32(r, b->e), _mm512_maskz_mov_epi32(_mm512_cmpgt_epi32_mask(rem, threshold), one));
-    return _mm512_min_epi32(_mm512_max_epi32(_mm512_add_epi32(res, zp), lo), hi);
+/// Whether the vector epilogue takes these 16 channels: right shifts only and no
+/// INT32_MIN multiplier (the reference's saturating case); else the reference does.
+AVX512REQ static int requant_vector_ok(const int32_t *mult, const int32_t *shift, __mmask16 live) {
+    __m512i m = _mm512_maskz_loadu_epi32(live, mult), sh = _mm512_maskz_loadu_epi32(live, shift);
+    return !_mm512_cmpgt_epi32_mask(sh, _mm512_setzero_si512()) && !_mm512_cmpeq_epi32_mask(m, _mm512_set1_epi32(INT32_MIN));
 }
 
 AVX512REQ static void requantize_rows_avx512(const int32_t *acc, int32_t rows, int32_t N, long ldacc, const pith_q8_output *o,
                                              uint8_t *out, long ldo) {
     const __m512i zp = _mm512_set1_epi32(o->out_zero), lo = _mm512_set1_epi32(o->out_min), hi = _mm512_set1_epi32(o->out_max);
-    const __m512i zero = _mm512_setzero_si512();
     if (N <= 8 && rows > 1) {
         // Few channels (a first convolution): two rows per register, 8 lanes each.
         __mmask8 live8 = (__mmask8)((1u << N) - 1);
-        __m512i mult = _mm512_broadcast_i32x8(_mm256_maskz_loadu_epi32(live8, o->mult));
-        __m512i shift = _mm512_broadcast_i32x8(_mm256_maskz_loadu_epi32(live8, o->shift));
-        if (!_mm512_cmpgt_epi32_mask(shift, zero)) {
-            requant_block b = requant_prepare(mult, shift);
+        if (requant_vector_ok(o->mult, o->shift, live8)) {
+            // Both halves of the register get the same N channels' constants.
+            int32_t mult2[16] = {0}, shift2[16] = {0};
+            for (int32_t c = 0; c < N; c++) { mult2[c] = mult2[8 + c] = o->mult[c]; shift2[c] = shift2[8 + c] = o->shift[c]; }
+            pith_rq16 b = pith_rq16_prepare(mult2, shift2, 0xFFFF);
             int32_t r = 0;
             for (; r + 2 <= rows; r += 2) {
                 __m256i a = _mm256_maskz_loadu_epi32(live8, acc + r * ldacc), c = _mm256_maskz_loadu_epi32(live8, acc + (r + 1) * ldacc);
                 __m512i x = _mm512_inserti32x8(_mm512_castsi256_si512(a), c, 1);
-                __m128i codes = _mm512_cvtusepi32_epi8(requant16(x, &b, zp, lo, hi));
+                __m128i codes = _mm512_cvtusepi32_epi8(pith_rq16_apply(x, &b, zp, lo, hi));
                 _mm_mask_storeu_epi8(out + r * ldo, (__mmask16)live8, codes);
                 _mm_mask_storeu_epi8(out + (r + 1) * ldo - 8, (__mmask16)((uint32_t)live8 << 8), codes);
             }
@@ -153,9 +115,7 @@ AVX512REQ static void requantize_rows_avx512(const int32_t *acc, int32_t rows, i
     for (int32_t n = 0; n < N; n += 16) {
         // The last block may be partial: masked loads and stores, the same arithmetic.
         __mmask16 live = N - n >= 16 ? (__mmask16)0xFFFF : (__mmask16)((1u << (N - n)) - 1);
-        __m512i mult = _mm512_maskz_loadu_epi32(live, o->mult + n);
-        __m512i shift = _mm512_maskz_loadu_epi32(live, o->shift + n);
-        if (_mm512_mask_cmpgt_epi32_mask(live, shift, zero)) {
+        if (!requant_vector_ok(o->mult + n, o->shift + n, live)) {
             pith_q8_output block = *o;
             block.mult = o->mult + n;
             block.shift = o->shift + n;
@@ -163,17 +123,32 @@ AVX512REQ static void requantize_rows_avx512(const int32_t *acc, int32_t rows, i
                 pith_q8_requantize_reference(acc + r * ldacc + n, N - n < 16 ? N - n : 16, &block, out + r * ldo + n);
             continue;
         }
-        requant_block b = requant_prepare(mult, shift);
+        pith_rq16 b = pith_rq16_prepare(o->mult + n, o->shift + n, live);
         for (int32_t row = 0; row < rows; row++) {
             __m512i x = _mm512_maskz_loadu_epi32(live, acc + row * ldacc + n);
             // Narrow in a register, then store: the memory form of vpmovusdb is slow on Zen.
-            __m128i codes = _mm512_cvtusepi32_epi8(requant16(x, &b, zp, lo, hi));
+            __m128i codes = _mm512_cvtusepi32_epi8(pith_rq16_apply(x, &b, zp, lo, hi));
             if (live == 0xFFFF) _mm_storeu_si128((__m128i *)(out + row * ldo + n), codes);
             else _mm_mask_storeu_epi8(out + row * ldo + n, live, codes);
         }
     }
 }
 #endif
+
+/// Whether every channel can take the vector epilogue (and so the fused microkernel).
+static int requant_vector_all(const pith_q8_output *o, int32_t N) {
+#if defined(__x86_64__)
+    if (!pith_q8_requantize_uses_avx512()) return 0;
+    for (int32_t n = 0; n < N; n += 16) {
+        __mmask16 live = N - n >= 16 ? (__mmask16)0xFFFF : (__mmask16)((1u << (N - n)) - 1);
+        if (!requant_vector_ok(o->mult + n, o->shift + n, live)) return 0;
+    }
+    return 1;
+#else
+    (void)o; (void)N;
+    return 0;
+#endif
+}
 
 int pith_q8_requantize_uses_avx512(void) {
     // The same decision as every AVX-512 kernel (F, VL, BW, DQ; PITH_KERNELS=generic).
@@ -297,6 +272,10 @@ static void drive(const uint8_t *A, long lda, int32_t M, const pith_q8_packed *W
     const int32_t kread = lda >= W->K4 ? W->K4 : W->K;
     int32_t tile[PITH_Q8_MR_MAX * PITH_Q8_NC] __attribute__((aligned(64)));
     int32_t init[PITH_Q8_NC];
+#if defined(__x86_64__)
+    // uint8 output on AVX-512 VNNI: requantized in the microkernel's registers.
+    const int fused = out != NULL && path == PITH_Q8_AVX512VNNI && requant_vector_all(o, W->N);
+#endif
     for (int32_t n0 = 0; n0 < W->NP; n0 += PITH_Q8_NC) {
         int np = (W->NP - n0) / 16 < 4 ? (W->NP - n0) / 16 : 4;
         int32_t nc = W->N - n0 < PITH_Q8_NC ? W->N - n0 : PITH_Q8_NC;
@@ -312,6 +291,12 @@ static void drive(const uint8_t *A, long lda, int32_t M, const pith_q8_packed *W
         }
         for (int32_t m0 = 0; m0 < M; m0 += mr_max) {
             int mr = M - m0 < mr_max ? M - m0 : mr_max;
+#if defined(__x86_64__)
+            if (fused) {
+                pith_q8_kernel_avx512vnni_u8(A + m0 * lda, lda, mr, B, panel_bytes, np, kread, init, &shifted, out + m0 * ldo + n0, ldo, nc);
+                continue;
+            }
+#endif
             if (direct) {
                 kernel(A + m0 * lda, lda, mr, B, panel_bytes, np, kread, init, acc + m0 * ldacc + n0, ldacc);
                 continue;

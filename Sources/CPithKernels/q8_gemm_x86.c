@@ -6,6 +6,7 @@
 // constants, so the compiler makes one specialised copy per shape with the accumulators
 // in registers (6×4 zmm for the main AVX-512 tile; 1×4 for batch-1 rows).
 #include "q8_internal.h"
+#include "q8_requant_avx512.h"
 #include <string.h>
 
 #if defined(__x86_64__)
@@ -18,8 +19,11 @@
 
 // MARK: AVX-512 VNNI — vpdpbusd on zmm: 16 columns × 4 k per instruction.
 
+/// With `out`, the tile is requantized in registers (o's multipliers and shifts start at
+/// this block's first column; nc columns are live) and written as bytes; else C gets int32.
 VNNI512 INLINE void body512(const uint8_t *A, long lda, const int8_t *B, long pb, int32_t K, const int32_t *init,
-                            int32_t *C, long ldc, const int MR, const int NP) {
+                            int32_t *C, long ldc, const pith_q8_output *o, uint8_t *out, long ldo, int nc,
+                            const int MR, const int NP) {
     __m512i acc[6][4];
     for (int p = 0; p < NP; p++) {
         __m512i start = _mm512_loadu_si512((const void *)(init + 16 * p));
@@ -42,6 +46,20 @@ VNNI512 INLINE void body512(const uint8_t *A, long lda, const int8_t *B, long pb
             for (int p = 0; p < NP; p++)
                 acc[r][p] = _mm512_dpbusd_epi32(acc[r][p], a, _mm512_load_si512((const void *)(B + p * pb + full * 64)));
         }
+    }
+    if (out) {
+        const __m512i zp = _mm512_set1_epi32(o->out_zero), lo = _mm512_set1_epi32(o->out_min), hi = _mm512_set1_epi32(o->out_max);
+        for (int p = 0; p < NP; p++) {
+            int live_columns = nc - 16 * p;
+            __mmask16 live = live_columns >= 16 ? (__mmask16)0xFFFF : (__mmask16)((1u << live_columns) - 1);
+            pith_rq16 c = pith_rq16_prepare(o->mult + 16 * p, o->shift + 16 * p, live);
+            for (int r = 0; r < MR; r++) {
+                __m128i codes = _mm512_cvtusepi32_epi8(pith_rq16_apply(acc[r][p], &c, zp, lo, hi));
+                if (live == 0xFFFF) _mm_storeu_si128((__m128i *)(out + r * ldo + 16 * p), codes);
+                else _mm_mask_storeu_epi8(out + r * ldo + 16 * p, live, codes);
+            }
+        }
+        return;
     }
     for (int r = 0; r < MR; r++)
         for (int p = 0; p < NP; p++) _mm512_storeu_si512((void *)(C + r * ldc + 16 * p), acc[r][p]);
@@ -66,8 +84,14 @@ VNNI512 INLINE void body512(const uint8_t *A, long lda, const int8_t *B, long pb
 
 VNNI512 void pith_q8_kernel_avx512vnni(const uint8_t *A, long lda, int mr, const int8_t *B, long pb, int np,
                                        int32_t K, const int32_t *init, int32_t *C, long ldc) {
-#define CALL512(R, P) body512(A, lda, B, pb, K, init, C, ldc, R, P)
+#define CALL512(R, P) body512(A, lda, B, pb, K, init, C, ldc, NULL, NULL, 0, 0, R, P)
     SHAPES(CALL512)
+}
+
+VNNI512 void pith_q8_kernel_avx512vnni_u8(const uint8_t *A, long lda, int mr, const int8_t *B, long pb, int np, int32_t K,
+                                          const int32_t *init, const pith_q8_output *o, uint8_t *out, long ldo, int nc) {
+#define CALL512_U8(R, P) body512(A, lda, B, pb, K, init, NULL, 0, o, out, ldo, nc, R, P)
+    SHAPES(CALL512_U8)
 }
 
 VNNI512 int32_t pith_q8_vnni_peak_probe(long iterations) {

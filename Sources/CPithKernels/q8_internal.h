@@ -29,6 +29,12 @@ static inline int32_t pith_q8_load_a4(const uint8_t *a, int32_t g, int32_t K) {
 }
 
 void pith_q8_kernel_avx512vnni(const uint8_t *A, long lda, int mr, const int8_t *B, long panel_bytes, int np, int32_t K, const int32_t *init, int32_t *C, long ldc);
+/// The AVX-512 VNNI microkernel with the requantization in registers: out[r][c] =
+/// clamp(out_zero + MBQM(init[c] + Σ_k A[r][k]·W[c][k]), out_min, out_max) for c < nc, with
+/// o->mult and o->shift starting at the block's first column. Only for right shifts and
+/// multipliers other than INT32_MIN (pith_q8_gemm.c checks).
+void pith_q8_kernel_avx512vnni_u8(const uint8_t *A, long lda, int mr, const int8_t *B, long panel_bytes, int np, int32_t K,
+                                  const int32_t *init, const pith_q8_output *o, uint8_t *out, long ldo, int nc);
 void pith_q8_kernel_avxvnni(const uint8_t *A, long lda, int mr, const int8_t *B, long panel_bytes, int np, int32_t K, const int32_t *init, int32_t *C, long ldc);
 void pith_q8_kernel_avx2(const uint8_t *A, long lda, int mr, const int8_t *B, long panel_bytes, int np, int32_t K, const int32_t *init, int32_t *C, long ldc);
 void pith_q8_kernel_neon(const uint8_t *A, long lda, int mr, const int8_t *B, long panel_bytes, int np, int32_t K, const int32_t *init, int32_t *C, long ldc);

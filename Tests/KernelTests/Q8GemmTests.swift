@@ -67,33 +67,57 @@ final class Q8GemmTests: XCTestCase {
         }
     }
 
+    /// uint8 output (on AVX-512 VNNI requantized inside the microkernel) against the
+    /// reference GEMM and reference epilogue: every tile height and panel count, partial
+    /// panels, few channels, extreme accumulators, and left shifts (which take the
+    /// stand-alone epilogue).
     func testRequantizedOutputMatchesTheReferenceEpilogue() {
         var rng = Rng(s: 9)
-        let m: Int32 = 9, n: Int32 = 70, k: Int32 = 45
-        let a = (0 ..< Int(m * k)).map { _ in UInt8(truncatingIfNeeded: rng.next()) }
-        let w = (0 ..< Int(n * k)).map { _ in Int8(truncatingIfNeeded: rng.next()) }
-        let bias = (0 ..< Int(n)).map { _ in Int32(truncatingIfNeeded: rng.next() % 2001) - 1000 }
-        var mult = [Int32](repeating: 0, count: Int(n)), shift = [Int32](repeating: 0, count: Int(n))
-        for j in 0 ..< Int(n) {
-            pith_q8_quantize_multiplier(Double(rng.next() % 1000 + 1) * 1e-6, &mult[j], &shift[j])
-        }
-        var acc = [Int32](repeating: 0, count: Int(m * n))
-        pith_q8_gemm_reference(a, Int(k), m, w, n, k, bias, 17, &acc, Int(n))
-        bias.withUnsafeBufferPointer { b in mult.withUnsafeBufferPointer { mu in shift.withUnsafeBufferPointer { sh in
-            var o = pith_q8_output(a_zero: 17, bias: b.baseAddress, mult: mu.baseAddress, shift: sh.baseAddress,
-                                   out_zero: 3, out_min: 3, out_max: 255)
-            var expected = [UInt8](repeating: 0, count: Int(m * n))
-            for r in 0 ..< Int(m) {
-                acc.withUnsafeBufferPointer { pith_q8_requantize($0.baseAddress! + r * Int(n), n, &o, &expected[r * Int(n)]) }
+        let shapes: [(Int32, Int32, Int32)] = [(9, 70, 45), (1, 1, 1), (6, 64, 64), (7, 8, 9), (13, 5, 28), (2, 130, 300),
+                                               (5, 48, 17), (11, 33, 1031), (1, 1200, 784), (4, 16, 4),
+                                               (23, 70, 40), (17, 37, 12), (6, 64, 100)]
+        for (trial, (m, n, k)) in shapes.enumerated() {
+            // extreme: 255 × −128 everywhere; small: accumulators of a few hundred and
+            // multipliers near 1, where each rounding step shows in the result.
+            let extreme = trial == 7, small = trial >= 10
+            let a = (0 ..< Int(m * k)).map { _ in extreme ? UInt8(255) : small ? UInt8(rng.next() % 4) : UInt8(truncatingIfNeeded: rng.next()) }
+            let w = (0 ..< Int(n * k)).map { _ in extreme ? Int8(-128) : small ? Int8(Int(rng.next() % 7) - 3) : Int8(truncatingIfNeeded: rng.next()) }
+            let bias = (0 ..< Int(n)).map { _ in Int32(truncatingIfNeeded: rng.next() % 2001) - 1000 }
+            var mult = [Int32](repeating: 0, count: Int(n)), shift = [Int32](repeating: 0, count: Int(n))
+            for j in 0 ..< Int(n) {
+                let real = small ? Double(rng.next() % 1000 + 1) / 1000 * pow(2, -Double(rng.next() % 4))
+                    : Double(rng.next() % 1000 + 1) * (extreme ? 1e-9 : 1e-6) * pow(2, -Double(rng.next() % 8))
+                pith_q8_quantize_multiplier(real, &mult[j], &shift[j])
             }
-            withPacked(w, n: n, k: k) { packed in
-                for path in supported {
-                    var got = [UInt8](repeating: 0, count: Int(m * n))
-                    pith_q8_gemm_u8(a, Int(k), m, &packed, &o, &got, Int(n), path)
-                    XCTAssertEqual(got, expected, "path \(path.rawValue)")
+            if trial == 3 { shift[Int(n) - 1] = 1 }  // a left shift: the stand-alone epilogue
+            let za = small ? Int32(rng.next() % 4) : Int32(rng.next() % 256), zero = small ? 128 : Int32(rng.next() % 256)
+            let lo = trial % 2 == 0 ? zero : 0
+            var acc = [Int32](repeating: 0, count: Int(m * n))
+            pith_q8_gemm_reference(a, Int(k), m, w, n, k, bias, za, &acc, Int(n))
+            bias.withUnsafeBufferPointer { b in mult.withUnsafeBufferPointer { mu in shift.withUnsafeBufferPointer { sh in
+                var o = pith_q8_output(a_zero: za, bias: b.baseAddress, mult: mu.baseAddress, shift: sh.baseAddress,
+                                       out_zero: zero, out_min: lo, out_max: 255)
+                var expected = [UInt8](repeating: 0, count: Int(m * n))
+                for r in 0 ..< Int(m) {
+                    acc.withUnsafeBufferPointer { x in
+                        expected.withUnsafeMutableBufferPointer { pith_q8_requantize_reference(x.baseAddress! + r * Int(n), n, &o, $0.baseAddress! + r * Int(n)) }
+                    }
                 }
-            }
-        } } }
+                withPacked(w, n: n, k: k) { packed in
+                    for path in supported {
+                        // Output rows wider than n: the bytes between must stay untouched.
+                        let ldo = Int(n) + 3
+                        var got = [UInt8](repeating: 0xA5, count: Int(m) * ldo)
+                        pith_q8_gemm_u8(a, Int(k), m, &packed, &o, &got, ldo, path)
+                        for r in 0 ..< Int(m) {
+                            XCTAssertEqual(Array(got[(r * ldo) ..< (r * ldo + Int(n))]), Array(expected[(r * Int(n)) ..< ((r + 1) * Int(n))]),
+                                           "path \(path.rawValue) m \(m) n \(n) k \(k) row \(r)")
+                            XCTAssertEqual(Array(got[(r * ldo + Int(n)) ..< ((r + 1) * ldo)]), [0xA5, 0xA5, 0xA5])
+                        }
+                    }
+                }
+            } } }
+        }
     }
 
     func testFixedPointMultiplierAgreesWithExactArithmetic() {
