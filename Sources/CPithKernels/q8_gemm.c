@@ -257,6 +257,16 @@ static pith_q8_kernel kernel_for(pith_q8_path path, int *mr) {
 
 // MARK: driver
 
+/// Zero skipping is on unless PITH_Q8_ZERO_SKIP=0 (for benchmarks; results are the same).
+static int zero_skipping_enabled(void) {
+    static int enabled = -1;
+    if (enabled < 0) {
+        const char *v = getenv("PITH_Q8_ZERO_SKIP");
+        enabled = !(v && strcmp(v, "0") == 0);
+    }
+    return enabled;
+}
+
 /// Runs the microkernel over (M, N) in tiles of mr × 64. Each column block starts from
 /// init = bias − za·colsum. Accumulators go straight to `acc` where whole panels fit, else
 /// through a tile; uint8 output is requantized from the tile row by row.
@@ -275,6 +285,12 @@ static void drive(const uint8_t *A, long lda, int32_t M, const pith_q8_packed *W
 #if defined(__x86_64__)
     // uint8 output on AVX-512 VNNI: requantized in the microkernel's registers.
     const int fused = out != NULL && path == PITH_Q8_AVX512VNNI && requant_vector_all(o, W->N);
+    // Zero skipping (AVX-512 VNNI): a tile sums only the groups of 4 k that are not zero in
+    // all its rows (image borders, ReLU zeros), where that leaves out at least 1/8 of them.
+    // After the first column block, tiles are checked again only if one of them skipped.
+    const int32_t full = kread / 4;
+    int try_sparse = path == PITH_Q8_AVX512VNNI && full >= 16 && full <= PITH_Q8_LIST_MAX && zero_skipping_enabled(), sparse_tiles = 0;
+    int32_t list[PITH_Q8_LIST_MAX + 16];
 #endif
     for (int32_t n0 = 0; n0 < W->NP; n0 += PITH_Q8_NC) {
         int np = (W->NP - n0) / 16 < 4 ? (W->NP - n0) / 16 : 4;
@@ -289,14 +305,35 @@ static void drive(const uint8_t *A, long lda, int32_t M, const pith_q8_packed *W
             shifted.mult = o->mult + n0;
             shifted.shift = o->shift + n0;
         }
+#if defined(__x86_64__)
+        if (path == PITH_Q8_AVX512VNNI) {
+            for (int32_t m0 = 0; m0 < M; m0 += mr_max) {
+                int mr = M - m0 < mr_max ? M - m0 : mr_max;
+                const int32_t *use = NULL;
+                int32_t nlist = 0;
+                if (try_sparse) {
+                    nlist = pith_q8_nonzero_groups(A + m0 * lda, lda, mr, full, list);
+                    if (nlist * 8 <= full * 7) { use = list; sparse_tiles++; }
+                }
+                if (fused) {
+                    pith_q8_kernel_avx512vnni_ex(A + m0 * lda, lda, mr, B, panel_bytes, np, kread, init, use, nlist, NULL, 0,
+                                                 &shifted, out + m0 * ldo + n0, ldo, nc);
+                } else if (direct) {
+                    pith_q8_kernel_avx512vnni_ex(A + m0 * lda, lda, mr, B, panel_bytes, np, kread, init, use, nlist,
+                                                 acc + m0 * ldacc + n0, ldacc, NULL, NULL, 0, 0);
+                } else {
+                    pith_q8_kernel_avx512vnni_ex(A + m0 * lda, lda, mr, B, panel_bytes, np, kread, init, use, nlist,
+                                                 tile, PITH_Q8_NC, NULL, NULL, 0, 0);
+                    if (out) pith_q8_requantize_rows(tile, mr, nc, PITH_Q8_NC, &shifted, out + m0 * ldo + n0, ldo);
+                    else for (int r = 0; r < mr; r++) memcpy(acc + (m0 + r) * ldacc + n0, tile + r * PITH_Q8_NC, nc * sizeof(int32_t));
+                }
+            }
+            if (sparse_tiles == 0) try_sparse = 0;
+            continue;
+        }
+#endif
         for (int32_t m0 = 0; m0 < M; m0 += mr_max) {
             int mr = M - m0 < mr_max ? M - m0 : mr_max;
-#if defined(__x86_64__)
-            if (fused) {
-                pith_q8_kernel_avx512vnni_u8(A + m0 * lda, lda, mr, B, panel_bytes, np, kread, init, &shifted, out + m0 * ldo + n0, ldo, nc);
-                continue;
-            }
-#endif
             if (direct) {
                 kernel(A + m0 * lda, lda, mr, B, panel_bytes, np, kread, init, acc + m0 * ldacc + n0, ldacc);
                 continue;

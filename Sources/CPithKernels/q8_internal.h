@@ -7,6 +7,8 @@
 #define PITH_Q8_NC 64
 /// Rows of the largest microkernel (the tile buffer's height).
 #define PITH_Q8_MR_MAX 8
+/// The most groups of 4 k a tile's zero-skipping list holds (K ≤ 8192; larger K: no skipping).
+#define PITH_Q8_LIST_MAX 2048
 
 /// A microkernel: C[r][c] = init[c] + Σ_k A[r][k]·W[c][k] for r < mr, c < 16·np, over
 /// all K, reading np packed panels starting at B (panel_bytes apart); C rows ldc apart.
@@ -29,12 +31,17 @@ static inline int32_t pith_q8_load_a4(const uint8_t *a, int32_t g, int32_t K) {
 }
 
 void pith_q8_kernel_avx512vnni(const uint8_t *A, long lda, int mr, const int8_t *B, long panel_bytes, int np, int32_t K, const int32_t *init, int32_t *C, long ldc);
-/// The AVX-512 VNNI microkernel with the requantization in registers: out[r][c] =
-/// clamp(out_zero + MBQM(init[c] + Σ_k A[r][k]·W[c][k]), out_min, out_max) for c < nc, with
-/// o->mult and o->shift starting at the block's first column. Only for right shifts and
-/// multipliers other than INT32_MIN (pith_q8_gemm.c checks).
-void pith_q8_kernel_avx512vnni_u8(const uint8_t *A, long lda, int mr, const int8_t *B, long panel_bytes, int np, int32_t K,
-                                  const int32_t *init, const pith_q8_output *o, uint8_t *out, long ldo, int nc);
+/// The AVX-512 VNNI microkernel with options: with `list`, only the nlist groups of 4 k it
+/// names (pith_q8_nonzero_groups) are summed; with `out`, the tile is requantized in
+/// registers: out[r][c] = clamp(out_zero + MBQM(init[c] + Σ_k A[r][k]·W[c][k]), out_min,
+/// out_max) for c < nc, o->mult and o->shift starting at the block's first column (right
+/// shifts and multipliers other than INT32_MIN only: pith_q8_gemm.c checks); else C.
+void pith_q8_kernel_avx512vnni_ex(const uint8_t *A, long lda, int mr, const int8_t *B, long panel_bytes, int np, int32_t K,
+                                  const int32_t *init, const int32_t *list, int32_t nlist, int32_t *C, long ldc,
+                                  const pith_q8_output *o, uint8_t *out, long ldo, int nc);
+/// The groups g < groups (4 bytes at A + r·lda + 4g) that are not zero in every one of the
+/// mr rows, in order, into list (groups + 16 entries of room); returns how many.
+int32_t pith_q8_nonzero_groups(const uint8_t *A, long lda, int mr, int32_t groups, int32_t *list);
 void pith_q8_kernel_avxvnni(const uint8_t *A, long lda, int mr, const int8_t *B, long panel_bytes, int np, int32_t K, const int32_t *init, int32_t *C, long ldc);
 void pith_q8_kernel_avx2(const uint8_t *A, long lda, int mr, const int8_t *B, long panel_bytes, int np, int32_t K, const int32_t *init, int32_t *C, long ldc);
 void pith_q8_kernel_neon(const uint8_t *A, long lda, int mr, const int8_t *B, long panel_bytes, int np, int32_t K, const int32_t *init, int32_t *C, long ldc);
