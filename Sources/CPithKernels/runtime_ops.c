@@ -209,6 +209,15 @@ static inline void copy_bytes(void *dst, const void *src, size_t n) {
 // moved as one 4- or 8-byte load and store; the extra bytes land in bytes written later
 // (the next kernel row, or the row's zero padding, which is why it needs enough slack
 // ldr − K) and the extra bytes read stay inside the runtime's arena (64 bytes of slack).
+/// One patch row at the image's left or right border: each of its k runs of C values is
+/// copied where the column is inside the image and filled with the pad value where not.
+#define BORDER_PATCH(T)                                                                                                          \
+    for (int32_t kx = 0; kx < k; kx++) {                                                                                         \
+        const int32_t ix = ox * stride - padding + kx;                                                                           \
+        if (ix >= 0 && ix < W) copy_bytes(dst + kx * C, srow + (long)ix * C, (size_t)C * sizeof(T));                             \
+        else __builtin_memset(dst + kx * C, pad_byte, (size_t)C * sizeof(T));                                                    \
+    }
+
 #define IM2ROW_NHWC_BODY(T)                                                                                                      \
     const int32_t run = k * C, K = k * run;                                                                                      \
     /* Short runs move as one 4- or 8-byte word when the row has the slack for the overhang. */                                     \
@@ -223,12 +232,7 @@ static inline void copy_bytes(void *dst, const void *src, size_t n) {
             int32_t ox = 0;                                                                                                      \
             if (srow) {                                                                                                          \
                 /* Left border, interior, right border. */                                                                          \
-                for (; ox < OW && ox * stride - padding < 0; ox++, dst += ldr) {                                                 \
-                    for (int32_t kx = 0; kx < k; kx++) {                                                                         \
-                        const int32_t ix = ox * stride - padding + kx;                                                           \
-                        for (int32_t c = 0; c < C; c++) dst[kx * C + c] = (ix >= 0 && ix < W) ? srow[(long)ix * C + c] : pad;    \
-                    }                                                                                                            \
-                }                                                                                                                \
+                for (; ox < OW && ox * stride - padding < 0; ox++, dst += ldr) BORDER_PATCH(T);                                 \
                 const T *src = srow + (long)(ox * stride - padding) * C;                                                         \
                 if (wide4) {                                                                                                     \
                     for (; ox < OW && ox * stride - padding + k <= W; ox++, dst += ldr, src += (long)stride * C) {               \
@@ -246,30 +250,26 @@ static inline void copy_bytes(void *dst, const void *src, size_t n) {
                     for (; ox < OW && ox * stride - padding + k <= W; ox++, dst += ldr, src += (long)stride * C)                 \
                         copy_bytes(dst, src, (size_t)run * sizeof(T));                                                           \
                 }                                                                                                                \
-                for (; ox < OW; ox++, dst += ldr) {                                                                              \
-                    for (int32_t kx = 0; kx < k; kx++) {                                                                         \
-                        const int32_t ix = ox * stride - padding + kx;                                                           \
-                        for (int32_t c = 0; c < C; c++) dst[kx * C + c] = (ix >= 0 && ix < W) ? srow[(long)ix * C + c] : pad;    \
-                    }                                                                                                            \
-                }                                                                                                                \
+                for (; ox < OW; ox++, dst += ldr) BORDER_PATCH(T);                                                              \
             } else {                                                                                                             \
-                for (; ox < OW; ox++, dst += ldr) for (int32_t t = 0; t < run; t++) dst[t] = pad;                                \
+                for (; ox < OW; ox++, dst += ldr) __builtin_memset(dst, pad_byte, (size_t)run * sizeof(T));                     \
             }                                                                                                                    \
         }                                                                                                                        \
         if (ldr > K) {                                                                                                           \
-            for (int32_t ox = 0; ox < OW; ox++) for (int32_t t = K; t < ldr; t++) base[(long)ox * ldr + t] = 0;                  \
+            for (int32_t ox = 0; ox < OW; ox++) __builtin_memset(base + (long)ox * ldr + K, 0, (size_t)(ldr - K) * sizeof(T));   \
         }                                                                                                                        \
     }                                                                                                                            \
 
 void pith_im2row_nhwc_f32(const float *x, int32_t C, int32_t H, int32_t W, int32_t k, int32_t stride, int32_t padding,
                           int32_t OH, int32_t OW, float *rows) {
     const int32_t ldr = k * k * C;
-    const float pad = 0.0f;
+    const int pad_byte = 0;  // the float pad is 0.0f: all bits zero
     IM2ROW_NHWC_BODY(float)
 }
 
 void pith_im2row_nhwc_u8(const uint8_t *x, int32_t C, int32_t H, int32_t W, int32_t k, int32_t stride, int32_t padding,
                          int32_t OH, int32_t OW, uint8_t pad, uint8_t *rows, int32_t ldr) {
+    const int pad_byte = pad;
     IM2ROW_NHWC_BODY(uint8_t)
 }
 
