@@ -204,6 +204,20 @@ static inline void copy_bytes(void *dst, const void *src, size_t n) {
     }
 }
 
+/// Sets n bytes to `byte` with overlapping 8-byte stores (short fills: patch borders and
+/// row tails), instead of a call to memset.
+static inline void fill_bytes(void *dst, int byte, size_t n) {
+    unsigned char *d = dst;
+    const uint64_t v = 0x0101010101010101ull * (uint8_t)byte;
+    if (n >= 8) {
+        size_t i = 0;
+        for (; i + 8 <= n; i += 8) __builtin_memcpy(d + i, &v, 8);
+        if (i < n) __builtin_memcpy(d + n - 8, &v, 8);
+    } else {
+        for (size_t i = 0; i < n; i++) d[i] = (unsigned char)byte;
+    }
+}
+
 // Both forms loop (oy, ky, ox) so the inner loop has few live values: one source
 // row, one run length. Runs shorter than a word (a 3×3 or 5×5 kernel on one channel) are
 // moved as one 4- or 8-byte load and store; the extra bytes land in bytes written later
@@ -215,7 +229,7 @@ static inline void copy_bytes(void *dst, const void *src, size_t n) {
     for (int32_t kx = 0; kx < k; kx++) {                                                                                         \
         const int32_t ix = ox * stride - padding + kx;                                                                           \
         if (ix >= 0 && ix < W) copy_bytes(dst + kx * C, srow + (long)ix * C, (size_t)C * sizeof(T));                             \
-        else __builtin_memset(dst + kx * C, pad_byte, (size_t)C * sizeof(T));                                                    \
+        else fill_bytes(dst + kx * C, pad_byte, (size_t)C * sizeof(T));                                                    \
     }
 
 #define IM2ROW_NHWC_BODY(T)                                                                                                      \
@@ -252,11 +266,11 @@ static inline void copy_bytes(void *dst, const void *src, size_t n) {
                 }                                                                                                                \
                 for (; ox < OW; ox++, dst += ldr) BORDER_PATCH(T);                                                              \
             } else {                                                                                                             \
-                for (; ox < OW; ox++, dst += ldr) __builtin_memset(dst, pad_byte, (size_t)run * sizeof(T));                     \
+                for (; ox < OW; ox++, dst += ldr) fill_bytes(dst, pad_byte, (size_t)run * sizeof(T));                           \
             }                                                                                                                    \
         }                                                                                                                        \
         if (ldr > K) {                                                                                                           \
-            for (int32_t ox = 0; ox < OW; ox++) __builtin_memset(base + (long)ox * ldr + K, 0, (size_t)(ldr - K) * sizeof(T));   \
+            for (int32_t ox = 0; ox < OW; ox++) fill_bytes(base + (long)ox * ldr + K, 0, (size_t)(ldr - K) * sizeof(T));         \
         }                                                                                                                        \
     }                                                                                                                            \
 

@@ -105,8 +105,10 @@ do {
 
 // Model inputs: 8-bit codes times the file's input.scale; a uint8 graph input gets them
 // quantized with its own scale and zero point.
+/// The samples as model inputs (a function, so the loop reads locals, not top-level globals).
+func modelInputs(_ samples: Samples, scale: Float) -> [Float] { samples.areBytes ? samples.values.map { $0 * scale } : samples.values }
 let pixelScale = Float(interpreter.file.metadata.double("input.scale") ?? 1)
-var modelInput = samples.areBytes ? samples.values.map { $0 * pixelScale } : samples.values
+let modelInput = modelInputs(samples, scale: pixelScale)
 let labels = interpreter.file.metadata.strings("model.labels")
 let endsInSoftmax = interpreter.file.graph.nodes.last?.op == .softmax
 
