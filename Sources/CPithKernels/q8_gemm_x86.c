@@ -19,37 +19,59 @@
 
 // MARK: AVX-512 VNNI — vpdpbusd on zmm: 16 columns × 4 k per instruction.
 
-/// One group of 4 k: acc[r][p] += A[r][4g..4g+3] · panel p's 16 columns.
-#define GROUP512(g)                                                                              \
+/// One group of 4 k: acc[r][p] += the 4 bytes at ROW_A (an expression of r) · panel p's
+/// 16 columns of group g.
+#define GROUP512(g, ROW_A)                                                                       \
     do {                                                                                         \
         __m512i b[4];                                                                            \
         for (int p = 0; p < NP; p++) b[p] = _mm512_load_si512((const void *)(B + p * pb + (g) * 64)); \
         for (int r = 0; r < MR; r++) {                                                           \
             int32_t a4;                                                                          \
-            memcpy(&a4, A + r * lda + 4 * (g), 4);                                               \
+            memcpy(&a4, ROW_A, 4);                                                               \
             __m512i a = _mm512_set1_epi32(a4);                                                   \
             for (int p = 0; p < NP; p++) acc[r][p] = _mm512_dpbusd_epi32(acc[r][p], a, b[p]);    \
         }                                                                                        \
     } while (0)
 
-/// With `list`, only the nlist groups it names are summed (the others are zero in all MR
-/// rows of A, so they add nothing); else every group. With `out`, the tile is requantized
+/// With `ind`, row r's group g is the 4 bytes at ind->rows[r] + ind->goff[g] (a convolution
+/// read in place; K is then a multiple of 4); else at A + r·lda + 4g. With `list`, only
+/// the nlist groups it names are summed (the others are zero in all MR rows of A, so they
+/// add nothing); else every group. With `out`, the tile is requantized
 /// in registers (o's multipliers and shifts start at this block's first column; nc
 /// columns are live) and written as bytes; else C gets int32.
 VNNI512 INLINE void body512(const uint8_t *A, long lda, const int8_t *B, long pb, int32_t K, const int32_t *init,
-                            const int32_t *list, int32_t nlist,
+                            const pith_q8_indirect *ind, const int32_t *list, int32_t nlist,
                             int32_t *C, long ldc, const pith_q8_output *o, uint8_t *out, long ldo, int nc,
-                            const int MR, const int NP) {
+                            const int MODE, const int MR, const int NP) {
     __m512i acc[6][4];
     for (int p = 0; p < NP; p++) {
         __m512i start = _mm512_loadu_si512((const void *)(init + 16 * p));
         for (int r = 0; r < MR; r++) acc[r][p] = start;
     }
     const int32_t full = K / 4, groups = (K + 3) / 4;
-    if (list) {
-        for (int32_t i = 0; i < nlist; i++) GROUP512(list[i]);
+    // MODE is a constant (0: plain, 1: list, 2: ind, 3: ind and list), so each copy has one
+    // loop and its accumulators stay in registers.
+    if (MODE == 2) {
+        const uint8_t *rows[6];
+        for (int r = 0; r < MR; r++) rows[r] = ind->rows[r];
+        for (int32_t g = 0; g < full; g++) {
+            const int32_t at = ind->goff[g];
+            GROUP512(g, rows[r] + at);
+        }
+    } else if (MODE == 3) {
+        const uint8_t *rows[6];
+        for (int r = 0; r < MR; r++) rows[r] = ind->rows[r];
+        for (int32_t i = 0; i < nlist; i++) {
+            const int32_t g = list[i], at = ind->goff[g];
+            GROUP512(g, rows[r] + at);
+        }
+    } else if (MODE == 1) {
+        for (int32_t i = 0; i < nlist; i++) {
+            const int32_t g = list[i];
+            GROUP512(g, A + r * lda + 4 * g);
+        }
     } else {
-        for (int32_t g = 0; g < full; g++) GROUP512(g);
+        for (int32_t g = 0; g < full; g++) GROUP512(g, A + r * lda + 4 * g);
     }
     if (full < groups) {
         for (int r = 0; r < MR; r++) {
@@ -95,15 +117,45 @@ VNNI512 INLINE void body512(const uint8_t *A, long lda, const int8_t *B, long pb
 
 VNNI512 void pith_q8_kernel_avx512vnni(const uint8_t *A, long lda, int mr, const int8_t *B, long pb, int np,
                                        int32_t K, const int32_t *init, int32_t *C, long ldc) {
-#define CALL512(R, P) body512(A, lda, B, pb, K, init, NULL, 0, C, ldc, NULL, NULL, 0, 0, R, P)
+#define CALL512(R, P) body512(A, lda, B, pb, K, init, NULL, NULL, 0, C, ldc, NULL, NULL, 0, 0, 0, R, P)
     SHAPES(CALL512)
 }
 
 VNNI512 void pith_q8_kernel_avx512vnni_ex(const uint8_t *A, long lda, int mr, const int8_t *B, long pb, int np, int32_t K,
-                                          const int32_t *init, const int32_t *list, int32_t nlist, int32_t *C, long ldc,
-                                          const pith_q8_output *o, uint8_t *out, long ldo, int nc) {
-#define CALL512_EX(R, P) body512(A, lda, B, pb, K, init, list, nlist, C, ldc, o, out, ldo, nc, R, P)
-    SHAPES(CALL512_EX)
+                                          const int32_t *init, const pith_q8_indirect *ind, const int32_t *list, int32_t nlist,
+                                          int32_t *C, long ldc, const pith_q8_output *o, uint8_t *out, long ldo, int nc) {
+#define CALL512_PLAIN(R, P) body512(A, lda, B, pb, K, init, NULL, NULL, 0, C, ldc, o, out, ldo, nc, 0, R, P)
+#define CALL512_LIST(R, P) body512(A, lda, B, pb, K, init, NULL, list, nlist, C, ldc, o, out, ldo, nc, 1, R, P)
+#define CALL512_IND(R, P) body512(A, lda, B, pb, K, init, ind, NULL, 0, C, ldc, o, out, ldo, nc, 2, R, P)
+#define CALL512_IND_LIST(R, P) body512(A, lda, B, pb, K, init, ind, list, nlist, C, ldc, o, out, ldo, nc, 3, R, P)
+    if (ind && list) {
+        SHAPES(CALL512_IND_LIST)
+    } else if (ind) {
+        SHAPES(CALL512_IND)
+    } else if (list) {
+        SHAPES(CALL512_LIST)
+    } else {
+        SHAPES(CALL512_PLAIN)
+    }
+}
+
+VNNI512 int32_t pith_q8_nonzero_groups_indirect(const pith_q8_indirect *ind, int mr, int32_t groups, int32_t run_groups,
+                                                int32_t *list) {
+    const __m512i step = _mm512_set1_epi32(16);
+    int32_t n = 0;
+    for (int32_t g0 = 0; g0 < groups; g0 += run_groups) {
+        const int32_t at = ind->goff[g0];
+        __m512i index = _mm512_add_epi32(_mm512_set1_epi32(g0), _mm512_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15));
+        for (int32_t g = 0; g < run_groups; g += 16, index = _mm512_add_epi32(index, step)) {
+            __mmask16 live = run_groups - g >= 16 ? (__mmask16)0xFFFF : (__mmask16)((1u << (run_groups - g)) - 1);
+            __m512i any = _mm512_setzero_si512();
+            for (int r = 0; r < mr; r++) any = _mm512_or_si512(any, _mm512_maskz_loadu_epi32(live, ind->rows[r] + at + 4 * g));
+            __mmask16 nonzero = _mm512_mask_test_epi32_mask(live, any, any);
+            _mm512_storeu_si512((void *)(list + n), _mm512_maskz_compress_epi32(nonzero, index));
+            n += __builtin_popcount(nonzero);
+        }
+    }
+    return n;
 }
 
 VNNI512 int32_t pith_q8_nonzero_groups(const uint8_t *A, long lda, int mr, int32_t groups, int32_t *list) {

@@ -31,17 +31,28 @@ static inline int32_t pith_q8_load_a4(const uint8_t *a, int32_t g, int32_t K) {
 }
 
 void pith_q8_kernel_avx512vnni(const uint8_t *A, long lda, int mr, const int8_t *B, long panel_bytes, int np, int32_t K, const int32_t *init, int32_t *C, long ldc);
-/// The AVX-512 VNNI microkernel with options: with `list`, only the nlist groups of 4 k it
+/// Rows of A read in place (a convolution's implicit GEMM): row r's group g is the 4 bytes
+/// at rows[r] + goff[g].
+typedef struct {
+    const uint8_t *rows[PITH_Q8_MR_MAX];
+    const int32_t *goff;
+} pith_q8_indirect;
+
+/// The AVX-512 VNNI microkernel with options: with `ind`, A's rows are read through it
+/// (K a multiple of 4); with `list`, only the nlist groups of 4 k it
 /// names (pith_q8_nonzero_groups) are summed; with `out`, the tile is requantized in
 /// registers: out[r][c] = clamp(out_zero + MBQM(init[c] + Σ_k A[r][k]·W[c][k]), out_min,
 /// out_max) for c < nc, o->mult and o->shift starting at the block's first column (right
 /// shifts and multipliers other than INT32_MIN only: pith_q8_gemm.c checks); else C.
 void pith_q8_kernel_avx512vnni_ex(const uint8_t *A, long lda, int mr, const int8_t *B, long panel_bytes, int np, int32_t K,
-                                  const int32_t *init, const int32_t *list, int32_t nlist, int32_t *C, long ldc,
-                                  const pith_q8_output *o, uint8_t *out, long ldo, int nc);
+                                  const int32_t *init, const pith_q8_indirect *ind, const int32_t *list, int32_t nlist,
+                                  int32_t *C, long ldc, const pith_q8_output *o, uint8_t *out, long ldo, int nc);
 /// The groups g < groups (4 bytes at A + r·lda + 4g) that are not zero in every one of the
 /// mr rows, in order, into list (groups + 16 entries of room); returns how many.
 int32_t pith_q8_nonzero_groups(const uint8_t *A, long lda, int mr, int32_t groups, int32_t *list);
+/// The same for rows read through `ind`, whose groups come in runs of run_groups
+/// contiguous ones (a convolution's C/4 channel groups at one kernel position).
+int32_t pith_q8_nonzero_groups_indirect(const pith_q8_indirect *ind, int mr, int32_t groups, int32_t run_groups, int32_t *list);
 void pith_q8_kernel_avxvnni(const uint8_t *A, long lda, int mr, const int8_t *B, long panel_bytes, int np, int32_t K, const int32_t *init, int32_t *C, long ldc);
 void pith_q8_kernel_avx2(const uint8_t *A, long lda, int mr, const int8_t *B, long panel_bytes, int np, int32_t K, const int32_t *init, int32_t *C, long ldc);
 void pith_q8_kernel_neon(const uint8_t *A, long lda, int mr, const int8_t *B, long panel_bytes, int np, int32_t K, const int32_t *init, int32_t *C, long ldc);

@@ -334,3 +334,16 @@ void pith_avgpool_nhwc_u8(const uint8_t *x, int32_t C, int32_t H, int32_t W, int
     (void)H;
     POOL_NHWC(uint8_t, int32_t, 0, a += v, (uint8_t)((a + k * k / 2) / (k * k)))
 }
+
+void pith_pad_nhwc_u8(const uint8_t *x, int32_t H, int32_t W, int32_t C, int32_t p, uint8_t value, uint8_t *out) {
+    const long row = (long)W * C, prow = (long)(W + 2 * p) * C, side = (long)p * C;
+    fill_bytes(out, value, (size_t)(p * prow + side));
+    for (int32_t y = 0; y < H; y++) {
+        uint8_t *dst = out + (long)(y + p) * prow + side;
+        __builtin_memcpy(dst, x + (long)y * row, (size_t)row);
+        // This row's right border and the next row's left border are adjacent.
+        fill_bytes(dst + row, value, (size_t)(2 * side));
+    }
+    // The bottom rows, less the left border the last row's fill already wrote.
+    fill_bytes(out + (long)(H + p) * prow + side, value, (size_t)(p * prow - side));
+}

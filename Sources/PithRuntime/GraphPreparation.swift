@@ -247,6 +247,15 @@ struct GraphPreparation {
         }
         let stage = pith_q8_output(a_zero: xv.zeroPoint, bias: bias, mult: mult, shift: shift, out_zero: ov.zeroPoint,
                                    out_min: relu ? max(0, ov.zeroPoint) : 0, out_max: 255)
-        return QuantizedLinear(input: x, output: out, packed: packed, outputStage: stage, conv: conv, inputZero: UInt8(xv.zeroPoint))
+        // Channels a multiple of 4: the convolution can run as an implicit GEMM on a padded
+        // copy of its input (pith_q8_conv_u8), read through these group offsets.
+        var offsets: UnsafeMutablePointer<Int32>? = nil
+        if let g = conv, g.channels % 4 == 0 {
+            let p = store.ints(g.patch / 4)
+            pith_q8_conv_offsets(Int32(g.channels), Int32(g.kernel), Int32(g.paddedWidth), p)
+            offsets = p
+        }
+        return QuantizedLinear(input: x, output: out, packed: packed, outputStage: stage, conv: conv, inputZero: UInt8(xv.zeroPoint),
+                               convOffsets: offsets)
     }
 }

@@ -312,12 +312,19 @@ public final class Interpreter {
         }
         let rows = scratch.assumingMemoryBound(to: UInt8.self)
         let transposed = rows + g.pixels * g.patchStride
+        let padded = transposed + g.inputElements + 64
         let inSample = g.inputElements, outSample = g.filters * g.pixels
         for b in 0 ..< batch {
             var sample = x + b * inSample
             if g.inputNeedsTranspose {
                 pith_transpose_u8(sample, Int32(g.channels), Int32(g.height * g.width), transposed)
                 sample = UnsafeMutablePointer(transposed)
+            }
+            if let offsets = s.convOffsets {
+                // Implicit GEMM: pad once, then the kernel reads patches in place.
+                pith_pad_nhwc_u8(sample, Int32(g.height), Int32(g.width), Int32(g.channels), Int32(g.padding), s.inputZero, padded)
+                if pith_q8_conv_u8(padded, Int32(g.paddedWidth), Int32(g.channels), Int32(g.stride), Int32(g.outHeight), Int32(g.outWidth),
+                                   offsets, &packed, &stage, y + b * outSample, g.filters, PITH_Q8_AUTO) != 0 { continue }
             }
             pith_im2row_nhwc_u8(sample, Int32(g.channels), Int32(g.height), Int32(g.width), Int32(g.kernel), Int32(g.stride),
                                 Int32(g.padding), Int32(g.outHeight), Int32(g.outWidth), s.inputZero, rows, Int32(g.patchStride))

@@ -34,6 +34,8 @@ struct QuantizedLinear {
     var outputStage: pith_q8_output
     var conv: ConvGeometry?
     var inputZero: UInt8
+    /// Group offsets into the padded input for the implicit GEMM (channels a multiple of 4).
+    var convOffsets: UnsafeMutablePointer<Int32>?
 }
 
 /// Shapes of a convolution for one sample.
@@ -48,6 +50,10 @@ struct ConvGeometry {
     /// The input is (C, H, W) with C > 1 and must be made channels-last first.
     var inputNeedsTranspose: Bool
     var inputElements: Int { channels * height * width }
+    var paddedHeight: Int { height + 2 * padding }
+    var paddedWidth: Int { width + 2 * padding }
+    /// Elements of the input padded on every side (the implicit GEMM reads it in place).
+    var paddedElements: Int { paddedHeight * paddedWidth * channels }
 }
 
 /// MaxPool / AvgPool on one value.
@@ -104,8 +110,10 @@ enum Step {
         func total(_ g: ConvGeometry, rowBytes: Int, elementSize: Int) -> (Int, Bool) {
             let (patches, o1) = g.pixels.multipliedReportingOverflow(by: rowBytes)
             let (input, o2) = g.inputElements.multipliedReportingOverflow(by: elementSize)
-            let (sum, o3) = patches.addingReportingOverflow(input)
-            return (sum &+ 128, o1 || o2 || o3 || sum > Int.max - 128)
+            let (padded, o4) = g.paddedElements.multipliedReportingOverflow(by: elementSize)
+            let (sum0, o3) = patches.addingReportingOverflow(input)
+            let (sum, o5) = sum0.addingReportingOverflow(padded)
+            return (sum &+ 192, o1 || o2 || o3 || o4 || o5 || sum > Int.max - 192)
         }
         switch self {
         case let .floatLinear(s):

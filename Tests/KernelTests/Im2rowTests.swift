@@ -77,3 +77,62 @@ final class Im2rowTests: XCTestCase {
         }
     }
 }
+
+/// The implicit-GEMM convolution (AVX-512 VNNI: patches read in place from a padded input)
+/// against im2row patches through the reference GEMM and requantization.
+final class ImplicitConvolutionTests: XCTestCase {
+    func testImplicitConvolutionMatchesPatchesThroughTheReference() throws {
+        try XCTSkipUnless(pith_q8_path_supported(PITH_Q8_AVX512VNNI) != 0, "no AVX-512 VNNI here")
+        var rng = Q8GemmTests.Rng(s: 31)
+        // (C, H, W, k, stride, padding, filters); C a multiple of 4.
+        let cases: [(Int32, Int32, Int32, Int32, Int32, Int32, Int32)] = [
+            (32, 14, 14, 5, 1, 2, 64), (8, 14, 14, 3, 1, 1, 16), (4, 9, 7, 3, 2, 1, 5), (12, 6, 11, 4, 3, 3, 70),
+            (4, 5, 5, 5, 1, 0, 17), (16, 3, 4, 2, 1, 1, 130), (4, 1, 1, 1, 1, 0, 1), (8, 8, 8, 3, 2, 2, 33),
+        ]
+        for (c, h, w, k, stride, padding, f) in cases {
+            let oh = (h + 2 * padding - k) / stride + 1, ow = (w + 2 * padding - k) / stride + 1
+            let patch = c * k * k, m = oh * ow
+            let sparse = rng.next() % 2 == 0  // many zeros, as after a ReLU
+            let x = (0 ..< Int(c * h * w)).map { _ in sparse && rng.next() % 3 != 0 ? 0 : UInt8(truncatingIfNeeded: rng.next()) }
+            let weights = (0 ..< Int(f * patch)).map { _ in Int8(truncatingIfNeeded: rng.next()) }
+            let bias = (0 ..< Int(f)).map { _ in Int32(truncatingIfNeeded: rng.next() % 20001) - 10000 }
+            var mult = [Int32](repeating: 0, count: Int(f)), shift = [Int32](repeating: 0, count: Int(f))
+            for j in 0 ..< Int(f) { pith_q8_quantize_multiplier(Double(rng.next() % 1000 + 1) * 1e-5, &mult[j], &shift[j]) }
+            let za = Int32(rng.next() % 256)
+            // The reference: patches, the reference GEMM, the reference requantization.
+            var rows = [UInt8](repeating: 0, count: Int(m * patch) + 64)
+            pith_im2row_nhwc_u8(x + [UInt8](repeating: 0, count: 64), c, h, w, k, stride, padding, oh, ow, UInt8(za), &rows, patch)
+            var acc = [Int32](repeating: 0, count: Int(m * f))
+            pith_q8_gemm_reference(rows, Int(patch), m, weights, f, patch, bias, za, &acc, Int(f))
+            let wp = w + 2 * padding
+            var padded = [UInt8](repeating: 0x77, count: Int((h + 2 * padding) * wp * c))
+            pith_pad_nhwc_u8(x, h, w, c, padding, UInt8(za), &padded)
+            var offsets = [Int32](repeating: 0, count: Int(patch / 4))
+            pith_q8_conv_offsets(c, k, wp, &offsets)
+            let bytes = pith_q8_packed_bytes(patch, f)
+            let data = UnsafeMutableRawPointer.allocate(byteCount: max(Int(bytes), 64), alignment: 64)
+            let colsum = UnsafeMutablePointer<Int32>.allocate(capacity: Int(f))
+            defer { data.deallocate(); colsum.deallocate() }
+            var packed = pith_q8_packed(K: patch, N: f, K4: 0, NP: 0, data: data.assumingMemoryBound(to: Int8.self), colsum: colsum)
+            pith_q8_pack(weights, f, patch, &packed)
+            bias.withUnsafeBufferPointer { b in mult.withUnsafeBufferPointer { mu in shift.withUnsafeBufferPointer { sh in
+                var o = pith_q8_output(a_zero: za, bias: b.baseAddress, mult: mu.baseAddress, shift: sh.baseAddress,
+                                       out_zero: 5, out_min: 5, out_max: 255)
+                var expected = [UInt8](repeating: 0, count: Int(m * f))
+                for r in 0 ..< Int(m) {
+                    acc.withUnsafeBufferPointer { a in
+                        expected.withUnsafeMutableBufferPointer { pith_q8_requantize_reference(a.baseAddress! + r * Int(f), f, &o, $0.baseAddress! + r * Int(f)) }
+                    }
+                }
+                var got = [UInt8](repeating: 0, count: Int(m * f))
+                let ran = pith_q8_conv_u8(padded, wp, c, stride, oh, ow, offsets, &packed, &o, &got, Int(f), PITH_Q8_AVX512VNNI)
+                XCTAssertEqual(ran, 1)
+                XCTAssertEqual(got, expected, "C \(c) \(h)×\(w) k \(k) stride \(stride) padding \(padding) filters \(f)")
+                // Other paths decline, and the caller builds patches instead.
+                if pith_q8_path_supported(PITH_Q8_AVX2) != 0 {
+                    XCTAssertEqual(pith_q8_conv_u8(padded, wp, c, stride, oh, ow, offsets, &packed, &o, &got, Int(f), PITH_Q8_AVX2), 0)
+                }
+            } } }
+        }
+    }
+}

@@ -84,6 +84,18 @@ int pith_q8_requantize_uses_avx512(void);
 void pith_q8_requantize_rows(const int32_t *acc, int32_t rows, int32_t N, long ldacc, const pith_q8_output *o,
                              uint8_t *out, long ldo);
 
+/// A convolution as an implicit GEMM, read in place from a padded channels-last input
+/// (Hp, Wp, C): output pixel m = (oy, ox) of (OH, OW) takes, for each (ky, kx, c) of its
+/// patch, padded[(oy·stride + ky)·Wp + ox·stride + kx][c] — the rows im2row would build,
+/// never copied. W is packed from (F, k, k, C) weights; goff holds the k·k·C/4 group
+/// offsets of pith_q8_conv_offsets. Output as pith_q8_gemm_u8 (out: (OH·OW, N), ldo apart).
+/// Runs on AVX-512 VNNI with the vector requantization and C a multiple of 4; returns 0
+/// (and does nothing) elsewhere, where the caller builds the patches (im2row) instead.
+int pith_q8_conv_u8(const uint8_t *padded, int32_t Wp, int32_t C, int32_t stride, int32_t OH, int32_t OW, const int32_t *goff,
+                    const pith_q8_packed *W, const pith_q8_output *o, uint8_t *out, long ldo, pith_q8_path path);
+/// goff[g] = (ky·Wp + kx)·C + c for k index 4g = (ky·k + kx)·C + c (C a multiple of 4).
+void pith_q8_conv_offsets(int32_t C, int32_t k, int32_t Wp, int32_t *goff);
+
 /// The path PITH_Q8_AUTO resolves to here (after PITH_Q8_PATH), and whether `path` runs
 /// on this CPU.
 pith_q8_path pith_q8_best_path(void);

@@ -53,6 +53,8 @@ void pith_im2row_nhwc_f32(const float *x, int32_t C, int32_t H, int32_t W, int32
 /// int8 GEMM then reads whole groups of 4).
 void pith_im2row_nhwc_u8(const uint8_t *x, int32_t C, int32_t H, int32_t W, int32_t k, int32_t stride, int32_t padding,
                          int32_t OH, int32_t OW, uint8_t pad, uint8_t *rows, int32_t ldr);
+/// (H, W, C) → (H + 2p, W + 2p, C) with `value` in the p-pixel border.
+void pith_pad_nhwc_u8(const uint8_t *x, int32_t H, int32_t W, int32_t C, int32_t p, uint8_t value, uint8_t *out);
 /// Pools on (H, W, C) → (OH, OW, C).
 void pith_maxpool_nhwc_f32(const float *x, int32_t C, int32_t H, int32_t W, int32_t k, int32_t stride, int32_t OH, int32_t OW, float *y);
 void pith_maxpool_nhwc_u8(const uint8_t *x, int32_t C, int32_t H, int32_t W, int32_t k, int32_t stride, int32_t OH, int32_t OW, uint8_t *y);
