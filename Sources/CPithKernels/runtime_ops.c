@@ -200,7 +200,9 @@ static inline void copy_bytes(void *dst, const void *src, size_t n) {
         __builtin_memcpy(d, s, 4);
         __builtin_memcpy(d + n - 4, s + n - 4, 4);
     } else {
-        for (size_t i = 0; i < n; i++) d[i] = s[i];
+        if (n > 0) d[0] = s[0];
+        if (n > 1) d[1] = s[1];
+        if (n > 2) d[2] = s[2];
     }
 }
 
@@ -209,12 +211,18 @@ static inline void copy_bytes(void *dst, const void *src, size_t n) {
 static inline void fill_bytes(void *dst, int byte, size_t n) {
     unsigned char *d = dst;
     const uint64_t v = 0x0101010101010101ull * (uint8_t)byte;
+    // No loop of unknown length below 8 bytes: the compiler would make it a memset call.
     if (n >= 8) {
         size_t i = 0;
         for (; i + 8 <= n; i += 8) __builtin_memcpy(d + i, &v, 8);
         if (i < n) __builtin_memcpy(d + n - 8, &v, 8);
+    } else if (n >= 4) {
+        __builtin_memcpy(d, &v, 4);
+        __builtin_memcpy(d + n - 4, &v, 4);
     } else {
-        for (size_t i = 0; i < n; i++) d[i] = (unsigned char)byte;
+        if (n > 0) d[0] = (unsigned char)byte;
+        if (n > 1) d[1] = (unsigned char)byte;
+        if (n > 2) d[2] = (unsigned char)byte;
     }
 }
 
@@ -322,7 +330,24 @@ void pith_maxpool_nhwc_f32(const float *x, int32_t C, int32_t H, int32_t W, int3
     (void)H;
     MAXPOOL_NHWC(float, (v > a || v != v) && a == a ? v : a)
 }
+/// 2×2 windows, stride 2 (the common pool): each output run is the element-wise max of
+/// four input runs, a loop the compiler vectorizes.
+static void maxpool2_nhwc_u8(const uint8_t *restrict x, int32_t C, int32_t W, int32_t OH, int32_t OW, uint8_t *restrict y) {
+    const long row = (long)W * C;
+    for (int32_t oy = 0; oy < OH; oy++) {
+        for (int32_t ox = 0; ox < OW; ox++) {
+            const uint8_t *a = x + 2 * oy * row + 2L * ox * C, *b = a + C, *c = a + row, *d = c + C;
+            uint8_t *dst = y + ((long)oy * OW + ox) * C;
+            for (int32_t i = 0; i < C; i++) {
+                uint8_t m0 = a[i] > b[i] ? a[i] : b[i], m1 = c[i] > d[i] ? c[i] : d[i];
+                dst[i] = m0 > m1 ? m0 : m1;
+            }
+        }
+    }
+}
+
 void pith_maxpool_nhwc_u8(const uint8_t *x, int32_t C, int32_t H, int32_t W, int32_t k, int32_t stride, int32_t OH, int32_t OW, uint8_t *y) {
+    if (k == 2 && stride == 2) { maxpool2_nhwc_u8(x, C, W, OH, OW, y); return; }
     (void)H;
     MAXPOOL_NHWC(uint8_t, v > a ? v : a)
 }

@@ -320,14 +320,17 @@ public final class Interpreter {
                 pith_transpose_u8(sample, Int32(g.channels), Int32(g.height * g.width), transposed)
                 sample = UnsafeMutablePointer(transposed)
             }
-            if let offsets = s.convOffsets {
-                // Implicit GEMM: pad once, then the kernel reads patches in place.
+            // Pad once (the border holds the input's zero point): then the implicit GEMM reads
+            // patches in place, or im2row copies them with no border cases.
+            if g.padding > 0 {
                 pith_pad_nhwc_u8(sample, Int32(g.height), Int32(g.width), Int32(g.channels), Int32(g.padding), s.inputZero, padded)
-                if pith_q8_conv_u8(padded, Int32(g.paddedWidth), Int32(g.channels), Int32(g.stride), Int32(g.outHeight), Int32(g.outWidth),
-                                   offsets, &packed, &stage, y + b * outSample, g.filters, PITH_Q8_AUTO) != 0 { continue }
             }
-            pith_im2row_nhwc_u8(sample, Int32(g.channels), Int32(g.height), Int32(g.width), Int32(g.kernel), Int32(g.stride),
-                                Int32(g.padding), Int32(g.outHeight), Int32(g.outWidth), s.inputZero, rows, Int32(g.patchStride))
+            let source = g.padding > 0 ? UnsafePointer(padded) : UnsafePointer(sample)
+            if let offsets = s.convOffsets,
+               pith_q8_conv_u8(source, Int32(g.paddedWidth), Int32(g.channels), Int32(g.stride), Int32(g.outHeight), Int32(g.outWidth),
+                               offsets, &packed, &stage, y + b * outSample, g.filters, PITH_Q8_AUTO) != 0 { continue }
+            pith_im2row_nhwc_u8(source, Int32(g.channels), Int32(g.paddedHeight), Int32(g.paddedWidth), Int32(g.kernel), Int32(g.stride),
+                                0, Int32(g.outHeight), Int32(g.outWidth), s.inputZero, rows, Int32(g.patchStride))
             pith_q8_gemm_u8(rows, g.patchStride, Int32(g.pixels), &packed, &stage, y + b * outSample, g.filters, PITH_Q8_AUTO)
         }
     }

@@ -136,3 +136,29 @@ final class ImplicitConvolutionTests: XCTestCase {
         }
     }
 }
+
+/// Channels-last max pooling against its definition, the 2×2 / stride 2 fast loop and the
+/// general one.
+final class PoolTests: XCTestCase {
+    func testChannelsLastMaxPoolMatchesTheDefinition() {
+        var rng = Q8GemmTests.Rng(s: 41)
+        for (c, h, w, k, stride): (Int32, Int32, Int32, Int32, Int32) in [(32, 28, 28, 2, 2), (8, 14, 14, 2, 2), (3, 7, 9, 2, 2),
+                                                                           (5, 9, 9, 3, 2), (1, 4, 6, 2, 1), (17, 5, 5, 3, 3)] {
+            let oh = (h - k) / stride + 1, ow = (w - k) / stride + 1
+            let x = (0 ..< Int(c * h * w)).map { _ in UInt8(truncatingIfNeeded: rng.next()) }
+            var y = [UInt8](repeating: 0, count: Int(c * oh * ow))
+            pith_maxpool_nhwc_u8(x, c, h, w, k, stride, oh, ow, &y)
+            var want = [UInt8](repeating: 0, count: y.count)
+            for oy in 0 ..< oh {
+                for ox in 0 ..< ow {
+                    for ch in 0 ..< c {
+                        var m: UInt8 = 0
+                        for ky in 0 ..< k { for kx in 0 ..< k { m = max(m, x[Int(((oy * stride + ky) * w + ox * stride + kx) * c + ch)]) } }
+                        want[Int((oy * ow + ox) * c + ch)] = m
+                    }
+                }
+            }
+            XCTAssertEqual(y, want, "C \(c) \(h)×\(w) k \(k) stride \(stride)")
+        }
+    }
+}
