@@ -202,6 +202,32 @@ public final class Interpreter {
         }
     }
 
+    /// Time per step: runs `batch` samples `runs` times on this thread (batch ≤ the
+    /// per-thread chunk) and gives each graph node's smallest time in the clock's units
+    /// (the runtime has no clock of its own: the caller passes one, e.g. nanoseconds).
+    public func profile(input: UnsafeRawPointer, batch: Int, runs: Int, clock: () -> Int64) throws(RuntimeError) -> [(node: String, op: String, time: Int64)] {
+        guard batch >= 1, batch <= chunk else { throw .badInput("batch \(batch) is outside 1...\(chunk) (one thread's share)") }
+        if values[inputValue].dtype == .float32 {
+            let i = pith_first_nonfinite(input.assumingMemoryBound(to: Float.self), inputElements * batch)
+            if i >= 0 { throw nonfiniteInput(input, at: i) }
+        }
+        var best = [Int64](repeating: .max, count: steps.count)
+        if readsInputInPlace {
+            callerInput = UnsafeMutableRawPointer(mutating: input)
+        } else {
+            buffer(inputValue).copyMemory(from: input, byteCount: values[inputValue].bytesPerSample * batch)
+        }
+        defer { callerInput = nil }
+        for _ in 0 ..< max(runs, 1) {
+            for (i, step) in steps.enumerated() {
+                let start = clock()
+                _ = execute(step, batch: batch)
+                best[i] = min(best[i], clock() - start)
+            }
+        }
+        return steps.indices.map { (file.graph.nodes[$0].name, file.graph.nodes[$0].op.name, best[$0]) }
+    }
+
     /// Convenience for float models: `input` holds batch × inputElements floats.
     public func run(_ input: [Float], batch: Int) throws(RuntimeError) -> [Float] {
         guard inputType == .float32, outputType == .float32 else { throw .badInput("this model's input or output is not float32") }

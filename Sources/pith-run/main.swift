@@ -1,6 +1,6 @@
 // pith-run: run a .pith model on a file of inputs. Depends on PithRuntime alone.
 //
-//   pith-run MODEL.pith INPUT [--json] [--bench] [--batch N] [--runs N] [--batch-runs N] [--threads N] [--raw f32|u8]
+//   pith-run MODEL.pith INPUT [--json] [--bench] [--batch N] [--runs N] [--batch-runs N] [--threads N] [--profile] [--raw f32|u8]
 //
 // INPUT is an IDX, .npy, CSV or raw file, or - for stdin. Prints each sample's predicted
 // class and probabilities (or JSON); --bench prints batch-1 latency percentiles and
@@ -14,6 +14,7 @@ struct Options {
     var input = ""
     var json = false
     var bench = false
+    var profile = false
     var batch = 256
     var runs = 1000
     var batchRuns = 10
@@ -40,6 +41,7 @@ func parse(_ args: [String]) -> Options {
         switch args[i] {
         case "--json": o.json = true
         case "--bench": o.bench = true
+        case "--profile": o.profile = true
         case "--batch":
             guard let n = Int(value("--batch")), n >= 1, n <= 65536 else { fail("--batch must be 1...65536") }
             o.batch = n
@@ -57,7 +59,7 @@ func parse(_ args: [String]) -> Options {
             guard v == "u8" || v == "f32" else { fail("--raw must be u8 or f32") }
             o.rawBytes = v == "u8"
         case "-h", "--help":
-            print("usage: pith-run MODEL.pith INPUT [--json] [--bench] [--batch N] [--runs N] [--batch-runs N] [--threads N] [--raw f32|u8]\n  INPUT: IDX, .npy, CSV or raw file, or - for stdin")
+            print("usage: pith-run MODEL.pith INPUT [--json] [--bench] [--batch N] [--runs N] [--batch-runs N] [--threads N] [--profile] [--raw f32|u8]\n  INPUT: IDX, .npy, CSV or raw file, or - for stdin")
             exit(0)
         default:
             if args[i].hasPrefix("--") { fail("unknown option \(args[i])") }
@@ -92,7 +94,7 @@ func fixed(_ x: Float, _ digits: Int = 4) -> String {
 
 let options = parse(CommandLine.arguments)
 let interpreter: Interpreter
-do { interpreter = try Interpreter(path: options.model, maxBatch: options.bench ? options.batch : 1, threads: options.threads) } catch {
+do { interpreter = try Interpreter(path: options.model, maxBatch: options.bench || options.profile ? options.batch : 1, threads: options.threads) } catch {
     fail("\(options.model): \(error.description)")
 }
 let features = interpreter.inputElements
@@ -153,6 +155,29 @@ let outputBytes = interpreter.outputElements * interpreter.outputType.size
         }
     }
     if let failure { fail(context + failure.description) }
+}
+
+if options.profile {
+    // Each step's best time over --runs runs of one batch of --batch samples, on one thread.
+    let count = min(samples.count, options.batch)
+    var encoded: [UInt8] = []
+    for s in 0..<options.batch { encoded += encodeInput(modelInput[((s % count) * features)..<((s % count + 1) * features)]) }
+    var rows: [(node: String, op: String, time: Int64)] = []
+    var failure: RuntimeError? = nil
+    encoded.withUnsafeBytes { i in
+        do throws(RuntimeError) {
+            rows = try interpreter.profile(input: i.baseAddress!, batch: options.batch, runs: options.runs, clock: { pith_now_ns() })
+        } catch { failure = error }
+    }
+    if let failure { fail(failure.description) }
+    let total = rows.reduce(Int64(0)) { $0 + $1.time }
+    print("step times, batch \(options.batch), best of \(options.runs) runs (µs):")
+    for r in rows {
+        let share = total > 0 ? Float(r.time) * 100 / Float(total) : 0
+        print("  \(r.node) (\(r.op)): \(fixed(Float(r.time) / 1000, 2)) µs, \(fixed(share, 1))%")
+    }
+    print("  total: \(fixed(Float(total) / 1000, 2)) µs")
+    exit(0)
 }
 
 if options.bench {
