@@ -245,6 +245,29 @@ static inline void fill_bytes(void *dst, int byte, size_t n) {
     /* Short runs move as one 4- or 8-byte word when the row has the slack for the overhang. */                                     \
     const int wide4 = run * (int32_t)sizeof(T) < 4 && (ldr - K) * (int32_t)sizeof(T) >= 4 - run * (int32_t)sizeof(T);            \
     const int wide8 = !wide4 && run * (int32_t)sizeof(T) < 8 && (ldr - K) * (int32_t)sizeof(T) >= 8 - run * (int32_t)sizeof(T);  \
+    if (padding == 0 && wide8) {                                                                                                 \
+        /* A padded input (no borders) with short runs: each patch row whole, k overlapping   */                                 \
+        /* 8-byte moves in ky order (each overwrites the last one's overhang); the last one's */                                 \
+        /* overhang is masked to zero, which starts the row's zero tail.                      */                                 \
+        const int32_t bytes = run * (int32_t)sizeof(T);                                                                          \
+        const uint64_t keep = ~0ull >> (64 - 8 * bytes);                                                                         \
+        const size_t rest = (size_t)(ldr - K) * sizeof(T) - (size_t)(8 - bytes);                                                 \
+        for (int32_t oy = 0; oy < OH; oy++)                                                                                      \
+            for (int32_t ox = 0; ox < OW; ox++) {                                                                                \
+                T *dst = rows + ((long)oy * OW + ox) * ldr;                                                                      \
+                const T *src = x + ((long)oy * stride * W + (long)ox * stride) * C;                                              \
+                uint64_t v;                                                                                                      \
+                for (int32_t ky = 0; ky + 1 < k; ky++) {                                                                         \
+                    __builtin_memcpy(&v, src + (long)ky * W * C, 8);                                                             \
+                    __builtin_memcpy(dst + ky * run, &v, 8);                                                                     \
+                }                                                                                                                \
+                __builtin_memcpy(&v, src + (long)(k - 1) * W * C, 8);                                                            \
+                v &= keep;                                                                                                       \
+                __builtin_memcpy(dst + (k - 1) * run, &v, 8);                                                                    \
+                if (rest) fill_bytes((unsigned char *)(dst + K) + (8 - bytes), 0, rest);                                         \
+            }                                                                                                                    \
+        return;                                                                                                                  \
+    }                                                                                                                            \
     for (int32_t oy = 0; oy < OH; oy++) {                                                                                        \
         T *base = rows + (long)oy * OW * ldr;                                                                                    \
         for (int32_t ky = 0; ky < k; ky++) {                                                                                     \

@@ -13,6 +13,9 @@ final class Im2rowTests: XCTestCase {
         Case(c: 3, h: 9, w: 7, k: 3, stride: 2, padding: 1), Case(c: 5, h: 6, w: 11, k: 4, stride: 3, padding: 3),
         Case(c: 2, h: 5, w: 5, k: 5, stride: 1, padding: 0), Case(c: 7, h: 3, w: 4, k: 2, stride: 1, padding: 1),
         Case(c: 1, h: 1, w: 1, k: 1, stride: 1, padding: 0), Case(c: 13, h: 8, w: 8, k: 3, stride: 2, padding: 2),
+        // Padded inputs (no border) with short runs: the whole-row path.
+        Case(c: 1, h: 32, w: 32, k: 5, stride: 1, padding: 0), Case(c: 1, h: 12, w: 13, k: 6, stride: 2, padding: 0),
+        Case(c: 2, h: 9, w: 9, k: 3, stride: 1, padding: 0),
     ]
 
     func output(_ c: Case) -> (Int32, Int32) {

@@ -278,6 +278,10 @@ final class CLITests: XCTestCase {
         XCTAssertEqual(bench.status, 0, bench.stderr)
         XCTAssert(bench.stdout.contains("batch 1 latency over 50 runs: p50 "), bench.stdout)
         XCTAssert(bench.stdout.contains("batch 8: "), bench.stdout)
+        let profile = try run([file, folder + "/x.idx", "--profile", "--runs", "5", "--batch", "2"], executable: "pith-run")
+        XCTAssertEqual(profile.status, 0, profile.stderr)
+        XCTAssert(profile.stdout.contains("step times, batch 2, best of 5 runs"), profile.stdout)
+        XCTAssert(profile.stdout.contains("(Dense): ") && profile.stdout.contains("total: "), profile.stdout)
 
         try "1,2\n".write(toFile: folder + "/short.csv", atomically: true, encoding: .utf8)
         let cases: [([String], String)] = [
@@ -287,6 +291,7 @@ final class CLITests: XCTestCase {
             ([file, folder], "not a regular file"),
             ([file, folder + "/x.bin"], "are not whole float32 samples"),
             ([file], "expected MODEL.pith and INPUT"),
+            ([file, folder + "/x.idx", "--batch-runs", "0"], "--batch-runs must be 1...1000000"),
         ]
         for (arguments, fragment) in cases {
             let r = try run(arguments, executable: "pith-run")
