@@ -395,3 +395,8 @@ void pith_pad_nhwc_u8(const uint8_t *x, int32_t H, int32_t W, int32_t C, int32_t
     // The bottom rows, less the left border the last row's fill already wrote.
     fill_bytes(out + (long)(H + p) * prow + side, value, (size_t)(p * prow - side));
 }
+
+int pith_channel_order_enabled(void) {
+    const char *v = getenv("PITH_CHANNEL_ORDER");
+    return !(v && strcmp(v, "0") == 0);
+}

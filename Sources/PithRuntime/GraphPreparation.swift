@@ -9,11 +9,14 @@ struct GraphPreparation {
     /// Value index of each tensor (nil for constants).
     var valueIndex: [Int?]
     var values: [Value]
+    /// Channels reordered between convolutions for zero skipping (ChannelOrder).
+    let channelOrder: ChannelOrder
 
     init(file: PithFile, store: WeightStore) throws(RuntimeError) {
         self.file = file
         self.store = store
         valueIndex = [Int?](repeating: nil, count: file.tensors.count)
+        channelOrder = pith_channel_order_enabled() != 0 ? ChannelOrder(file: file) : ChannelOrder()
         values = []
         for (i, t) in file.tensors.enumerated() where t.role == .value {
             valueIndex[i] = values.count
@@ -216,18 +219,26 @@ struct GraphPreparation {
     func quantizedLinear(_ node: Node, x: Int, out: Int, w: TensorInfo, wIndex: Int, b: (info: TensorInfo, index: Int)?,
                          n: Int, k: Int, relu: Bool, conv: ConvGeometry?) throws(RuntimeError) -> QuantizedLinear {
         let xv = values[x], ov = values[out]
-        let scales: [Float]
+        var scales: [Float]
         switch w.quantization {
         case let .perChannel(0, s, z) where z.allSatisfy({ $0 == 0 }): scales = s
         case let .perTensor(s, 0): scales = [Float](repeating: s, count: n)
         default: throw fail(node, "int8 weights must be symmetric (zero point 0), per tensor or per channel on axis 0")
         }
+        let outputOrder = channelOrder.outputs[node.outputs[0]], inputOrder = channelOrder.inputs[node.inputs[0]]
+        if let order = outputOrder { scales = order.map { scales[$0] } }
         let raw = file.data(of: wIndex)
         var packed = pith_q8_packed(K: Int32(k), N: Int32(n), K4: 0, NP: 0,
                                     data: store.allocate(Int(pith_q8_packed_bytes(Int32(k), Int32(n)))).bindMemory(to: Int8.self, capacity: 1),
                                     colsum: store.ints(n))
         var rows = [Int8](repeating: 0, count: n * k)
         for i in 0 ..< n * k { rows[i] = Int8(bitPattern: raw[i]) }
+        rows.withUnsafeMutableBufferPointer { r in
+            if let order = outputOrder { ChannelOrder.permuteRows(r.baseAddress!, per: k, order: order) }
+            if let order = inputOrder, let g = conv {
+                for f in 0 ..< n { ChannelOrder.permuteRows(r.baseAddress! + f * k, per: g.kernel * g.kernel, order: order) }
+            }
+        }
         if let g = conv { rows.withUnsafeMutableBufferPointer { Self.toChannelsLast($0.baseAddress!, filters: n, channels: g.channels, kernel: g.kernel) } }
         pith_q8_pack(rows, Int32(n), Int32(k), &packed)
         var bias: UnsafeMutablePointer<Int32>? = nil
@@ -236,6 +247,7 @@ struct GraphPreparation {
             let braw = file.data(of: b.index)
             let p = store.ints(n)
             for i in 0 ..< n { p[i] = Int32(bitPattern: UInt32(littleEndian: braw.loadUnaligned(fromByteOffset: 4 * i, as: UInt32.self))) }
+            if let order = outputOrder { ChannelOrder.permuteRows(p, per: 1, order: order) }
             bias = p
         }
         let mult = store.ints(n), shift = store.ints(n)

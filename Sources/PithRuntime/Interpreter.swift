@@ -60,6 +60,10 @@ public final class Interpreter {
         return total
     }
 
+    /// Convolution pairs whose channels between them were reordered for zero skipping
+    /// (ChannelOrder; none with PITH_CHANNEL_ORDER=0). Results are the same either way.
+    public let channelReorderings: Int
+
     /// The most the arena, or one step's scratch, may take: 1 GiB, as the format bounds
     /// the decoded file (a crafted graph cannot make the runtime allocate more).
     public static let maxArenaBytes = 1 << 30
@@ -91,6 +95,7 @@ public final class Interpreter {
         }
         var steps: [Step] = []
         for node in file.graph.nodes { steps.append(try prep.prepare(node)) }
+        channelReorderings = prep.channelOrder.outputs.count
         let values = prep.values
         inputValue = prep.valueIndex[file.graph.inputs[0]]!
         outputValue = prep.valueIndex[file.graph.outputs[0]]!
