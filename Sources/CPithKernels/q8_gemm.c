@@ -298,7 +298,7 @@ static void drive(const uint8_t *A, long lda, int32_t M, const pith_q8_packed *W
     // After the first column block, tiles are checked again only if one of them skipped.
     const int32_t full = kread / 4;
     int try_sparse = path == PITH_Q8_AVX512VNNI && full >= 16 && full <= PITH_Q8_LIST_MAX && zero_skipping_enabled(), sparse_tiles = 0;
-    int32_t list[PITH_Q8_LIST_MAX + 16];
+    int32_t list[PITH_Q8_LIST_MAX + 16], single_list = 0;
 #endif
     for (int32_t n0 = 0; n0 < W->NP; n0 += PITH_Q8_NC) {
         int np = (W->NP - n0) / 16 < 4 ? (W->NP - n0) / 16 : 4;
@@ -318,7 +318,10 @@ static void drive(const uint8_t *A, long lda, int32_t M, const pith_q8_packed *W
                 const int32_t *use = NULL;
                 int32_t nlist = 0;
                 if (try_sparse) {
-                    nlist = pith_q8_nonzero_groups(A + m0 * lda, lda, mr, full, list);
+                    // One tile (M ≤ its height, batch 1): the list is the same for every
+                    // column block, so it is found once.
+                    if (n0 == 0 || M > mr_max) single_list = pith_q8_nonzero_groups(A + m0 * lda, lda, mr, full, list);
+                    nlist = single_list;
                     if (nlist * 8 <= full * 7) { use = list; sparse_tiles++; }
                 }
                 if (fused) {

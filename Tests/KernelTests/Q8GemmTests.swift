@@ -62,7 +62,7 @@ final class Q8GemmTests: XCTestCase {
     func testZeroSkippingMatchesTheReference() {
         var rng = Rng(s: 5)
         let shapes: [(Int32, Int32, Int32)] = [(1, 64, 784), (6, 64, 784), (7, 70, 128), (13, 33, 1031), (256, 10, 64),
-                                               (19, 130, 800), (2, 16, 4096), (5, 48, 9000)]
+                                               (19, 130, 800), (2, 16, 4096), (5, 48, 9000), (1, 130, 784), (3, 200, 512)]
         for (trial, (m, n, k)) in shapes.enumerated() {
             // Zero runs of random length, dense stretches between; some rows all zero.
             var a = [UInt8](repeating: 0, count: Int(m * k))
