@@ -65,6 +65,29 @@ VNNI512 INLINE void body512(const uint8_t *A, long lda, const int8_t *B, long pb
             const int32_t g = list[i], at = ind->goff[g];
             GROUP512(g, rows[r] + at);
         }
+    } else if ((MODE == 0 || MODE == 1) && MR == 1) {
+        // One row: each accumulator would take one vpdpbusd per group, a chain as long as
+        // the list. Alternate groups go to a second set (acc[1], free with one row), added
+        // at the end: half the chain, twice the loads in flight.
+        for (int p = 0; p < NP; p++) acc[1][p] = _mm512_setzero_si512();
+        const int32_t count = MODE == 1 ? nlist : full;
+        int32_t i = 0;
+        for (; i + 2 <= count; i += 2) {
+            const int32_t g0 = MODE == 1 ? list[i] : i, g1 = MODE == 1 ? list[i + 1] : i + 1;
+            int32_t a0, a1;
+            memcpy(&a0, A + 4 * g0, 4);
+            memcpy(&a1, A + 4 * g1, 4);
+            const __m512i x0 = _mm512_set1_epi32(a0), x1 = _mm512_set1_epi32(a1);
+            for (int p = 0; p < NP; p++) {
+                acc[0][p] = _mm512_dpbusd_epi32(acc[0][p], x0, _mm512_load_si512((const void *)(B + p * pb + g0 * 64)));
+                acc[1][p] = _mm512_dpbusd_epi32(acc[1][p], x1, _mm512_load_si512((const void *)(B + p * pb + g1 * 64)));
+            }
+        }
+        for (; i < count; i++) {
+            const int32_t g = MODE == 1 ? list[i] : i;
+            GROUP512(g, A + r * lda + 4 * g);
+        }
+        for (int p = 0; p < NP; p++) acc[0][p] = _mm512_add_epi32(acc[0][p], acc[1][p]);
     } else if (MODE == 1) {
         for (int32_t i = 0; i < nlist; i++) {
             const int32_t g = list[i];
