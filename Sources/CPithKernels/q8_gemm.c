@@ -357,25 +357,34 @@ static void drive(const uint8_t *A, long lda, int32_t M, const pith_q8_packed *W
     }
 }
 
-void pith_q8_conv_offsets(int32_t C, int32_t k, int32_t Wp, int32_t *goff) {
-    for (int32_t t = 0, g = 0; t < k * k * C; t += 4, g++) {
-        int32_t c = t % C, kx = (t / C) % k, ky = t / (C * k);
+void pith_q8_conv_offsets(int32_t C, int32_t k, int32_t kw, int32_t Wp, int32_t *goff) {
+    for (int32_t t = 0, g = 0; t < k * kw * C; t += 4, g++) {
+        int32_t c = t % C, kx = (t / C) % kw, ky = t / (C * kw);
         goff[g] = (ky * Wp + kx) * C + c;
     }
 }
 
+void pith_q8_gather_patches(const uint8_t *padded, int32_t Wp, int32_t C, int32_t stride, int32_t OH, int32_t OW,
+                            const int32_t *goff, int32_t groups, uint8_t *rows) {
+    for (int32_t m = 0; m < OH * OW; m++) {
+        const uint8_t *base = padded + ((long)(m / OW) * stride * Wp + (long)(m % OW) * stride) * C;
+        uint8_t *dst = rows + (long)m * groups * 4;
+        for (int32_t g = 0; g < groups; g++) memcpy(dst + 4 * g, base + goff[g], 4);
+    }
+}
+
 int pith_q8_conv_u8(const uint8_t *padded, int32_t Wp, int32_t C, int32_t stride, int32_t OH, int32_t OW, const int32_t *goff,
-                    const pith_q8_packed *W, const pith_q8_output *o, uint8_t *out, long ldo, pith_q8_path path) {
+                    int32_t row_groups, const pith_q8_packed *W, const pith_q8_output *o, uint8_t *out, long ldo, pith_q8_path path) {
     if (path == PITH_Q8_AUTO || !pith_q8_path_supported(path)) path = pith_q8_best_path();
 #if defined(__x86_64__)
-    if (path != PITH_Q8_AVX512VNNI || C % 4 != 0 || W->K % 4 != 0 || !requant_vector_all(o, W->N)) return 0;
+    if (path != PITH_Q8_AVX512VNNI || W->K % 4 != 0 || !requant_vector_all(o, W->N)) return 0;
     const long panel_bytes = (long)(W->K4 / 4) * 64;
     const int32_t M = OH * OW, full = W->K / 4;
     int32_t init[PITH_Q8_NC];
-    // Zero skipping as in drive(), the groups found through the same offsets. The scan
-    // costs one pass per kernel position and row, so it pays only where a position holds
-    // many groups: C ≥ 32 (cnn-teacher's conv2 skips about 1/7 of its groups, 3% faster;
-    // at C = 8 the scan cost more than it saved). PITH_Q8_ZERO_SKIP=conv scans every one.
+    // Zero skipping as in drive(), the groups found through the same offsets, one run of
+    // row_groups contiguous groups per kernel row. The scan costs a pass per kernel row
+    // and tile row, so it pays only where a tile sums many groups: C ≥ 32 (cnn-teacher's
+    // conv2, after the runtime's channel reordering); PITH_Q8_ZERO_SKIP=conv scans all.
     const int skip = zero_skipping_enabled();
     int try_sparse = full >= 16 && full <= PITH_Q8_LIST_MAX && (skip == 2 || (skip == 1 && C >= 32)), sparse_tiles = 0;
     int32_t list[PITH_Q8_LIST_MAX + 16];
@@ -397,7 +406,7 @@ int pith_q8_conv_u8(const uint8_t *padded, int32_t Wp, int32_t C, int32_t stride
             const int32_t *use = NULL;
             int32_t nlist = 0;
             if (try_sparse) {
-                nlist = pith_q8_nonzero_groups_indirect(&ind, mr, full, C / 4, list);
+                nlist = pith_q8_nonzero_groups_indirect(&ind, mr, full, row_groups, list);
                 if (nlist * 8 <= full * 7) { use = list; sparse_tiles++; }
             }
             pith_q8_kernel_avx512vnni_ex(NULL, 0, mr, B, panel_bytes, np, W->K, init, &ind, use, nlist, NULL, 0,
@@ -407,7 +416,7 @@ int pith_q8_conv_u8(const uint8_t *padded, int32_t Wp, int32_t C, int32_t stride
     }
     return 1;
 #else
-    (void)padded; (void)Wp; (void)C; (void)stride; (void)OH; (void)OW; (void)goff; (void)W; (void)o; (void)out; (void)ldo;
+    (void)padded; (void)Wp; (void)C; (void)stride; (void)OH; (void)OW; (void)goff; (void)row_groups; (void)W; (void)o; (void)out; (void)ldo;
     return 0;
 #endif
 }

@@ -228,8 +228,15 @@ struct GraphPreparation {
         let outputOrder = channelOrder.outputs[node.outputs[0]], inputOrder = channelOrder.inputs[node.inputs[0]]
         if let order = outputOrder { scales = order.map { scales[$0] } }
         let raw = file.data(of: wIndex)
-        var packed = pith_q8_packed(K: Int32(k), N: Int32(n), K4: 0, NP: 0,
-                                    data: store.allocate(Int(pith_q8_packed_bytes(Int32(k), Int32(n)))).bindMemory(to: Int8.self, capacity: 1),
+        // Patches read in place (offsets into the padded input): channels a multiple of 4,
+        // or 1 or 2 with each kernel row widened to whole groups of 4 bytes.
+        var kernelWidth = 0
+        if let g = conv, g.channels % 4 == 0 || g.channels == 1 || g.channels == 2 {
+            kernelWidth = (g.kernel * g.channels + 3) / 4 * 4 / g.channels
+        }
+        let packedK = conv.map { kernelWidth > 0 ? $0.kernel * kernelWidth * $0.channels : k } ?? k
+        var packed = pith_q8_packed(K: Int32(packedK), N: Int32(n), K4: 0, NP: 0,
+                                    data: store.allocate(Int(pith_q8_packed_bytes(Int32(packedK), Int32(n)))).bindMemory(to: Int8.self, capacity: 1),
                                     colsum: store.ints(n))
         var rows = [Int8](repeating: 0, count: n * k)
         for i in 0 ..< n * k { rows[i] = Int8(bitPattern: raw[i]) }
@@ -240,7 +247,18 @@ struct GraphPreparation {
             }
         }
         if let g = conv { rows.withUnsafeMutableBufferPointer { Self.toChannelsLast($0.baseAddress!, filters: n, channels: g.channels, kernel: g.kernel) } }
-        pith_q8_pack(rows, Int32(n), Int32(k), &packed)
+        if let g = conv, kernelWidth > g.kernel {
+            // (F, k, k, C) → (F, k, kernelWidth, C), zeros past the kernel.
+            var wide = [Int8](repeating: 0, count: n * packedK)
+            let run = g.kernel * g.channels, wideRun = kernelWidth * g.channels
+            for f in 0 ..< n {
+                for ky in 0 ..< g.kernel {
+                    for t in 0 ..< run { wide[f * packedK + ky * wideRun + t] = rows[f * k + ky * run + t] }
+                }
+            }
+            rows = wide
+        }
+        pith_q8_pack(rows, Int32(n), Int32(packedK), &packed)
         var bias: UnsafeMutablePointer<Int32>? = nil
         if let b {
             guard b.info.dtype == .int32 else { throw fail(node, "an integer op's bias must be int32") }
@@ -259,15 +277,13 @@ struct GraphPreparation {
         }
         let stage = pith_q8_output(a_zero: xv.zeroPoint, bias: bias, mult: mult, shift: shift, out_zero: ov.zeroPoint,
                                    out_min: relu ? max(0, ov.zeroPoint) : 0, out_max: 255)
-        // Channels a multiple of 4: the convolution can run as an implicit GEMM on a padded
-        // copy of its input (pith_q8_conv_u8), read through these group offsets.
         var offsets: UnsafeMutablePointer<Int32>? = nil
-        if let g = conv, g.channels % 4 == 0 {
-            let p = store.ints(g.patch / 4)
-            pith_q8_conv_offsets(Int32(g.channels), Int32(g.kernel), Int32(g.paddedWidth), p)
+        if let g = conv, kernelWidth > 0 {
+            let p = store.ints(packedK / 4)
+            pith_q8_conv_offsets(Int32(g.channels), Int32(g.kernel), Int32(kernelWidth), Int32(g.paddedWidth), p)
             offsets = p
         }
         return QuantizedLinear(input: x, output: out, packed: packed, outputStage: stage, conv: conv, inputZero: UInt8(xv.zeroPoint),
-                               convOffsets: offsets)
+                               convOffsets: offsets, kernelWidth: kernelWidth)
     }
 }

@@ -52,7 +52,7 @@ public final class Interpreter {
                 let (n, k) = (Int(l.packed.N), Int(l.packed.K))
                 total = total &+ (l.conv.map { $0.pixels } ?? 1) &* n &* k
             case let .quantizedLinear(l):
-                let (n, k) = (Int(l.packed.N), Int(l.packed.K))
+                let (n, k) = (Int(l.packed.N), l.conv.map { $0.patch } ?? Int(l.packed.K))
                 total = total &+ (l.conv.map { $0.pixels } ?? 1) &* n &* k
             default: break
             }
@@ -342,7 +342,7 @@ public final class Interpreter {
             return
         }
         let rows = scratch.assumingMemoryBound(to: UInt8.self)
-        let transposed = rows + g.pixels * g.patchStride
+        let transposed = rows + g.pixels * s.patchBytes
         let padded = transposed + g.inputElements + 64
         let inSample = g.inputElements, outSample = g.filters * g.pixels
         for b in 0 ..< batch {
@@ -351,18 +351,23 @@ public final class Interpreter {
                 pith_transpose_u8(sample, Int32(g.channels), Int32(g.height * g.width), transposed)
                 sample = UnsafeMutablePointer(transposed)
             }
-            // Pad once (the border holds the input's zero point): then the implicit GEMM reads
-            // patches in place, or im2row copies them with no border cases.
+            // Pad once (the border holds the input's zero point): then patches are read in
+            // place through the group offsets (AVX-512 VNNI: the implicit GEMM; elsewhere
+            // gathered into rows first), or im2row copies them with no border cases.
             if g.padding > 0 {
                 pith_pad_nhwc_u8(sample, Int32(g.height), Int32(g.width), Int32(g.channels), Int32(g.padding), s.inputZero, padded)
             }
             let source = g.padding > 0 ? UnsafePointer(padded) : UnsafePointer(sample)
-            if let offsets = s.convOffsets,
-               pith_q8_conv_u8(source, Int32(g.paddedWidth), Int32(g.channels), Int32(g.stride), Int32(g.outHeight), Int32(g.outWidth),
-                               offsets, &packed, &stage, y + b * outSample, g.filters, PITH_Q8_AUTO) != 0 { continue }
-            pith_im2row_nhwc_u8(source, Int32(g.channels), Int32(g.paddedHeight), Int32(g.paddedWidth), Int32(g.kernel), Int32(g.stride),
-                                0, Int32(g.outHeight), Int32(g.outWidth), s.inputZero, rows, Int32(g.patchStride))
-            pith_q8_gemm_u8(rows, g.patchStride, Int32(g.pixels), &packed, &stage, y + b * outSample, g.filters, PITH_Q8_AUTO)
+            if let offsets = s.convOffsets {
+                if pith_q8_conv_u8(source, Int32(g.paddedWidth), Int32(g.channels), Int32(g.stride), Int32(g.outHeight), Int32(g.outWidth),
+                                   offsets, Int32(s.kernelWidth * g.channels / 4), &packed, &stage, y + b * outSample, g.filters, PITH_Q8_AUTO) != 0 { continue }
+                pith_q8_gather_patches(source, Int32(g.paddedWidth), Int32(g.channels), Int32(g.stride), Int32(g.outHeight), Int32(g.outWidth),
+                                       offsets, packed.K / 4, rows)
+            } else {
+                pith_im2row_nhwc_u8(source, Int32(g.channels), Int32(g.paddedHeight), Int32(g.paddedWidth), Int32(g.kernel), Int32(g.stride),
+                                    0, Int32(g.outHeight), Int32(g.outWidth), s.inputZero, rows, Int32(s.patchBytes))
+            }
+            pith_q8_gemm_u8(rows, s.patchBytes, Int32(g.pixels), &packed, &stage, y + b * outSample, g.filters, PITH_Q8_AUTO)
         }
     }
 

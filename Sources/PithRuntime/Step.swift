@@ -34,8 +34,14 @@ struct QuantizedLinear {
     var outputStage: pith_q8_output
     var conv: ConvGeometry?
     var inputZero: UInt8
-    /// Group offsets into the padded input for the implicit GEMM (channels a multiple of 4).
+    /// Group offsets into the padded input (pith_q8_conv_offsets) where the convolution
+    /// reads its patches through them: channels a multiple of 4, or 1 or 2 with the kernel
+    /// rows widened to `kernelWidth` positions (zero weights past the kernel) so that a
+    /// row of a patch is whole groups of 4. nil: im2row patches.
     var convOffsets: UnsafeMutablePointer<Int32>?
+    var kernelWidth: Int
+    /// Bytes of one uint8 patch row: the packed K.
+    var patchBytes: Int { Int(packed.K4) }
 }
 
 /// Shapes of a convolution for one sample.
@@ -121,7 +127,7 @@ enum Step {
             return total(g, rowBytes: g.patch * 4, elementSize: 4)
         case let .quantizedLinear(s):
             guard let g = s.conv else { return (0, false) }
-            return total(g, rowBytes: g.patchStride, elementSize: 1)
+            return total(g, rowBytes: s.patchBytes, elementSize: 1)
         default: return (0, false)
         }
     }

@@ -81,23 +81,34 @@ final class Im2rowTests: XCTestCase {
     }
 }
 
-/// The implicit-GEMM convolution (AVX-512 VNNI: patches read in place from a padded input)
-/// against im2row patches through the reference GEMM and requantization.
+/// Convolutions read through group offsets into a padded input — the AVX-512 VNNI
+/// implicit GEMM, and on every path the gathered patches through the GEMM — against
+/// im2row patches through the reference GEMM and requantization. Channels 1 and 2 take
+/// kernel rows widened to whole groups of 4 (zero weights past the kernel).
 final class ImplicitConvolutionTests: XCTestCase {
-    func testImplicitConvolutionMatchesPatchesThroughTheReference() throws {
-        try XCTSkipUnless(pith_q8_path_supported(PITH_Q8_AVX512VNNI) != 0, "no AVX-512 VNNI here")
+    func testOffsetConvolutionMatchesPatchesThroughTheReference() throws {
         var rng = Q8GemmTests.Rng(s: 31)
-        // (C, H, W, k, stride, padding, filters); C a multiple of 4.
+        // (C, H, W, k, stride, padding, filters)
         let cases: [(Int32, Int32, Int32, Int32, Int32, Int32, Int32)] = [
             (32, 14, 14, 5, 1, 2, 64), (8, 14, 14, 3, 1, 1, 16), (4, 9, 7, 3, 2, 1, 5), (12, 6, 11, 4, 3, 3, 70),
             (4, 5, 5, 5, 1, 0, 17), (16, 3, 4, 2, 1, 1, 130), (4, 1, 1, 1, 1, 0, 1), (8, 8, 8, 3, 2, 2, 33),
+            (1, 28, 28, 5, 1, 2, 32), (1, 28, 28, 3, 1, 1, 8), (2, 9, 9, 3, 2, 1, 7), (1, 6, 6, 4, 1, 0, 3), (2, 7, 5, 5, 1, 2, 20),
+            (64, 9, 9, 3, 1, 1, 64),
         ]
+        let paths: [pith_q8_path] = [PITH_Q8_REFERENCE, PITH_Q8_AVX2, PITH_Q8_AVXVNNI, PITH_Q8_AVX512VNNI].filter { pith_q8_path_supported($0) != 0 }
         for (c, h, w, k, stride, padding, f) in cases {
             let oh = (h + 2 * padding - k) / stride + 1, ow = (w + 2 * padding - k) / stride + 1
             let patch = c * k * k, m = oh * ow
+            let kw = (k * c + 3) / 4 * 4 / c, wide = k * kw * c
             let sparse = rng.next() % 2 == 0  // many zeros, as after a ReLU
             let x = (0 ..< Int(c * h * w)).map { _ in sparse && rng.next() % 3 != 0 ? 0 : UInt8(truncatingIfNeeded: rng.next()) }
-            let weights = (0 ..< Int(f * patch)).map { _ in Int8(truncatingIfNeeded: rng.next()) }
+            let weights = (0 ..< Int(f * patch)).map { _ in Int8(truncatingIfNeeded: rng.next()) }  // (F, k, k, C)
+            var widened = [Int8](repeating: 0, count: Int(f * wide))                                // (F, k, kw, C)
+            for j in 0 ..< Int(f) {
+                for ky in 0 ..< Int(k) {
+                    for t in 0 ..< Int(k * c) { widened[j * Int(wide) + ky * Int(kw * c) + t] = weights[j * Int(patch) + ky * Int(k * c) + t] }
+                }
+            }
             let bias = (0 ..< Int(f)).map { _ in Int32(truncatingIfNeeded: rng.next() % 20001) - 10000 }
             var mult = [Int32](repeating: 0, count: Int(f)), shift = [Int32](repeating: 0, count: Int(f))
             for j in 0 ..< Int(f) { pith_q8_quantize_multiplier(Double(rng.next() % 1000 + 1) * 1e-5, &mult[j], &shift[j]) }
@@ -108,16 +119,18 @@ final class ImplicitConvolutionTests: XCTestCase {
             var acc = [Int32](repeating: 0, count: Int(m * f))
             pith_q8_gemm_reference(rows, Int(patch), m, weights, f, patch, bias, za, &acc, Int(f))
             let wp = w + 2 * padding
-            var padded = [UInt8](repeating: 0x77, count: Int((h + 2 * padding) * wp * c))
+            // 64 bytes of slack: widened rows read a few bytes past the last pixel.
+            var padded = [UInt8](repeating: 0x77, count: Int((h + 2 * padding) * wp * c) + 64)
             pith_pad_nhwc_u8(x, h, w, c, padding, UInt8(za), &padded)
-            var offsets = [Int32](repeating: 0, count: Int(patch / 4))
-            pith_q8_conv_offsets(c, k, wp, &offsets)
-            let bytes = pith_q8_packed_bytes(patch, f)
+            var offsets = [Int32](repeating: 0, count: Int(wide / 4))
+            pith_q8_conv_offsets(c, k, kw, wp, &offsets)
+            let bytes = pith_q8_packed_bytes(wide, f)
             let data = UnsafeMutableRawPointer.allocate(byteCount: max(Int(bytes), 64), alignment: 64)
             let colsum = UnsafeMutablePointer<Int32>.allocate(capacity: Int(f))
             defer { data.deallocate(); colsum.deallocate() }
-            var packed = pith_q8_packed(K: patch, N: f, K4: 0, NP: 0, data: data.assumingMemoryBound(to: Int8.self), colsum: colsum)
-            pith_q8_pack(weights, f, patch, &packed)
+            var packed = pith_q8_packed(K: wide, N: f, K4: 0, NP: 0, data: data.assumingMemoryBound(to: Int8.self), colsum: colsum)
+            pith_q8_pack(widened, f, wide, &packed)
+            let label = "C \(c) \(h)×\(w) k \(k) stride \(stride) padding \(padding) filters \(f)"
             bias.withUnsafeBufferPointer { b in mult.withUnsafeBufferPointer { mu in shift.withUnsafeBufferPointer { sh in
                 var o = pith_q8_output(a_zero: za, bias: b.baseAddress, mult: mu.baseAddress, shift: sh.baseAddress,
                                        out_zero: 5, out_min: 5, out_max: 255)
@@ -127,13 +140,20 @@ final class ImplicitConvolutionTests: XCTestCase {
                         expected.withUnsafeMutableBufferPointer { pith_q8_requantize_reference(a.baseAddress! + r * Int(f), f, &o, $0.baseAddress! + r * Int(f)) }
                     }
                 }
-                var got = [UInt8](repeating: 0, count: Int(m * f))
-                let ran = pith_q8_conv_u8(padded, wp, c, stride, oh, ow, offsets, &packed, &o, &got, Int(f), PITH_Q8_AVX512VNNI)
-                XCTAssertEqual(ran, 1)
-                XCTAssertEqual(got, expected, "C \(c) \(h)×\(w) k \(k) stride \(stride) padding \(padding) filters \(f)")
-                // Other paths decline, and the caller builds patches instead.
-                if pith_q8_path_supported(PITH_Q8_AVX2) != 0 {
-                    XCTAssertEqual(pith_q8_conv_u8(padded, wp, c, stride, oh, ow, offsets, &packed, &o, &got, Int(f), PITH_Q8_AVX2), 0)
+                // Every path: the gathered patches through the GEMM.
+                var gathered = [UInt8](repeating: 0, count: Int(m * wide))
+                pith_q8_gather_patches(padded, wp, c, stride, oh, ow, offsets, wide / 4, &gathered)
+                for path in paths {
+                    var got = [UInt8](repeating: 0, count: Int(m * f))
+                    pith_q8_gemm_u8(gathered, Int(wide), m, &packed, &o, &got, Int(f), path)
+                    XCTAssertEqual(got, expected, "gathered, path \(path.rawValue), \(label)")
+                }
+                // AVX-512 VNNI reads the patches in place; other paths decline.
+                for path in paths {
+                    var got = [UInt8](repeating: 0, count: Int(m * f))
+                    let ran = pith_q8_conv_u8(padded, wp, c, stride, oh, ow, offsets, kw * c / 4, &packed, &o, &got, Int(f), path)
+                    XCTAssertEqual(ran, path == PITH_Q8_AVX512VNNI ? 1 : 0, "path \(path.rawValue)")
+                    if ran != 0 { XCTAssertEqual(got, expected, "in place, \(label)") }
                 }
             } } }
         }

@@ -85,16 +85,22 @@ void pith_q8_requantize_rows(const int32_t *acc, int32_t rows, int32_t N, long l
                              uint8_t *out, long ldo);
 
 /// A convolution as an implicit GEMM, read in place from a padded channels-last input
-/// (Hp, Wp, C): output pixel m = (oy, ox) of (OH, OW) takes, for each (ky, kx, c) of its
-/// patch, padded[(oy·stride + ky)·Wp + ox·stride + kx][c] — the rows im2row would build,
-/// never copied. W is packed from (F, k, k, C) weights; goff holds the k·k·C/4 group
-/// offsets of pith_q8_conv_offsets. Output as pith_q8_gemm_u8 (out: (OH·OW, N), ldo apart).
-/// Runs on AVX-512 VNNI with the vector requantization and C a multiple of 4; returns 0
-/// (and does nothing) elsewhere, where the caller builds the patches (im2row) instead.
+/// (Hp, Wp, C): output pixel m = (oy, ox) of (OH, OW) takes group g of its patch (4 bytes)
+/// at padded + (oy·stride·Wp + ox·stride)·C + goff[g] — the rows im2row would build, never
+/// copied. W is packed from (F, k, kw, C) weights (kw ≥ k kernel columns, zero past k,
+/// so that k·kw·C is a multiple of 4); goff holds the k·kw·C/4 offsets of
+/// pith_q8_conv_offsets, row_groups = kw·C/4 of them per kernel row (contiguous). Output as
+/// pith_q8_gemm_u8 (out: (OH·OW, N), ldo apart). Runs on AVX-512 VNNI with the vector
+/// requantization; returns 0 (and does nothing) elsewhere, where the caller gathers the
+/// patches (pith_q8_gather_patches) and runs pith_q8_gemm_u8 instead.
 int pith_q8_conv_u8(const uint8_t *padded, int32_t Wp, int32_t C, int32_t stride, int32_t OH, int32_t OW, const int32_t *goff,
-                    const pith_q8_packed *W, const pith_q8_output *o, uint8_t *out, long ldo, pith_q8_path path);
-/// goff[g] = (ky·Wp + kx)·C + c for k index 4g = (ky·k + kx)·C + c (C a multiple of 4).
-void pith_q8_conv_offsets(int32_t C, int32_t k, int32_t Wp, int32_t *goff);
+                    int32_t row_groups, const pith_q8_packed *W, const pith_q8_output *o, uint8_t *out, long ldo, pith_q8_path path);
+/// goff[g] = (ky·Wp + kx)·C + c for k index 4g = (ky·kw + kx)·C + c, over k kernel rows of
+/// kw positions.
+void pith_q8_conv_offsets(int32_t C, int32_t k, int32_t kw, int32_t Wp, int32_t *goff);
+/// The patch rows pith_q8_conv_u8 reads in place, copied: rows[m] = groups·4 bytes.
+void pith_q8_gather_patches(const uint8_t *padded, int32_t Wp, int32_t C, int32_t stride, int32_t OH, int32_t OW,
+                            const int32_t *goff, int32_t groups, uint8_t *rows);
 
 /// The path PITH_Q8_AUTO resolves to here (after PITH_Q8_PATH), and whether `path` runs
 /// on this CPU.
