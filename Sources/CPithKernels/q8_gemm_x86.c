@@ -36,13 +36,12 @@
 /// With `ind`, row r's group g is the 4 bytes at ind->rows[r] + ind->goff[g] (a convolution
 /// read in place; K is then a multiple of 4); else at A + r·lda + 4g. With `list`, only
 /// the nlist groups it names are summed (the others are zero in all MR rows of A, so they
-/// add nothing); else every group. With `out`, the tile is requantized
-/// in registers (o's multipliers and shifts start at this block's first column; nc
-/// columns are live) and written as bytes; else C gets int32.
+/// add nothing); else every group. C gets int32. (The requantization is a separate
+/// function: in the same one, its constants and pointers crowd the loop's registers
+/// and the loop spills — 6% slower on 512³.)
 VNNI512 INLINE void body512(const uint8_t *A, long lda, const int8_t *B, long pb, int32_t K, const int32_t *init,
                             const pith_q8_indirect *ind, const int32_t *list, int32_t nlist,
-                            int32_t *C, long ldc, const pith_q8_output *o, uint8_t *out, long ldo, int nc,
-                            const int MODE, const int MR, const int NP) {
+                            int32_t *C, long ldc, const int MODE, const int MR, const int NP) {
     __m512i acc[6][4];
     for (int p = 0; p < NP; p++) {
         __m512i start = _mm512_loadu_si512((const void *)(init + 16 * p));
@@ -103,20 +102,6 @@ VNNI512 INLINE void body512(const uint8_t *A, long lda, const int8_t *B, long pb
                 acc[r][p] = _mm512_dpbusd_epi32(acc[r][p], a, _mm512_load_si512((const void *)(B + p * pb + full * 64)));
         }
     }
-    if (out) {
-        const __m512i zp = _mm512_set1_epi32(o->out_zero), lo = _mm512_set1_epi32(o->out_min), hi = _mm512_set1_epi32(o->out_max);
-        for (int p = 0; p < NP; p++) {
-            int live_columns = nc - 16 * p;
-            __mmask16 live = live_columns >= 16 ? (__mmask16)0xFFFF : (__mmask16)((1u << live_columns) - 1);
-            pith_rq16 c = pith_rq16_prepare(o->mult + 16 * p, o->shift + 16 * p, live);
-            for (int r = 0; r < MR; r++) {
-                __m128i codes = _mm512_cvtusepi32_epi8(pith_rq16_apply(acc[r][p], &c, zp, lo, hi));
-                if (live == 0xFFFF) _mm_storeu_si128((__m128i *)(out + r * ldo + 16 * p), codes);
-                else _mm_mask_storeu_epi8(out + r * ldo + 16 * p, live, codes);
-            }
-        }
-        return;
-    }
     for (int r = 0; r < MR; r++)
         for (int p = 0; p < NP; p++) _mm512_storeu_si512((void *)(C + r * ldc + 16 * p), acc[r][p]);
 }
@@ -140,17 +125,37 @@ VNNI512 INLINE void body512(const uint8_t *A, long lda, const int8_t *B, long pb
 
 VNNI512 void pith_q8_kernel_avx512vnni(const uint8_t *A, long lda, int mr, const int8_t *B, long pb, int np,
                                        int32_t K, const int32_t *init, int32_t *C, long ldc) {
-#define CALL512(R, P) body512(A, lda, B, pb, K, init, NULL, NULL, 0, C, ldc, NULL, NULL, 0, 0, 0, R, P)
+#define CALL512(R, P) body512(A, lda, B, pb, K, init, NULL, NULL, 0, C, ldc, 0, R, P)
     SHAPES(CALL512)
+}
+
+/// tile (mr rows of 16·np int32, PITH_Q8_NC apart) → out, requantized: o's multipliers
+/// and shifts start at the block's first column, nc columns live.
+__attribute__((noinline)) VNNI512 static void requantize_tile(const int32_t *tile, int mr, int np, const pith_q8_output *o,
+                                                              uint8_t *out, long ldo, int nc) {
+    const __m512i zp = _mm512_set1_epi32(o->out_zero), lo = _mm512_set1_epi32(o->out_min), hi = _mm512_set1_epi32(o->out_max);
+    for (int p = 0; p < np; p++) {
+        int live_columns = nc - 16 * p;
+        __mmask16 live = live_columns >= 16 ? (__mmask16)0xFFFF : (__mmask16)((1u << live_columns) - 1);
+        pith_rq16 c = pith_rq16_prepare(o->mult + 16 * p, o->shift + 16 * p, live);
+        for (int r = 0; r < mr; r++) {
+            __m512i x = _mm512_load_si512((const void *)(tile + r * PITH_Q8_NC + 16 * p));
+            __m128i codes = _mm512_cvtusepi32_epi8(pith_rq16_apply(x, &c, zp, lo, hi));
+            if (live == 0xFFFF) _mm_storeu_si128((__m128i *)(out + r * ldo + 16 * p), codes);
+            else _mm_mask_storeu_epi8(out + r * ldo + 16 * p, live, codes);
+        }
+    }
 }
 
 VNNI512 void pith_q8_kernel_avx512vnni_ex(const uint8_t *A, long lda, int mr, const int8_t *B, long pb, int np, int32_t K,
                                           const int32_t *init, const pith_q8_indirect *ind, const int32_t *list, int32_t nlist,
                                           int32_t *C, long ldc, const pith_q8_output *o, uint8_t *out, long ldo, int nc) {
-#define CALL512_PLAIN(R, P) body512(A, lda, B, pb, K, init, NULL, NULL, 0, C, ldc, o, out, ldo, nc, 0, R, P)
-#define CALL512_LIST(R, P) body512(A, lda, B, pb, K, init, NULL, list, nlist, C, ldc, o, out, ldo, nc, 1, R, P)
-#define CALL512_IND(R, P) body512(A, lda, B, pb, K, init, ind, NULL, 0, C, ldc, o, out, ldo, nc, 2, R, P)
-#define CALL512_IND_LIST(R, P) body512(A, lda, B, pb, K, init, ind, list, nlist, C, ldc, o, out, ldo, nc, 3, R, P)
+    int32_t tile[PITH_Q8_MR_MAX * PITH_Q8_NC] __attribute__((aligned(64)));
+    if (out) { C = tile; ldc = PITH_Q8_NC; }
+#define CALL512_PLAIN(R, P) body512(A, lda, B, pb, K, init, NULL, NULL, 0, C, ldc, 0, R, P)
+#define CALL512_LIST(R, P) body512(A, lda, B, pb, K, init, NULL, list, nlist, C, ldc, 1, R, P)
+#define CALL512_IND(R, P) body512(A, lda, B, pb, K, init, ind, NULL, 0, C, ldc, 2, R, P)
+#define CALL512_IND_LIST(R, P) body512(A, lda, B, pb, K, init, ind, list, nlist, C, ldc, 3, R, P)
     if (ind && list) {
         SHAPES(CALL512_IND_LIST)
     } else if (ind) {
@@ -160,6 +165,7 @@ VNNI512 void pith_q8_kernel_avx512vnni_ex(const uint8_t *A, long lda, int mr, co
     } else {
         SHAPES(CALL512_PLAIN)
     }
+    if (out) requantize_tile(tile, mr, np, o, out, ldo, nc);
 }
 
 VNNI512 int32_t pith_q8_nonzero_groups_indirect(const pith_q8_indirect *ind, int mr, int32_t groups, int32_t run_groups,
