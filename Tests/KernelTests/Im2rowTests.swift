@@ -185,3 +185,24 @@ final class PoolTests: XCTestCase {
         }
     }
 }
+
+/// Transposes (the flatten of a channels-last value) against their definition.
+final class TransposeTests: XCTestCase {
+    func testTransposesMatchTheDefinition() {
+        var rng = Q8GemmTests.Rng(s: 51)
+        for (rows, cols): (Int32, Int32) in [(49, 64), (196, 16), (1, 1), (7, 3), (8, 8), (17, 5), (3, 130), (64, 1), (9, 33)] {
+            let x = (0 ..< Int(rows * cols)).map { _ in UInt8(truncatingIfNeeded: rng.next()) }
+            var y = [UInt8](repeating: 0, count: x.count)
+            pith_transpose_u8(x, rows, cols, &y)
+            let f = x.map { Float($0) - 100 }
+            var g = [Float](repeating: 0, count: x.count)
+            pith_transpose_f32(f, rows, cols, &g)
+            for r in 0 ..< Int(rows) {
+                for c in 0 ..< Int(cols) {
+                    XCTAssertEqual(y[c * Int(rows) + r], x[r * Int(cols) + c], "u8 \(rows)×\(cols) at (\(r), \(c))")
+                    XCTAssertEqual(g[c * Int(rows) + r], f[r * Int(cols) + c], "f32 \(rows)×\(cols) at (\(r), \(c))")
+                }
+            }
+        }
+    }
+}
