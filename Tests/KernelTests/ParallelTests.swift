@@ -1,8 +1,9 @@
 import CPithKernels
 import XCTest
 
-/// The worker pool runs task i on one thread per index, every call, and returns only when
-/// all are done (checked under ThreadSanitizer by hand: gcc -fsanitize=thread, clean).
+/// The worker pool runs every task once per call, on whichever thread claims it, and
+/// returns only when all are done (checked under ThreadSanitizer by hand:
+/// gcc -fsanitize=thread, clean).
 final class ParallelTests: XCTestCase {
     func testPoolRunsEveryTaskOnceAndWaitsForThem() {
         let slots = UnsafeMutablePointer<Int>.allocate(capacity: 4)

@@ -10,9 +10,10 @@ typedef void (*pith_task_fn)(void *context, int32_t index);
 /// be started; pith_pool_run then runs the tasks on the caller.
 typedef struct pith_pool pith_pool;
 pith_pool *pith_pool_create(int32_t threads);
-/// Calls fn(context, i) for i in 0..<count: i = 0 on the calling thread, the others on
-/// the pool's workers (any beyond them on the caller too); returns when all have
-/// returned. With no pool the tasks run one after another. One caller at a time.
+/// Calls fn(context, i) once for each i in 0..<count, on the caller and the pool's
+/// workers, whichever claims i first (a worker slow to wake leaves its share to the
+/// caller); returns when all have returned. With no pool the tasks run one after
+/// another. One caller at a time.
 void pith_pool_run(pith_pool *pool, int32_t count, pith_task_fn fn, void *context);
 void pith_pool_destroy(pith_pool *pool);
 

@@ -13,6 +13,11 @@
 // (pith_q8_pack): columns in panels of 16, k in groups of 4, so one 64-byte load holds
 // 4 k-values of 16 columns — the operand vpdpbusd wants. All paths give bit-identical
 // results; PITH_Q8_PATH=reference|avx2|avxvnni|avx512vnni|neon forces one.
+//
+// Zero skipping (AVX-512 VNNI): a tile of rows sums only the groups of 4 k that are not
+// zero in all its rows (a zero group adds nothing, so the result is the same), where at
+// least 1/8 of the groups drop out. PITH_Q8_ZERO_SKIP=0 turns it off, =conv extends it to
+// every implicit-GEMM convolution (by default those with C ≥ 32), for measurements.
 #ifndef PITH_Q8_GEMM_H
 #define PITH_Q8_GEMM_H
 #include <stddef.h>
