@@ -186,14 +186,19 @@ public final class Interpreter {
         return .badInput("value \(index) (sample \(index / inputElements)) is \(x.isNaN ? "NaN" : "infinite")")
     }
 
-    /// One thread's share of a batch (at most `chunk` samples), samples
-    /// firstSample..<firstSample + batch of the caller's.
-    func runChunk(input: UnsafeRawPointer, output: UnsafeMutableRawPointer, batch: Int, firstSample: Int) throws(RuntimeError) {
+    /// Makes `input` the graph input for a run: read in place, or copied into the arena.
+    func bindInput(_ input: UnsafeRawPointer, batch: Int) {
         if readsInputInPlace {
             callerInput = UnsafeMutableRawPointer(mutating: input)
         } else {
             buffer(inputValue).copyMemory(from: input, byteCount: values[inputValue].bytesPerSample * batch)
         }
+    }
+
+    /// One thread's share of a batch (at most `chunk` samples), samples
+    /// firstSample..<firstSample + batch of the caller's.
+    func runChunk(input: UnsafeRawPointer, output: UnsafeMutableRawPointer, batch: Int, firstSample: Int) throws(RuntimeError) {
+        bindInput(input, batch: batch)
         defer { callerInput = nil }
         for step in steps {
             let nonfinite = execute(step, batch: batch)
@@ -217,11 +222,7 @@ public final class Interpreter {
             if i >= 0 { throw nonfiniteInput(input, at: i) }
         }
         var best = [Int64](repeating: .max, count: steps.count)
-        if readsInputInPlace {
-            callerInput = UnsafeMutableRawPointer(mutating: input)
-        } else {
-            buffer(inputValue).copyMemory(from: input, byteCount: values[inputValue].bytesPerSample * batch)
-        }
+        bindInput(input, batch: batch)
         defer { callerInput = nil }
         for _ in 0 ..< max(runs, 1) {
             for (i, step) in steps.enumerated() {
