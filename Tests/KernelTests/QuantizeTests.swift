@@ -15,26 +15,29 @@ final class QuantizeTests: XCTestCase {
         return Int32(v < lo ? lo : v > hi ? hi : v)
     }
 
-    func check(_ x: [Float], scale: Float, zero: Int32, file: StaticString = #filePath, line: UInt = #line) {
+    typealias Quantizer<T> = (UnsafePointer<Float>, Int, Float, Int32, UnsafeMutablePointer<T>) -> Int
+
+    /// The fast path and the reference on x: the same first non-finite index, the same
+    /// bytes where x is finite, and those bytes the definition's.
+    func compare<T: FixedWidthInteger>(_ x: [Float], scale: Float, zero: Int32, fast: Quantizer<T>, reference: Quantizer<T>,
+                                       file: StaticString, line: UInt) {
         let n = x.count
         let firstBad = x.firstIndex { !$0.isFinite } ?? -1
+        var a = [T](repeating: 7, count: n), b = [T](repeating: 9, count: n)
+        XCTAssertEqual(fast(x, n, scale, zero, &a), firstBad, file: file, line: line)
+        XCTAssertEqual(reference(x, n, scale, zero, &b), firstBad, file: file, line: line)
+        for i in 0 ..< n where x[i].isFinite {
+            XCTAssertEqual(a[i], b[i], "\(T.self) x=\(x[i]) scale=\(scale) zero=\(zero)", file: file, line: line)
+            XCTAssertEqual(Int32(b[i]), definition(x[i], scale: scale, zero: zero, signed: T.isSigned), file: file, line: line)
+        }
+    }
+
+    func check(_ x: [Float], scale: Float, zero: Int32, file: StaticString = #filePath, line: UInt = #line) {
         if zero >= 0 && zero <= 255 {
-            var fast = [UInt8](repeating: 7, count: n), reference = [UInt8](repeating: 9, count: n)
-            XCTAssertEqual(pith_quantize_u8(x, n, scale, zero, &fast), firstBad, file: file, line: line)
-            XCTAssertEqual(pith_quantize_u8_reference(x, n, scale, zero, &reference), firstBad, file: file, line: line)
-            for i in 0 ..< n where x[i].isFinite {
-                XCTAssertEqual(fast[i], reference[i], "u8 x=\(x[i]) scale=\(scale) zero=\(zero)", file: file, line: line)
-                XCTAssertEqual(Int32(reference[i]), definition(x[i], scale: scale, zero: zero, signed: false), file: file, line: line)
-            }
+            compare(x, scale: scale, zero: zero, fast: pith_quantize_u8, reference: pith_quantize_u8_reference, file: file, line: line)
         }
         if zero >= -128 && zero <= 127 {
-            var fast = [Int8](repeating: 7, count: n), reference = [Int8](repeating: 9, count: n)
-            XCTAssertEqual(pith_quantize_s8(x, n, scale, zero, &fast), firstBad, file: file, line: line)
-            XCTAssertEqual(pith_quantize_s8_reference(x, n, scale, zero, &reference), firstBad, file: file, line: line)
-            for i in 0 ..< n where x[i].isFinite {
-                XCTAssertEqual(fast[i], reference[i], "s8 x=\(x[i]) scale=\(scale) zero=\(zero)", file: file, line: line)
-                XCTAssertEqual(Int32(reference[i]), definition(x[i], scale: scale, zero: zero, signed: true), file: file, line: line)
-            }
+            compare(x, scale: scale, zero: zero, fast: pith_quantize_s8, reference: pith_quantize_s8_reference, file: file, line: line)
         }
     }
 
