@@ -135,7 +135,7 @@ AVX512REQ static void requantize_rows_avx512(const int32_t *acc, int32_t rows, i
 }
 #endif
 
-/// Whether every channel can take the vector epilogue (and so the fused microkernel).
+/// Whether every channel can take the vector epilogue (and so the kernel's own epilogue).
 static int requant_vector_all(const pith_q8_output *o, int32_t N) {
 #if defined(__x86_64__)
     if (!pith_q8_requantize_uses_avx512()) return 0;
@@ -291,7 +291,7 @@ static void drive(const uint8_t *A, long lda, int32_t M, const pith_q8_packed *W
     int32_t tile[PITH_Q8_MR_MAX * PITH_Q8_NC] __attribute__((aligned(64)));
     int32_t init[PITH_Q8_NC];
 #if defined(__x86_64__)
-    // uint8 output on AVX-512 VNNI: requantized in the microkernel's registers.
+    // uint8 output on AVX-512 VNNI: the kernel call requantizes its own tile (requantize_tile).
     const int fused = out != NULL && path == PITH_Q8_AVX512VNNI && requant_vector_all(o, W->N);
     // Zero skipping (AVX-512 VNNI): a tile sums only the groups of 4 k that are not zero in
     // all its rows (image borders, ReLU zeros), where that leaves out at least 1/8 of them.
