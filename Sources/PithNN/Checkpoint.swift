@@ -15,9 +15,17 @@ public struct TrainingConfig: Codable, Equatable, Sendable {
     public var schedule: Schedule
     /// The training loss on the logits (see `Loss`).
     public var loss: Loss
+    /// Quantization-aware training (nil: float training).
+    public var qat: QATConfig?
+    /// The checkpoint whose weights the run started from (fine-tuning): its path and
+    /// a hash of its bytes; nil for a fresh initialisation.
+    public var startedFrom: String?
 
     public init(modelText: String, data: String, seed: UInt64, epochs: Int, batchSize: Int,
-                optimizer: OptimizerConfig, schedule: Schedule, loss: Loss = .crossEntropy) {
+                optimizer: OptimizerConfig, schedule: Schedule, loss: Loss = .crossEntropy,
+                qat: QATConfig? = nil, startedFrom: String? = nil) {
+        self.qat = qat
+        self.startedFrom = startedFrom
         self.modelText = modelText
         self.data = data
         self.seed = seed
@@ -58,6 +66,8 @@ public struct Checkpoint {
         var history: [EpochRecord]
         var parameterShapes: [[Int]]
         var optimizerSlots: Int
+        /// Quantization-aware runs: the tracked range of each quantization point.
+        var activationRanges: [ActivationRange]?
     }
 
     public var config: TrainingConfig
@@ -67,6 +77,8 @@ public struct Checkpoint {
     public var parameters: [[Float]]
     public var parameterShapes: [[Int]]
     public var optimizerState: [[[Float]]]
+    /// Quantization-aware runs: the ranges of the model's `FakeQuantization`.
+    public var activationRanges: [ActivationRange]?
 
     /// Captures a model and its optimizer.
     public init(config: TrainingConfig, model: Model, optimizer: Optimizer, epochsDone: Int, history: [EpochRecord]) {
@@ -77,13 +89,15 @@ public struct Checkpoint {
         self.parameters = model.parameters.map(\.scalars)
         self.parameterShapes = model.parameters.map(\.shape)
         self.optimizerState = optimizer.state
+        self.activationRanges = model.fakeQuantization?.ranges
     }
 
     /// The checkpoint's bytes.
     public func encoded() -> [UInt8] {
         let slots = optimizerState.first?.count ?? 0
         let header = Header(config: config, epochsDone: epochsDone, step: step, history: history,
-                            parameterShapes: parameterShapes, optimizerSlots: slots)
+                            parameterShapes: parameterShapes, optimizerSlots: slots,
+                            activationRanges: activationRanges)
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys]
         let json = [UInt8]((try? encoder.encode(header)) ?? Data())
@@ -163,6 +177,7 @@ public struct Checkpoint {
         var state: [[[Float]]] = Array(repeating: [], count: sizes.count)
         for i in sizes.indices { for _ in 0..<header.optimizerSlots { state[i].append(take(sizes[i])) } }
         optimizerState = state
+        activationRanges = header.activationRanges
     }
 
     /// The model this checkpoint holds, with its weights; `path` names the file in errors.
@@ -175,6 +190,16 @@ public struct Checkpoint {
         }
         for (p, values) in zip(params, parameters) {
             values.withUnsafeBufferPointer { p.data.update(from: $0.baseAddress!, count: p.count) }
+        }
+        if let activationRanges {
+            let fq = FakeQuantization(layers: model.layers, momentum: config.qat?.momentum ?? 0.01, ranges: activationRanges)
+            guard fq.points == FakeQuantization(layers: model.layers).points else {
+                throw .badFile(path: path, problem: "holds \(activationRanges.count) activation ranges; model '\(description.name)' has \(FakeQuantization(layers: model.layers).points) quantization points")
+            }
+            for (i, r) in activationRanges.enumerated() where !(r.lo.isFinite && r.hi.isFinite && r.lo <= 0 && r.hi >= 0) {
+                throw .badFile(path: path, problem: "activation range \(i) [\(r.lo), \(r.hi)] is not a finite range holding 0")
+            }
+            model.fakeQuantization = fq
         }
         return model
     }

@@ -60,11 +60,14 @@ public enum Layer {
         }
     }
 
-    /// Runs the layer on a batch. `rng` drives dropout in training.
-    public func forward(_ x: Tensor, training: Bool, rng: inout PithRandom) -> Tensor {
+    /// Runs the layer on a batch. `rng` drives dropout in training. `fakeQuantized`: the
+    /// weights pass through `fakeQuantizePerChannel` (quantization-aware training).
+    public func forward(_ x: Tensor, training: Bool, rng: inout PithRandom, fakeQuantized: Bool = false) -> Tensor {
         switch self {
-        case let .dense(d): return d(x)
-        case let .conv(c): return c(x)
+        case let .dense(d):
+            return fakeQuantized ? linear(x, fakeQuantizePerChannel(d.weight), d.bias) : d(x)
+        case let .conv(c):
+            return fakeQuantized ? conv2d(x, fakeQuantizePerChannel(c.weight), c.bias, stride: c.stride, padding: c.padding) : c(x)
         case let .other(spec):
             switch spec {
             case .relu: return relu(x)

@@ -4,6 +4,9 @@ import PithTensor
 public final class Model {
     public let description: ModelDescription
     public let layers: [Layer]
+    /// Set for quantization-aware training: `forward` then runs the integer graph's
+    /// quantization points in float (see `FakeQuantization`).
+    public var fakeQuantization: FakeQuantization?
 
     /// Fresh weights, initialised from `seed` as PyTorch does by default.
     public init(_ description: ModelDescription, seed: UInt64) {
@@ -54,10 +57,19 @@ public final class Model {
     }
 
     /// Logits for a batch. x: (B, inputFeatures) flat, reshaped to (B, inputShape).
+    /// Under `fakeQuantization`, training also moves its ranges towards this batch's.
     public func forward(_ x: Tensor, training: Bool, rng: inout PithRandom) -> Tensor {
         let batch = x.shape[0]
         var h = x.shape.dropFirst().elementsEqual(description.inputShape) ? x : reshape(x, [batch] + description.inputShape)
-        for layer in layers { h = layer.forward(h, training: training, rng: &rng) }
+        guard let fq = fakeQuantization else {
+            for layer in layers { h = layer.forward(h, training: training, rng: &rng) }
+            return h
+        }
+        h = fq.apply(h, point: 0, observe: training)
+        for (j, layer) in layers.enumerated() {
+            h = layer.forward(h, training: training, rng: &rng, fakeQuantized: true)
+            if let point = fq.pointAfterLayer[j] { h = fq.apply(h, point: point, observe: training) }
+        }
         return h
     }
 

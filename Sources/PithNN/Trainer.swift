@@ -31,6 +31,25 @@ public final class Trainer {
         try Self.checkFit(description, splits)
         self.config = config
         self.model = Model(description, seed: config.seed)
+        if let qat = config.qat { model.fakeQuantization = FakeQuantization(layers: model.layers, momentum: qat.momentum) }
+        self.optimizer = Optimizer(config.optimizer, parameters: model.parameters)
+        self.splits = splits
+    }
+
+    /// A new run from trained weights (fine-tuning): `model`'s weights, a fresh optimizer,
+    /// epochs counted from 0. With `config.qat` the model trains quantization-aware,
+    /// keeping the ranges it already tracks (a quantization-aware checkpoint) or tracking
+    /// new ones; without, it trains in float.
+    public init(config: TrainingConfig, startingFrom model: Model, splits: DataSplits) throws(PithError) {
+        Memory.keepFreedBuffers()
+        try Self.checkFit(model.description, splits)
+        self.config = config
+        self.model = model
+        if let qat = config.qat {
+            if model.fakeQuantization == nil { model.fakeQuantization = FakeQuantization(layers: model.layers, momentum: qat.momentum) }
+        } else {
+            model.fakeQuantization = nil
+        }
         self.optimizer = Optimizer(config.optimizer, parameters: model.parameters)
         self.splits = splits
     }

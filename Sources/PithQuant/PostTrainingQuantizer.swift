@@ -16,26 +16,7 @@ import PithTensor
 /// The graph: Quantize(input) → [Conv2D/Dense (+ReLU) → MaxPool/AvgPool/Flatten ...] →
 /// Dequantize → float logits.
 public enum PostTrainingQuantizer {
-    /// Range of one activation point.
-    struct Range {
-        var lo: Float = 0
-        var hi: Float = 0
-        mutating func add(_ t: Tensor) {
-            for i in 0..<t.count {
-                let v = t.data[i]
-                lo = min(lo, v)
-                hi = max(hi, v)
-            }
-        }
-
-        /// (scale, zero point) mapping [lo, hi] ∋ 0 onto 0...255.
-        var encoding: (scale: Float, zero: Int32) {
-            let span = max(hi - lo, 1e-8)
-            let scale = span / 255
-            let zero = Int32(max(0, min(255, (-lo / scale).rounded())))
-            return (scale, zero)
-        }
-    }
+    typealias Range = ActivationRange
 
     /// The model's layers in description order, with a ReLU that follows a weighted layer
     /// folded into it.
@@ -43,6 +24,11 @@ public enum PostTrainingQuantizer {
         case weighted(Layer, relu: Bool, spec: LayerSpec)
         case pool(LayerSpec)
         case flatten
+    }
+
+    /// Throws, naming the layer, when `description` has a layer the integer graph cannot hold.
+    public static func checkQuantizable(_ description: ModelDescription) throws(PithError) {
+        _ = try stages(Model(description, seed: 0))
     }
 
     static func stages(_ model: Model) throws(PithError) -> [Stage] {
@@ -108,6 +94,7 @@ public enum PostTrainingQuantizer {
         for (i, r) in ranges.enumerated() where !r.lo.isFinite || !r.hi.isFinite {
             throw .mismatch("calibration: activation \(i) of \(d.name) is not finite (NaN or infinite inputs or weights)")
         }
+        try checkFinite(model)
         // Other methods narrow the upper end of the non-negative (ReLU) outputs of weighted
         // stages; the input and signed outputs (the logits) keep their min/max range.
         if method != .minmax {
@@ -135,6 +122,47 @@ public enum PostTrainingQuantizer {
                 ranges[i].hi = min(ranges[i].hi, max(histogram.threshold(method, percentile: percentile), ranges[i].hi / 2048))
             }
         }
+        return build(model, stages: stages, ranges: ranges, metadata: metadata)
+    }
+
+    /// The integer graph of a model trained quantization-aware: its weights quantized as
+    /// its forward pass fake-quantized them, and each activation encoded from the range
+    /// its `FakeQuantization` tracked — the model the training simulated.
+    public static func exportQuantizationAware(_ model: Model, metadata: Metadata) throws(PithError) -> PithModel {
+        guard let fq = model.fakeQuantization else {
+            throw .mismatch("\(model.description.name) was not trained quantization-aware (no tracked ranges)")
+        }
+        let stages = try stages(model)
+        try checkFinite(model)
+        // Point 0 is the input, point k the k-th weighted stage's output; pools and flatten
+        // take their input's range in `build`.
+        var ranges = [Range](repeating: Range(), count: stages.count + 1)
+        ranges[0] = fq.ranges[0]
+        var point = 0
+        for (s, stage) in stages.enumerated() {
+            guard case .weighted = stage else { continue }
+            point += 1
+            ranges[s + 1] = fq.ranges[point]
+        }
+        precondition(point + 1 == fq.points, "the stages and the fake-quantization points disagree")
+        return build(model, stages: stages, ranges: ranges, metadata: metadata)
+    }
+
+    static func checkFinite(_ model: Model) throws(PithError) {
+        for (name, p) in zip(model.parameterNames, model.parameters) {
+            for i in 0..<p.count where !p.data[i].isFinite {
+                throw .mismatch("\(model.description.name): \(name) holds a non-finite value at index \(i)")
+            }
+        }
+        for (i, r) in (model.fakeQuantization?.ranges ?? []).enumerated() where !(r.lo.isFinite && r.hi.isFinite) {
+            throw .mismatch("\(model.description.name): tracked activation range \(i) is not finite")
+        }
+    }
+
+    /// The integer graph for `ranges`: [0] the input, [s + 1] the output of stage s.
+    static func build(_ model: Model, stages: [Stage], ranges: [Range], metadata: Metadata) -> PithModel {
+        let d = model.description
+        var ranges = ranges
         // Pools and flatten keep their input's encoding (they move codes, not values).
         for (s, stage) in stages.enumerated() {
             if case .weighted = stage { continue }

@@ -9,7 +9,9 @@ import PithRuntime
 /// int8 weights), calibrated on training images, with the accuracy of the float model
 /// and of the integer model — run by PithRuntime itself — on the validation split.
 struct Quantize: ParsableCommand {
-    static let configuration = CommandConfiguration(abstract: "Quantize a trained checkpoint to an int8 .pith file (post-training calibration).")
+    static let configuration = CommandConfiguration(
+        abstract: "Quantize a trained checkpoint to an int8 .pith file.",
+        discussion: "A float checkpoint is calibrated on training images (post-training quantization, --method). A checkpoint trained with 'pith train --qat' is exported as the integer model its training simulated, with the ranges it tracked (unless --method asks for a calibration).")
 
     @Argument(help: "Checkpoint written by 'pith train'.")
     var checkpoint: String
@@ -20,8 +22,8 @@ struct Quantize: ParsableCommand {
     @Option(help: "Training images used for calibration.")
     var calibration: Int = 1000
 
-    @Option(help: "Calibration method: \(CalibrationMethod.allCases.map(\.rawValue).joined(separator: ", ")).")
-    var method: CalibrationMethod = .minmax
+    @Option(help: "Calibration method: \(CalibrationMethod.allCases.map(\.rawValue).joined(separator: ", ")) (default: the ranges tracked by quantization-aware training, else minmax).")
+    var method: CalibrationMethod?
 
     @Option(help: "Percentile for --method percentile.")
     var percentile: Double = 99.99
@@ -47,10 +49,23 @@ struct Quantize: ParsableCommand {
             throw PithError.mismatch("\(checkpoint): model '\(d.name)' takes \(d.inputFeatures) input values but \(dataName) has \(splits.train.featureCount)")
         }
         var metadata = try exportMetadata(checkpoint: checkpoint, ckpt: ckpt, description: d, dataName: dataName)
-        metadata["quantization.method"] = .string("\(method.rawValue)\(method == .percentile ? " \(percentile)" : ""), \(min(calibration, splits.train.count)) training images")
-        let calibrationSet = splits.train.slice(0..<min(calibration, splits.train.count))
-        var pith = try PostTrainingQuantizer.quantize(model, calibration: calibrationSet, metadata: metadata, method: method, percentile: percentile)
+        var pith: PithModel
+        if method == nil, model.fakeQuantization != nil {
+            let qat = ckpt.config.qat ?? QATConfig()
+            metadata["quantization.method"] = .string("quantization-aware training, \(ckpt.epochsDone) epochs, ranges by moving min/max (momentum \(qat.momentum))"
+                                                     + (ckpt.config.startedFrom.map { ", fine-tuned from \($0)" } ?? ""))
+            pith = try PostTrainingQuantizer.exportQuantizationAware(model, metadata: metadata)
+        } else {
+            let method = method ?? .minmax
+            metadata["quantization.method"] = .string("\(method.rawValue)\(method == .percentile ? " \(percentile)" : ""), \(min(calibration, splits.train.count)) training images")
+            let calibrationSet = splits.train.slice(0..<min(calibration, splits.train.count))
+            pith = try PostTrainingQuantizer.quantize(model, calibration: calibrationSet, metadata: metadata, method: method, percentile: percentile)
+        }
+        // The float accuracy is the model's own, without fake quantization.
+        let fakeQuantization = model.fakeQuantization
+        model.fakeQuantization = nil
         let floatAccuracy = Evaluation(model: model, data: splits.validation).accuracy
+        model.fakeQuantization = fakeQuantization
         let encoded = try PithWriter.encode(pith).bytes
         let int8Accuracy = try Self.accuracy(of: try PithFile(bytes: encoded), on: splits.validation)
         pith.metadata["provenance.accuracy.float"] = .double(floatAccuracy)

@@ -1,15 +1,20 @@
 import ArgumentParser
 import Foundation
+import PithFormat
 import PithNN
+import PithQuant
 
 /// `pith train MODEL -o CHECKPOINT`: trains a model description on a data set.
 struct Train: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Train a model and write a checkpoint after every epoch.",
-        discussion: "MODEL is a file or a name under models/ (mlp-teacher, cnn-teacher, ...). Checkpoints are written atomically; --resume continues an interrupted run to the same result.")
+        discussion: """
+            MODEL is a file or a name under models/ (mlp-teacher, cnn-teacher, ...). Checkpoints are written atomically; --resume continues an interrupted run to the same result.
+            --qat trains quantization-aware: weights and activations pass through the int8 grid the exported model uses (straight-through gradients, activation ranges tracked by moving averages); 'pith quantize' then exports exactly that integer model. --from CHECKPOINT starts from trained weights instead of MODEL (fine-tuning, e.g. a few epochs of --qat at a lower --lr).
+            """)
 
-    @Argument(help: "Model description file, or a name under models/.")
-    var model: String
+    @Argument(help: "Model description file, or a name under models/ (not with --from or --resume).")
+    var model: String?
 
     @Option(name: [.short, .customLong("output")], help: "Checkpoint to write (after every epoch).")
     var output: String
@@ -23,27 +28,57 @@ struct Train: ParsableCommand {
     @Option(name: .customLong("stop-after"), help: "Stop after this many epochs of this invocation (for testing --resume).")
     var stopAfter: Int?
 
+    @Option(help: "Start from this checkpoint's weights (fine-tuning) instead of a fresh initialisation of MODEL.")
+    var from: String?
+
+    @Flag(help: "Train quantization-aware (fake quantization, straight-through estimator).")
+    var qat = false
+
+    @Option(name: .customLong("qat-momentum"), help: "Weight of each new batch in the tracked activation ranges.")
+    var qatMomentum: Float = 0.01
+
     @OptionGroup var dataOptions: DataOptions
     @OptionGroup var training: TrainingOptions
+
+    func validate() throws {
+        let sources = (model != nil ? 1 : 0) + (from != nil ? 1 : 0) + (resume ? 1 : 0)
+        guard sources == 1 else { throw ValidationError("give exactly one of MODEL, --from CHECKPOINT or --resume") }
+        guard qatMomentum > 0 && qatMomentum <= 1 else { throw ValidationError("--qat-momentum must be in (0, 1]") }
+    }
 
     func run() throws {
         let splits = try dataOptions.load()
         let trainer: Trainer
-        if resume {
+        let qatConfig = qat ? QATConfig(momentum: qatMomentum) : nil
+        if let from {
+            let source = try Checkpoint(path: from)
+            let start = try source.model(path: from)
+            if qat { try PostTrainingQuantizer.checkQuantizable(start.description) }
+            try checkWritable(output)
+            var config = training.config(model: start.description, data: dataOptions.data)
+            config.qat = qatConfig
+            let name = (from as NSString).lastPathComponent
+            config.startedFrom = "\(name) xxh64:\(hex(XXH64.hash(try FileBytes.read(from)))) (\(source.epochsDone) epochs)"
+            trainer = try Trainer(config: config, startingFrom: start, splits: splits)
+            print("fine-tuning \(start.description.name) from \(from)\(qat ? ", quantization-aware" : "") on \(splits.train.name) for \(config.epochs) epochs")
+        } else if resume {
             let checkpoint = try Checkpoint(path: output)
             trainer = try Trainer(resuming: checkpoint, path: output, splits: splits)
             print("resuming \(trainer.model.description.name) at epoch \(trainer.epochsDone + 1) of \(trainer.config.epochs)")
         } else {
-            let description = try ModelFiles.load(model, modelsDirectory: modelsDirectory)
+            let description = try ModelFiles.load(model ?? "", modelsDirectory: modelsDirectory)
+            if qat { try PostTrainingQuantizer.checkQuantizable(description) }
             try checkWritable(output)
-            let config = training.config(model: description, data: dataOptions.data)
+            var config = training.config(model: description, data: dataOptions.data)
+            config.qat = qatConfig
             trainer = try Trainer(config: config, description: description, splits: splits)
-            print("training \(description.name) (\(description.parameterCount) parameters) on \(splits.train.name): \(splits.train.count) train, \(splits.validation.count) validation samples")
+            print("training \(description.name) (\(description.parameterCount) parameters)\(qat ? " quantization-aware" : "") on \(splits.train.name): \(splits.train.count) train, \(splits.validation.count) validation samples")
         }
         try runWithProgress(trainer, checkpoint: output, stopAfter: stopAfter)
         if trainer.epochsDone == trainer.config.epochs {
             let test = Evaluation(model: trainer.model, data: splits.test)
-            print(String(format: "test accuracy %.2f%% (%d errors of %d), loss %.4f", test.accuracy * 100, test.errors, test.count, test.loss))
+            print(String(format: "test accuracy%@ %.2f%% (%d errors of %d), loss %.4f", trainer.model.fakeQuantization != nil ? " (simulated int8)" : "",
+                         test.accuracy * 100, test.errors, test.count, test.loss))
         }
         print("checkpoint: \(output)")
     }

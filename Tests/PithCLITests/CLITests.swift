@@ -228,6 +228,40 @@ final class CLITests: XCTestCase {
         XCTAssertFalse(FileManager.default.fileExists(atPath: folder + "/g.pith"))
     }
 
+    /// `pith train --qat` from scratch and as a fine-tune (`--from`), then `pith quantize`
+    /// exports the simulated model: the file says how, and the runtime's accuracy is the
+    /// training's simulated accuracy.
+    func testQuantizationAwareTrainingAndExport() throws {
+        let folder = temporaryFolder(), model = tinyModel(in: folder)
+        let qat = try run(["train", model, "--qat", "-o", folder + "/q.ckpt", "--epochs", "4", "--lr", "0.01"])
+        XCTAssertEqual(qat.status, 0, qat.stderr)
+        XCTAssert(qat.stdout.contains("test accuracy (simulated int8)"), qat.stdout)
+        XCTAssertEqual(try run(["train", model, "-o", folder + "/f.ckpt", "--epochs", "4", "--lr", "0.01"]).status, 0)
+        let tune = try run(["train", "--from", folder + "/f.ckpt", "--qat", "--epochs", "1", "--lr", "0.001", "-o", folder + "/t.ckpt"])
+        XCTAssertEqual(tune.status, 0, tune.stderr)
+        XCTAssert(tune.stdout.contains("fine-tuning tiny from"), tune.stdout)
+        for name in ["q", "t"] {
+            let q = try run(["quantize", folder + "/\(name).ckpt", "-o", folder + "/\(name).pith"])
+            XCTAssertEqual(q.status, 0, q.stderr)
+            let inspect = try run(["inspect", folder + "/\(name).pith"]).stdout
+            XCTAssert(inspect.contains("quantization-aware training"), inspect)
+            if name == "t" { XCTAssert(inspect.contains("fine-tuned from f.ckpt xxh64:"), inspect) }
+        }
+        // Bad input: one clear line, no checkpoint written.
+        try "name g\ninput 1 8 8\nflatten\ndense 16\ngelu\ndense 10\n".write(toFile: folder + "/g.model", atomically: true, encoding: .utf8)
+        for (arguments, fragment) in [(["train", folder + "/g.model", "--qat", "-o", folder + "/g.ckpt"], "'gelu' has no integer op"),
+                                      (["train", model, "--from", folder + "/f.ckpt", "-o", folder + "/x.ckpt"], "exactly one of"),
+                                      (["train", "--from", folder + "/missing.ckpt", "-o", folder + "/x.ckpt"], "missing.ckpt"),
+                                      (["train", model, "--qat", "--qat-momentum", "0", "-o", folder + "/x.ckpt"], "--qat-momentum")] {
+            let bad = try run(arguments)
+            XCTAssertNotEqual(bad.status, 0, "\(arguments)")
+            // The first line says what is wrong (usage errors add ArgumentParser's usage lines).
+            XCTAssert(bad.stderr.split(separator: "\n").first?.contains(fragment) == true, bad.stderr)
+        }
+        XCTAssertFalse(FileManager.default.fileExists(atPath: folder + "/g.ckpt"))
+        XCTAssertFalse(FileManager.default.fileExists(atPath: folder + "/x.ckpt"))
+    }
+
     func testTheCAPIFromACProgram() throws {
         let folder = temporaryFolder(), model = tinyModel(in: folder), ckpt = folder + "/t.ckpt", file = folder + "/t.pith"
         XCTAssertEqual(try run(["train", model, "-o", ckpt, "--epochs", "2"]).status, 0)

@@ -2,7 +2,9 @@
 """Quantization, Pith beside PyTorch + ONNX Runtime, in one run (the quantization issue's table).
 
 For each reference workload: Pith trains it (or takes runs/NAME.ckpt) and `pith quantize`
-makes int8 models with min/max and entropy calibration; PyTorch trains the same
+makes int8 models with min/max and entropy calibration, and — quantization-aware — fine-tunes
+the checkpoint with `pith train --from CKPT --qat` (--qat-epochs at --qat-lr), beside a float
+fine-tune with the same epochs and rate as its control; PyTorch trains the same
 architecture with the same recipe (tools/bench/torch_train.py) and ONNX Runtime's static
 quantizer (QDQ, per-channel int8 weights, uint8 activations) quantizes it with MinMax and
 Entropy calibration on the same first N training images. Test errors out of 10,000 of
@@ -28,7 +30,10 @@ def main():
     ap.add_argument("--seed", type=int, default=1)
     ap.add_argument("--calibration", type=int, default=1000)
     ap.add_argument("--threads", type=int, default=2)
-    ap.add_argument("--runs-dir", default=os.path.join(ROOT, "runs"), help="Pith checkpoints NAME.ckpt (trained where missing)")
+    ap.add_argument("--qat-epochs", type=int, default=2, help="quantization-aware fine-tuning epochs (0: none)")
+    ap.add_argument("--qat-lr", default="1e-4")
+    ap.add_argument("--runs-dir", default=os.path.join(ROOT, "runs"),
+                    help="Pith checkpoints NAME.ckpt (trained where missing); PyTorch's weights are kept there as torch-NAME.npz")
     ap.add_argument("--mnist-dir", default=os.path.join(ROOT, "../shared/data/mnist"))
     ap.add_argument("--torch-python", default=os.path.join(ROOT, ".venv", "bin", "python"))
     args = ap.parse_args()
@@ -57,11 +62,25 @@ def main():
                 subprocess.check_call([PITH, "quantize", ckpt, "-o", q, "--method", method, "--calibration", str(args.calibration),
                                        "--mnist-dir", args.mnist_dir], stdout=subprocess.DEVNULL)
                 row[f"pith_{method}"] = errors_pith(q, x_test, y_test, tmp)
+            if args.qat_epochs > 0:
+                # Fine-tuning, quantization-aware and (the control) in float, same epochs and rate.
+                for kind, extra in [("qat", ["--qat"]), ("ft", [])]:
+                    tuned = os.path.join(args.runs_dir, f"{name}.{kind}.ckpt")
+                    subprocess.check_call([PITH, "train", "--from", ckpt, *extra, "--epochs", str(args.qat_epochs), "--lr", args.qat_lr,
+                                           "--seed", str(args.seed), "--data", "mnist", "--mnist-dir", args.mnist_dir, "-o", tuned,
+                                           "--threads", str(args.threads)], stdout=subprocess.DEVNULL)
+                    out = os.path.join(tmp, f"{name}-{kind}.pith")
+                    if kind == "qat":
+                        subprocess.check_call([PITH, "quantize", tuned, "-o", out, "--mnist-dir", args.mnist_dir], stdout=subprocess.DEVNULL)
+                    else:
+                        subprocess.check_call([PITH, "pack", tuned, "-o", out, "--weights", "float32", "--raw", "--no-eval"], stdout=subprocess.DEVNULL)
+                    row[f"pith_{kind}"] = errors_pith(out, x_test, y_test, tmp)
             # PyTorch: the same architecture and recipe; its weights in Pith's graph.
-            npz = os.path.join(tmp, name + ".npz")
-            out = subprocess.check_output([args.torch_python, os.path.join(ROOT, "tools/bench/torch_train.py"), name, str(args.epochs),
-                                           str(args.threads), args.mnist_dir, str(args.seed), npz])
-            row["torch_reported"] = json.loads(out.decode().strip().splitlines()[-1])["test_errors"]
+            npz = os.path.join(args.runs_dir, f"torch-{name}.npz")
+            if not os.path.exists(npz):
+                out = subprocess.check_output([args.torch_python, os.path.join(ROOT, "tools/bench/torch_train.py"), name, str(args.epochs),
+                                               str(args.threads), args.mnist_dir, str(args.seed), npz])
+                row["torch_reported"] = json.loads(out.decode().strip().splitlines()[-1])["test_errors"]
             params = np.load(npz)
             names = []
             for n in info["graph"]["nodes"]:
@@ -81,13 +100,18 @@ def main():
             rows.append(row)
             print(json.dumps(row), flush=True)
     print()
-    print("| model | Pith float | Pith int8 min/max | Pith int8 entropy | PyTorch float | ORT int8 MinMax | ORT int8 Entropy | Pith drop (best) | ORT drop (best) |")
-    print("| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |")
+    qat = args.qat_epochs > 0
+    print("| model | Pith float | Pith int8 min/max | Pith int8 entropy | PyTorch float | ORT int8 MinMax | ORT int8 Entropy | Pith PTQ drop (best) | ORT drop (best) |"
+          + (f" Pith int8 QAT (+{args.qat_epochs} ep) | Pith float (+{args.qat_epochs} ep, control) | QAT drop | QAT vs control |" if qat else ""))
+    print("| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |" + (" ---: | ---: | ---: | ---: |" if qat else ""))
     for r in rows:
         pd = min(r["pith_minmax"], r["pith_entropy"]) - r["pith_float"]
         od = min(r["ort_minmax"], r["ort_entropy"]) - r["torch_float"]
-        print(f"| {r['model']} | {r['pith_float']} | {r['pith_minmax']} | {r['pith_entropy']} | {r['torch_float']} | {r['ort_minmax']} | "
-              f"{r['ort_entropy']} | {pd:+d} | {od:+d} |")
+        line = (f"| {r['model']} | {r['pith_float']} | {r['pith_minmax']} | {r['pith_entropy']} | {r['torch_float']} | {r['ort_minmax']} | "
+                f"{r['ort_entropy']} | {pd:+d} | {od:+d} |")
+        if qat:
+            line += f" {r['pith_qat']} | {r['pith_ft']} | {r['pith_qat'] - r['pith_float']:+d} | {r['pith_qat'] - r['pith_ft']:+d} |"
+        print(line)
 
 
 if __name__ == "__main__":

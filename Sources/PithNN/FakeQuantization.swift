@@ -1,0 +1,114 @@
+import PithTensor
+
+/// The range [lo, hi] ∋ 0 of one activation point, and its uint8 encoding.
+public struct ActivationRange: Codable, Equatable, Sendable {
+    public var lo: Float
+    public var hi: Float
+
+    public init(lo: Float = 0, hi: Float = 0) {
+        self.lo = lo
+        self.hi = hi
+    }
+
+    /// Widens the range to hold every value of `t` (and 0).
+    public mutating func add(_ t: Tensor) {
+        let (l, h) = Self.extent(t)
+        lo = min(lo, l)
+        hi = max(hi, h)
+    }
+
+    /// min(0, min t) and max(0, max t).
+    static func extent(_ t: Tensor) -> (Float, Float) {
+        var l: Float = 0, h: Float = 0
+        for i in 0..<t.count {
+            let v = t.data[i]
+            l = min(l, v)
+            h = max(h, v)
+        }
+        return (l, h)
+    }
+
+    /// (scale, zero point) mapping [lo, hi] onto the codes 0...255:
+    /// s = (hi − lo)/255, z = round(−lo/s) clamped to 0...255, so real 0 has an exact code.
+    public var encoding: (scale: Float, zero: Int32) {
+        let span = max(hi - lo, 1e-8)
+        let scale = span / 255
+        let zero = Int32(max(0, min(255, (-lo / scale).rounded())))
+        return (scale, zero)
+    }
+}
+
+/// Quantization-aware training: where a model's integer graph will quantize, and the
+/// ranges tracked there.
+///
+/// The integer graph (PithQuant's export) quantizes the input, the weights of every Dense
+/// and Conv2D layer (int8 per output channel) and each of their outputs — after the ReLU
+/// that follows, which the runtime folds into the requantization. Point 0 is the input,
+/// point k the output of the k-th weighted layer. In training each point's range follows
+/// the batches' min and max by an exponential moving average, r ← r + m·(batch − r)
+/// (PyTorch's `MovingAverageMinMaxObserver`, m = 0.01), the first batch setting it; the
+/// forward pass then fake-quantizes there with the range's encoding. Evaluation uses the
+/// ranges as they stand, so it computes what the exported integer model computes (up to
+/// float summation order and the rounding of the fixed-point requantization).
+public final class FakeQuantization {
+    /// One range per point: the input, then each weighted layer's output.
+    public var ranges: [ActivationRange]
+    /// Batches each range has seen.
+    public var observed: [Int]
+    public let momentum: Float
+    /// Layer index (in `Model.layers`) → the point quantized after that layer.
+    let pointAfterLayer: [Int: Int]
+
+    /// Points for `layers` (a model's layers, pools already moved before ReLUs).
+    public init(layers: [Layer], momentum: Float = 0.01, ranges: [ActivationRange]? = nil) {
+        var after: [Int: Int] = [:]
+        var point = 0
+        for (j, layer) in layers.enumerated() {
+            guard !layer.parameters.isEmpty else { continue }
+            point += 1
+            // The output point follows the ReLU that follows the layer: `conv, relu` or,
+            // as `Model` stores `conv, relu, maxpool`, `conv, maxpool, relu` — quantizing is
+            // monotone, so it commutes with the max pool.
+            var end = j
+            if j + 1 < layers.count, case .other(.relu) = layers[j + 1] {
+                end = j + 1
+            } else if j + 2 < layers.count, case .other(.maxPool) = layers[j + 1], case .other(.relu) = layers[j + 2] {
+                end = j + 2
+            }
+            after[end] = point
+        }
+        self.pointAfterLayer = after
+        self.momentum = momentum
+        self.ranges = ranges ?? Array(repeating: ActivationRange(), count: point + 1)
+        self.observed = Array(repeating: ranges == nil ? 0 : 1, count: point + 1)
+    }
+
+    /// Number of points: 1 + the number of weighted layers.
+    public var points: Int { ranges.count }
+
+    /// Fake-quantizes `x` at `point`, first moving the point's range towards x's when
+    /// `observe` is set.
+    func apply(_ x: Tensor, point: Int, observe: Bool) -> Tensor {
+        if observe {
+            let (l, h) = ActivationRange.extent(x)
+            if observed[point] == 0 {
+                ranges[point] = ActivationRange(lo: l, hi: h)
+            } else {
+                ranges[point].lo += momentum * (l - ranges[point].lo)
+                ranges[point].hi += momentum * (h - ranges[point].hi)
+            }
+            observed[point] += 1
+        }
+        guard observed[point] > 0 else { return x }
+        let e = ranges[point].encoding
+        return fakeQuantize(x, scale: e.scale, zeroPoint: e.zero)
+    }
+}
+
+/// The quantization-aware part of a training recipe.
+public struct QATConfig: Codable, Equatable, Sendable {
+    /// Weight of the newest batch in each range's moving average.
+    public var momentum: Float
+
+    public init(momentum: Float = 0.01) { self.momentum = momentum }
+}
