@@ -12,6 +12,7 @@ let package = Package(
         .library(name: "PithNN", targets: ["PithNN"]),
         .library(name: "PithFormat", targets: ["PithFormat"]),
         .library(name: "PithQuant", targets: ["PithQuant"]),
+        .library(name: "PithDistill", targets: ["PithDistill"]),
         .library(name: "PithRuntime", targets: ["PithRuntime"]),
         .library(name: "PithC", targets: ["PithC"]),
     ],
@@ -41,8 +42,9 @@ let package = Package(
         .target(name: "PithNN", dependencies: ["PithTensor", "CZlib", "CDigits"]),
         // Quantization and export to the .pith graph (toolchain side).
         .target(name: "PithQuant", dependencies: ["PithNN", "PithTensor", "PithFormat", "PithRuntime"]),
+        .target(name: "PithDistill", dependencies: ["PithNN", "PithTensor"]),
         .executableTarget(name: "pith", dependencies: [
-            "PithNN", "PithTensor", "PithFormat", "PithQuant", "PithRuntime",
+            "PithNN", "PithTensor", "PithFormat", "PithQuant", "PithRuntime", "PithDistill",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
 
@@ -59,6 +61,7 @@ let package = Package(
         .testTarget(name: "KernelTests", dependencies: ["CPithKernels"]),
         .testTarget(name: "PithRuntimeTests", dependencies: ["PithRuntime", "PithQuant", "PithNN", "PithFormat", "PithTensor", "CPithKernels"]),
         .testTarget(name: "PithQuantTests", dependencies: ["PithQuant", "PithFormat", "PithNN"]),
+        .testTarget(name: "PithDistillTests", dependencies: ["PithDistill", "PithNN", "PithTensor"]),
         .testTarget(name: "PithCLITests", dependencies: ["pith", "pith-run", "pith-c-example", "PithNN"]),
     ],
     swiftLanguageModes: [.v6]

@@ -20,6 +20,10 @@ public struct TrainingConfig: Codable, Equatable, Sendable {
     /// The checkpoint whose weights the run started from (fine-tuning): its path and
     /// a hash of its bytes; nil for a fresh initialisation.
     public var startedFrom: String?
+    /// Data augmentation of the training batches (nil: none).
+    public var augmentation: Augmentation?
+    /// Distillation from teachers (nil: hard labels alone).
+    public var distillation: DistillationConfig?
 
     public init(modelText: String, data: String, seed: UInt64, epochs: Int, batchSize: Int,
                 optimizer: OptimizerConfig, schedule: Schedule, loss: Loss = .crossEntropy,
@@ -68,6 +72,8 @@ public struct Checkpoint {
         var optimizerSlots: Int
         /// Quantization-aware runs: the tracked range of each quantization point.
         var activationRanges: [ActivationRange]?
+        /// Trailing parameters that belong to the training objective, not the model.
+        var auxiliaryParameters: Int?
     }
 
     public var config: TrainingConfig
@@ -79,15 +85,19 @@ public struct Checkpoint {
     public var optimizerState: [[[Float]]]
     /// Quantization-aware runs: the ranges of the model's `FakeQuantization`.
     public var activationRanges: [ActivationRange]?
+    /// How many of `parameters` (at the end) belong to the objective (a hint projection).
+    public var auxiliaryCount: Int
 
-    /// Captures a model and its optimizer.
-    public init(config: TrainingConfig, model: Model, optimizer: Optimizer, epochsDone: Int, history: [EpochRecord]) {
+    /// Captures a model, the objective's own parameters and the optimizer (whose state
+    /// covers both, in that order).
+    public init(config: TrainingConfig, model: Model, auxiliary: [Tensor] = [], optimizer: Optimizer, epochsDone: Int, history: [EpochRecord]) {
         self.config = config
         self.epochsDone = epochsDone
         self.step = optimizer.step
         self.history = history
-        self.parameters = model.parameters.map(\.scalars)
-        self.parameterShapes = model.parameters.map(\.shape)
+        self.parameters = (model.parameters + auxiliary).map(\.scalars)
+        self.parameterShapes = (model.parameters + auxiliary).map(\.shape)
+        self.auxiliaryCount = auxiliary.count
         self.optimizerState = optimizer.state
         self.activationRanges = model.fakeQuantization?.ranges
     }
@@ -97,7 +107,7 @@ public struct Checkpoint {
         let slots = optimizerState.first?.count ?? 0
         let header = Header(config: config, epochsDone: epochsDone, step: step, history: history,
                             parameterShapes: parameterShapes, optimizerSlots: slots,
-                            activationRanges: activationRanges)
+                            activationRanges: activationRanges, auxiliaryParameters: auxiliaryCount > 0 ? auxiliaryCount : nil)
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys]
         let json = [UInt8]((try? encoder.encode(header)) ?? Data())
@@ -178,14 +188,21 @@ public struct Checkpoint {
         for i in sizes.indices { for _ in 0..<header.optimizerSlots { state[i].append(take(sizes[i])) } }
         optimizerState = state
         activationRanges = header.activationRanges
+        auxiliaryCount = header.auxiliaryParameters ?? 0
+        guard auxiliaryCount >= 0 && auxiliaryCount < max(parameters.count, 1) else {
+            throw bad("declares \(auxiliaryCount) objective parameters of \(parameters.count)")
+        }
     }
+
+    /// The values of the objective's parameters (the last `auxiliaryCount`).
+    public var auxiliaryParameters: [[Float]] { Array(parameters.suffix(auxiliaryCount)) }
 
     /// The model this checkpoint holds, with its weights; `path` names the file in errors.
     public func model(path: String) throws(PithError) -> Model {
         let description = try ModelDescription(parsing: config.modelText, source: "\(path) (model)")
         let model = Model(description, seed: 0)
         let params = model.parameters
-        guard params.map(\.shape) == parameterShapes else {
+        guard params.map(\.shape) == Array(parameterShapes.dropLast(auxiliaryCount)) else {
             throw .badFile(path: path, problem: "stored weight shapes do not match the model description '\(description.name)'")
         }
         for (p, values) in zip(params, parameters) {

@@ -27,6 +27,18 @@ public final class Model {
         self.layers = Self.poolBeforeReLU(layers)
     }
 
+    /// Whether the output of description layer `layer` (1-based) exists as a layer output
+    /// in `layers`: not a ReLU whose max pool `layers` runs first.
+    public func captureProblem(layer: Int) -> String? {
+        guard layer >= 1 && layer <= layers.count else {
+            return "\(description.name) has layers 1...\(layers.count), not \(layer)"
+        }
+        if case .other(.maxPool) = layers[layer - 1], layer < description.layers.count, description.layers[layer - 1] == .relu {
+            return "\(description.name) layer \(layer) (relu) runs after the max pool that follows it; name layer \(layer + 1) instead"
+        }
+        return nil
+    }
+
     /// `relu, maxpool` runs as `maxpool, relu`: max commutes with the monotone ReLU, so the
     /// values are the same, and ReLU (forward and backward) then touches a quarter of the
     /// elements. The gradient is the same too — it reaches the window's first maximal input
@@ -59,18 +71,29 @@ public final class Model {
     /// Logits for a batch. x: (B, inputFeatures) flat, reshaped to (B, inputShape).
     /// Under `fakeQuantization`, training also moves its ranges towards this batch's.
     public func forward(_ x: Tensor, training: Bool, rng: inout PithRandom) -> Tensor {
+        run(x, training: training, rng: &rng, capture: nil).logits
+    }
+
+    /// Logits and the output of description layer `layer` (1-based; see `captureProblem`),
+    /// for a hint loss.
+    public func forward(_ x: Tensor, training: Bool, rng: inout PithRandom, capturing layer: Int) -> (logits: Tensor, captured: Tensor) {
+        precondition(captureProblem(layer: layer) == nil, captureProblem(layer: layer) ?? "")
+        let (logits, captured) = run(x, training: training, rng: &rng, capture: layer - 1)
+        return (logits, captured!)
+    }
+
+    func run(_ x: Tensor, training: Bool, rng: inout PithRandom, capture: Int?) -> (logits: Tensor, captured: Tensor?) {
         let batch = x.shape[0]
         var h = x.shape.dropFirst().elementsEqual(description.inputShape) ? x : reshape(x, [batch] + description.inputShape)
-        guard let fq = fakeQuantization else {
-            for layer in layers { h = layer.forward(h, training: training, rng: &rng) }
-            return h
-        }
-        h = fq.apply(h, point: 0, observe: training)
+        var captured: Tensor?
+        let fq = fakeQuantization
+        if let fq { h = fq.apply(h, point: 0, observe: training) }
         for (j, layer) in layers.enumerated() {
-            h = layer.forward(h, training: training, rng: &rng, fakeQuantized: true)
-            if let point = fq.pointAfterLayer[j] { h = fq.apply(h, point: point, observe: training) }
+            h = layer.forward(h, training: training, rng: &rng, fakeQuantized: fq != nil)
+            if let fq, let point = fq.pointAfterLayer[j] { h = fq.apply(h, point: point, observe: training) }
+            if j == capture { captured = h }
         }
-        return h
+        return (h, captured)
     }
 
     /// Logits without recording the graph (inference; dropout off).

@@ -22,46 +22,53 @@ public final class Trainer {
     public let model: Model
     public let optimizer: Optimizer
     public let splits: DataSplits
+    /// What each step minimises, when more than `config.loss` on the logits (distillation).
+    public let objective: TrainingObjective?
     public private(set) var epochsDone = 0
     public private(set) var history: [EpochRecord] = []
 
     /// A fresh run: weights initialised from the config's seed.
-    public init(config: TrainingConfig, description: ModelDescription, splits: DataSplits) throws(PithError) {
-        Memory.keepFreedBuffers()
-        try Self.checkFit(description, splits)
-        self.config = config
-        self.model = Model(description, seed: config.seed)
-        if let qat = config.qat { model.fakeQuantization = FakeQuantization(layers: model.layers, momentum: qat.momentum) }
-        self.optimizer = Optimizer(config.optimizer, parameters: model.parameters)
-        self.splits = splits
+    public convenience init(config: TrainingConfig, description: ModelDescription, splits: DataSplits, objective: TrainingObjective? = nil) throws(PithError) {
+        try self.init(config: config, startingFrom: Model(description, seed: config.seed), splits: splits, objective: objective)
     }
 
     /// A new run from trained weights (fine-tuning): `model`'s weights, a fresh optimizer,
     /// epochs counted from 0. With `config.qat` the model trains quantization-aware,
     /// keeping the ranges it already tracks (a quantization-aware checkpoint) or tracking
     /// new ones; without, it trains in float.
-    public init(config: TrainingConfig, startingFrom model: Model, splits: DataSplits) throws(PithError) {
+    public init(config: TrainingConfig, startingFrom model: Model, splits: DataSplits, objective: TrainingObjective? = nil) throws(PithError) {
         Memory.keepFreedBuffers()
         try Self.checkFit(model.description, splits)
+        if let problem = config.augmentation?.problem(sampleShape: splits.train.sampleShape) { throw .mismatch(problem) }
         self.config = config
         self.model = model
+        self.objective = objective
         if let qat = config.qat {
             if model.fakeQuantization == nil { model.fakeQuantization = FakeQuantization(layers: model.layers, momentum: qat.momentum) }
         } else {
             model.fakeQuantization = nil
         }
-        self.optimizer = Optimizer(config.optimizer, parameters: model.parameters)
+        self.optimizer = Optimizer(config.optimizer, parameters: model.parameters + (objective?.auxiliaryParameters ?? []))
         self.splits = splits
     }
 
-    /// A run continued from a checkpoint.
-    public init(resuming checkpoint: Checkpoint, path: String, splits: DataSplits) throws(PithError) {
+    /// A run continued from a checkpoint; `objective` rebuilt from its config by the caller,
+    /// its parameters restored here.
+    public init(resuming checkpoint: Checkpoint, path: String, splits: DataSplits, objective: TrainingObjective? = nil) throws(PithError) {
         Memory.keepFreedBuffers()
         let model = try checkpoint.model(path: path)
         try Self.checkFit(model.description, splits)
+        let auxiliary = objective?.auxiliaryParameters ?? []
+        guard auxiliary.map(\.shape) == Array(checkpoint.parameterShapes.suffix(checkpoint.auxiliaryCount)) else {
+            throw .badFile(path: path, problem: "holds \(checkpoint.auxiliaryCount) objective parameters; the recipe has \(auxiliary.count) (\(auxiliary.map(\.shape)))")
+        }
+        for (p, values) in zip(auxiliary, checkpoint.auxiliaryParameters) {
+            values.withUnsafeBufferPointer { p.data.update(from: $0.baseAddress!, count: p.count) }
+        }
         self.config = checkpoint.config
         self.model = model
-        self.optimizer = Optimizer(checkpoint.config.optimizer, parameters: model.parameters)
+        self.objective = objective
+        self.optimizer = Optimizer(checkpoint.config.optimizer, parameters: model.parameters + auxiliary)
         let expectedSlots = optimizer.state.first?.count ?? 0
         guard checkpoint.optimizerState.allSatisfy({ $0.count == expectedSlots }) else {
             throw .badFile(path: path, problem: "optimizer state does not match optimizer '\(config.optimizer.kind.rawValue)'")
@@ -91,8 +98,9 @@ public final class Trainer {
     public func run(checkpointPath: String?, stopAfter: Int? = nil,
                     progress: (TrainingProgress) -> Void = { _ in },
                     onEpoch: (EpochRecord) -> Void = { _ in }) throws(PithError) -> [EpochRecord] {
-        let params = model.parameters
+        let params = model.parameters + (objective?.auxiliaryParameters ?? [])
         let train = splits.train
+        let augmentation = config.augmentation.flatMap { $0.isIdentity ? nil : $0 }
         let totalSteps = config.epochs * batchesPerEpoch
         let clock = ContinuousClock()
         var epochsThisRun = 0
@@ -102,14 +110,22 @@ public final class Trainer {
             let started = clock.now
             var shuffleRNG = PithRandom(seed: config.seed, stream: 0x5EED_0000 &+ UInt64(epoch))
             var dropoutRNG = PithRandom(seed: config.seed, stream: 0xD0D0_0000 &+ UInt64(epoch))
+            var augmentRNG = PithRandom(seed: config.seed, stream: 0xA116_0000 &+ UInt64(epoch))
             let order = shuffleRNG.permutation(train.count)
             var lossSum: Double = 0, correct = 0, seen = 0
             for b in 0..<batchesPerEpoch {
                 let lo = b * batchSize, hi = min(lo + batchSize, train.count)
-                let (x, labels) = train.batch(order[lo..<hi], shape: model.description.inputShape)
+                var (x, labels) = train.batch(order[lo..<hi], shape: model.description.inputShape)
+                if let augmentation { x = augmentation.apply(x, sampleShape: train.sampleShape, rng: &augmentRNG) }
                 if !optimizer.clearsGradients { for p in params { p.zeroGrad() } }
-                let logits = model.forward(x, training: true, rng: &dropoutRNG)
-                let loss = config.loss(logits: logits, labels: labels)
+                let logits: Tensor, loss: Tensor
+                if let objective {
+                    (loss, logits) = objective.loss(model: model, x: x, labels: labels,
+                                                    indices: augmentation == nil ? order[lo..<hi] : nil, rng: &dropoutRNG)
+                } else {
+                    logits = model.forward(x, training: true, rng: &dropoutRNG)
+                    loss = config.loss(logits: logits, labels: labels)
+                }
                 let value = loss.item
                 guard value.isFinite else {
                     throw .nonFiniteLoss(epoch: epoch + 1, batch: b + 1,
@@ -138,7 +154,8 @@ public final class Trainer {
             epochsDone += 1
             epochsThisRun += 1
             if let checkpointPath {
-                try Checkpoint(config: config, model: model, optimizer: optimizer, epochsDone: epochsDone, history: history)
+                try Checkpoint(config: config, model: model, auxiliary: objective?.auxiliaryParameters ?? [], optimizer: optimizer,
+                               epochsDone: epochsDone, history: history)
                     .write(to: checkpointPath)
             }
             onEpoch(record)

@@ -67,8 +67,11 @@ struct TrainingOptions: ParsableArguments {
     @Option(help: "Training loss: \(Loss.allCases.map(\.rawValue).joined(separator: ", ")) (mse and bce against one-hot labels).")
     var loss: Loss = .crossEntropy
 
-    @Option(help: "Seed for initialisation, shuffling and dropout.")
+    @Option(help: "Seed for initialisation, shuffling, dropout and augmentation.")
     var seed: UInt64 = 1
+
+    @Option(help: "Augmentation: shift each training image by up to this many pixels in each direction (0: none).")
+    var shift: Int = 0
 
     func validate() throws {
         guard epochs >= 1 && epochs <= 100_000 else { throw ValidationError("--epochs must be between 1 and 100000") }
@@ -77,6 +80,7 @@ struct TrainingOptions: ParsableArguments {
         guard weightDecay >= 0 && weightDecay.isFinite else { throw ValidationError("--weight-decay must be zero or positive") }
         guard momentum >= 0 && momentum < 1 else { throw ValidationError("--momentum must be in [0, 1)") }
         guard warmup >= 0, stepEpochs >= 1, gamma > 0 else { throw ValidationError("--warmup must be ≥ 0, --step-epochs ≥ 1, --gamma > 0") }
+        guard shift >= 0 && shift <= 64 else { throw ValidationError("--shift must be between 0 and 64") }
     }
 
     func config(model: ModelDescription, data: String) -> TrainingConfig {
@@ -86,8 +90,10 @@ struct TrainingOptions: ParsableArguments {
         sched.gamma = gamma
         sched.stepEpochs = stepEpochs
         sched.warmupSteps = warmup
-        return TrainingConfig(modelText: model.text, data: data, seed: seed, epochs: epochs,
-                              batchSize: batchSize, optimizer: opt, schedule: sched, loss: loss)
+        var config = TrainingConfig(modelText: model.text, data: data, seed: seed, epochs: epochs,
+                                    batchSize: batchSize, optimizer: opt, schedule: sched, loss: loss)
+        config.augmentation = shift > 0 ? Augmentation(shift: shift) : nil
+        return config
     }
 }
 

@@ -1,5 +1,6 @@
 import Foundation
 import PithNN
+import PithTensor
 import XCTest
 
 final class DataTests: XCTestCase {
@@ -110,5 +111,32 @@ final class DataTests: XCTestCase {
                 XCTAssert("\(error)".contains(fragment), "'\(error)' should contain '\(fragment)'")
             }
         }
+    }
+}
+
+final class AugmentationTests: XCTestCase {
+    /// Each sample moves by its own (dy, dx) within ±shift, zeros moved in; the draws are
+    /// the generator's, in order, so a seeded run repeats.
+    func testShiftMovesEachSampleWithinTheLimit() {
+        let x = Tensor((0..<(3 * 2 * 5 * 5)).map { Float($0 % 50 + 1) }, shape: [3, 2, 5, 5])
+        var rng = PithRandom(seed: 11)
+        let y = Augmentation(shift: 2).apply(x, sampleShape: [2, 5, 5], rng: &rng)
+        var replay = PithRandom(seed: 11)
+        for b in 0..<3 {
+            let dy = Int(replay.next() % 5) - 2, dx = Int(replay.next() % 5) - 2
+            for c in 0..<2 { for i in 0..<5 { for j in 0..<5 {
+                let (si, sj) = (i - dy, j - dx)
+                let expected: Float = (0..<5).contains(si) && (0..<5).contains(sj) ? x.data[((b * 2 + c) * 5 + si) * 5 + sj] : 0
+                XCTAssertEqual(y.data[((b * 2 + c) * 5 + i) * 5 + j], expected, "sample \(b) shift (\(dy), \(dx))")
+            } } }
+        }
+        // Flat square samples (an MLP's 784 inputs) are shifted as images.
+        let flat = Tensor((0..<16).map(Float.init), shape: [1, 16])
+        var r1 = PithRandom(seed: 3), r2 = PithRandom(seed: 3)
+        XCTAssertEqual(Augmentation(shift: 1).apply(flat, sampleShape: [16], rng: &r1).scalars,
+                       Augmentation(shift: 1).apply(Tensor(flat.scalars, shape: [1, 1, 4, 4]), sampleShape: [1, 4, 4], rng: &r2).scalars)
+        XCTAssertNotNil(Augmentation(shift: 1).problem(sampleShape: [10]))
+        XCTAssertNotNil(Augmentation(shift: 8).problem(sampleShape: [1, 8, 8]))
+        XCTAssertNil(Augmentation(shift: 2).problem(sampleShape: [784]))
     }
 }

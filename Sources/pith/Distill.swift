@@ -1,0 +1,139 @@
+import ArgumentParser
+import Foundation
+import PithDistill
+import PithFormat
+import PithNN
+import PithQuant
+
+/// `pith distill --teacher CKPT --student MODEL -o CHECKPOINT`: trains a student on the
+/// teachers' soft targets and the labels.
+struct Distill: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Distil one or more trained teachers into a student model.",
+        discussion: """
+            Loss: α·T²·KL(softmax(t/T) ‖ softmax(s/T)) + (1−α)·CE(s, y) (Hinton, Vinyals and Dean 2015); several --teacher checkpoints form an ensemble whose soft targets are averaged. The teachers run on every (augmented) batch; without --shift, --cache-logits computes their soft targets once per sample instead. --hint S:T adds a FitNets hint: a learned 1x1 convolution (or dense layer) from the student's layer S onto the teacher's layer T, L2, weighted by --hint-weight (layers numbered from 1 as in the model files). --qat trains the student quantization-aware, for 'pith quantize'.
+            """)
+
+    @Option(help: "Teacher checkpoint (repeat for an ensemble).")
+    var teacher: [String] = []
+
+    @Option(help: "Student model description file, or a name under models/.")
+    var student: String?
+
+    @Option(name: [.short, .customLong("output")], help: "Checkpoint to write (after every epoch).")
+    var output: String
+
+    @Option(help: "Softmax temperature T of the soft targets (> 0).")
+    var temperature: Float = 20
+
+    @Option(help: "Weight α of the soft-target term, in [0, 1]; 1 − α weighs the hard labels.")
+    var alpha: Float = 0.9
+
+    @Flag(name: .customLong("cache-logits"), help: "Compute the teachers' soft targets once per training sample (not with --shift).")
+    var cacheLogits = false
+
+    @Option(help: "FitNets hint: STUDENT_LAYER:TEACHER_LAYER (1-based layer numbers of the model files).")
+    var hint: String?
+
+    @Option(name: .customLong("hint-weight"), help: "Weight β of the hint loss.")
+    var hintWeight: Float = 1
+
+    @Flag(help: "Train the student quantization-aware.")
+    var qat = false
+
+    @Flag(help: "Continue the run whose checkpoint is at --output.")
+    var resume = false
+
+    @Option(name: .customLong("models-dir"), help: "Folder of model descriptions.")
+    var modelsDirectory = "models"
+
+    @Option(name: .customLong("stop-after"), help: "Stop after this many epochs of this invocation (for testing --resume).")
+    var stopAfter: Int?
+
+    @OptionGroup var dataOptions: DataOptions
+    @OptionGroup var training: TrainingOptions
+
+    func validate() throws {
+        guard temperature > 0 && temperature.isFinite else { throw ValidationError("--temperature must be greater than 0") }
+        guard alpha >= 0 && alpha <= 1 else { throw ValidationError("--alpha must be within [0, 1]") }
+        guard hintWeight >= 0 && hintWeight.isFinite else { throw ValidationError("--hint-weight must be zero or positive") }
+        if resume {
+            guard teacher.isEmpty, student == nil else { throw ValidationError("--resume takes the teachers and student from the checkpoint; drop --teacher and --student") }
+        } else {
+            guard !teacher.isEmpty else { throw ValidationError("give at least one --teacher CHECKPOINT") }
+            guard student != nil else { throw ValidationError("give --student MODEL") }
+        }
+        if cacheLogits && training.shift > 0 { throw ValidationError("--cache-logits needs fixed inputs; it cannot be combined with --shift") }
+        if let hint { _ = try Self.parseHint(hint, weight: hintWeight) }
+    }
+
+    static func parseHint(_ text: String, weight: Float) throws -> HintConfig {
+        let parts = text.split(separator: ":")
+        guard parts.count == 2, let s = Int(parts[0]), let t = Int(parts[1]), s >= 1, t >= 1 else {
+            throw ValidationError("--hint must be STUDENT_LAYER:TEACHER_LAYER, two layer numbers from 1, e.g. 6:6; got '\(text)'")
+        }
+        return HintConfig(student: s, teacher: t, weight: weight)
+    }
+
+    /// Loads the teacher checkpoints, checking that each was trained on `data`.
+    static func loadTeachers(_ paths: [String], data: String) throws -> (models: [Model], hashes: [String]) {
+        var models: [Model] = [], hashes: [String] = []
+        for path in paths {
+            let ckpt = try Checkpoint(path: path)
+            guard ckpt.config.data == data else {
+                throw PithError.mismatch("teacher \(path) was trained on '\(ckpt.config.data)', not on '\(data)' (--data)")
+            }
+            let model = try ckpt.model(path: path)
+            model.fakeQuantization = nil
+            models.append(model)
+            hashes.append(hex(XXH64.hash(try FileBytes.read(path))))
+        }
+        return (models, hashes)
+    }
+
+    func run() throws {
+        let splits = try dataOptions.load()
+        let trainer: Trainer
+        let objective: DistillationObjective
+        if resume {
+            let checkpoint = try Checkpoint(path: output)
+            guard let distillation = checkpoint.config.distillation else {
+                throw PithError.badFile(path: output, problem: "was not written by 'pith distill' (no teachers recorded); resume it with 'pith train --resume'")
+            }
+            let (teachers, hashes) = try Self.loadTeachers(distillation.teachers, data: checkpoint.config.data)
+            for (path, (was, now)) in zip(distillation.teachers, zip(distillation.teacherHashes, hashes)) where was != now {
+                throw PithError.badFile(path: path, problem: "has changed since the run began (xxh64 \(now), was \(was))")
+            }
+            let description = try ModelDescription(parsing: checkpoint.config.modelText, source: "\(output) (model)")
+            objective = try DistillationObjective(student: description, teachers: teachers, config: distillation, seed: checkpoint.config.seed)
+            trainer = try Trainer(resuming: checkpoint, path: output, splits: splits, objective: objective)
+            print("resuming the distillation of \(description.name) at epoch \(trainer.epochsDone + 1) of \(trainer.config.epochs)")
+        } else {
+            let description = try ModelFiles.load(student ?? "", modelsDirectory: modelsDirectory)
+            if qat { try PostTrainingQuantizer.checkQuantizable(description) }
+            try checkWritable(output)
+            let (teachers, hashes) = try Self.loadTeachers(teacher, data: dataOptions.data)
+            let hintConfig = try hint.map { try Self.parseHint($0, weight: hintWeight) }
+            let distillation = DistillationConfig(teachers: teacher, teacherHashes: hashes, temperature: temperature, alpha: alpha,
+                                                  cacheLogits: cacheLogits, hint: hintConfig)
+            var config = training.config(model: description, data: dataOptions.data)
+            config.distillation = distillation
+            config.qat = qat ? QATConfig() : nil
+            objective = try DistillationObjective(student: description, teachers: teachers, config: distillation, seed: config.seed)
+            trainer = try Trainer(config: config, description: description, splits: splits, objective: objective)
+            let names = teachers.map(\.description.name).joined(separator: " + ")
+            print("distilling \(names) into \(description.name) (\(description.parameterCount) parameters) on \(splits.train.name) at T = \(temperature), α = \(alpha)"
+                  + (hintConfig.map { ", hint \($0.student):\($0.teacher) β = \($0.weight)" } ?? "") + (qat ? ", quantization-aware" : ""))
+        }
+        if trainer.config.distillation?.cacheLogits == true {
+            objective.teachers.cacheSoftTargets(splits.train, shape: objective.teachers.models[0].description.inputShape)
+        }
+        try runWithProgress(trainer, checkpoint: output, stopAfter: stopAfter)
+        if trainer.epochsDone == trainer.config.epochs {
+            let test = Evaluation(model: trainer.model, data: splits.test)
+            print(String(format: "test accuracy%@ %.2f%% (%d errors of %d), loss %.4f", trainer.model.fakeQuantization != nil ? " (simulated int8)" : "",
+                         test.accuracy * 100, test.errors, test.count, test.loss))
+        }
+        print("checkpoint: \(output)")
+    }
+}

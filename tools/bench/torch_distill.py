@@ -1,0 +1,96 @@
+#!/usr/bin/env python3
+"""Trains a student in PyTorch exactly as `pith train` / `pith distill` do, from the same
+start: Pith's initial weights for the seed, Pith's batch order for every epoch, the same
+Adam, batch size and loss, and (distilling) the same teacher, loaded from a Pith checkpoint.
+Prints one JSON line: test errors out of 10,000 and the final weights' checksum.
+
+Loss: (1 - alpha) * CE(s, y) + alpha * T^2 * KL(softmax(t/T) || softmax(s/T)), mean over
+the batch (alpha = 0: training from hard labels alone).
+Usage: torch_distill.py --student NAME [--teacher CKPT ...] [--temperature T] [--alpha A]
+       [--epochs N] [--seed S] [--lr R] [--batch-size B] [--threads N] [--mnist-dir D] [--save W.npz]
+"""
+import argparse, json, os, sys
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from pith_random import epoch_order, initial_weights, read_checkpoint  # noqa: E402
+from torch_train import find, model, read_idx  # noqa: E402
+
+
+def load_net(name, arrays):
+    net = model(name)
+    with torch.no_grad():
+        for p, a in zip(net.parameters(), arrays):
+            assert tuple(p.shape) == tuple(a.shape), f"{name}: {tuple(p.shape)} vs {a.shape}"
+            p.copy_(torch.from_numpy(np.ascontiguousarray(a)))
+    return net
+
+
+def fan_in(shape):
+    return int(np.prod(shape[1:]))
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--student", required=True)
+    ap.add_argument("--teacher", action="append", default=[], help="Pith checkpoint (repeat for an ensemble)")
+    ap.add_argument("--temperature", type=float, default=20)
+    ap.add_argument("--alpha", type=float, default=0.0)
+    ap.add_argument("--epochs", type=int, default=10)
+    ap.add_argument("--seed", type=int, default=1)
+    ap.add_argument("--lr", type=float, default=1e-3)
+    ap.add_argument("--batch-size", type=int, default=128)
+    ap.add_argument("--threads", type=int, default=2)
+    ap.add_argument("--mnist-dir", default="../shared/data/mnist")
+    ap.add_argument("--save")
+    args = ap.parse_args()
+    torch.set_num_threads(args.threads)
+    xs = torch.from_numpy(read_idx(find(args.mnist_dir, "train-images-idx3-ubyte")).astype(np.float32) / 255.0).unsqueeze(1)
+    ys = torch.from_numpy(read_idx(find(args.mnist_dir, "train-labels-idx1-ubyte")).astype(np.int64))
+    xt = torch.from_numpy(read_idx(find(args.mnist_dir, "t10k-images-idx3-ubyte")).astype(np.float32) / 255.0).unsqueeze(1)
+    yt = torch.from_numpy(read_idx(find(args.mnist_dir, "t10k-labels-idx1-ubyte")).astype(np.int64))
+    xs, ys = xs[:55000].contiguous(), ys[:55000].contiguous()
+
+    shapes = [tuple(p.shape) for p in model(args.student).parameters()][0::2]
+    net = load_net(args.student, initial_weights([(s, fan_in(s)) for s in shapes], args.seed))
+    teachers = []
+    for path in args.teacher:
+        header, params = read_checkpoint(path)
+        name = header["config"]["modelText"].split("name ")[1].split("\n")[0]
+        t = load_net(name, params)
+        t.eval()
+        teachers.append(t)
+    opt = torch.optim.Adam(net.parameters(), lr=args.lr)
+    T = args.temperature
+    for epoch in range(args.epochs):
+        net.train()
+        order = torch.tensor(epoch_order(args.seed, epoch, len(xs)))
+        for i in range(0, len(xs), args.batch_size):
+            idx = order[i:i + args.batch_size]
+            x, y = xs[idx], ys[idx]
+            opt.zero_grad(set_to_none=True)
+            logits = net(x)
+            loss = F.cross_entropy(logits, y)
+            if args.alpha > 0:
+                with torch.no_grad():
+                    soft = torch.stack([F.softmax(t(x) / T, dim=1) for t in teachers]).mean(0)
+                kl = F.kl_div(F.log_softmax(logits / T, dim=1), soft, reduction="batchmean")
+                loss = (1 - args.alpha) * loss + args.alpha * T * T * kl
+            loss.backward()
+            opt.step()
+        print(f"torch {args.student} epoch {epoch + 1}/{args.epochs}", file=sys.stderr, flush=True)
+    net.eval()
+    with torch.no_grad():
+        correct = sum(int((net(xt[i:i + 1000]).argmax(1) == yt[i:i + 1000]).sum()) for i in range(0, len(xt), 1000))
+    if args.save:
+        np.savez(args.save, **{f"p{i}": p.detach().numpy() for i, p in enumerate(net.parameters())})
+    print(json.dumps({"tool": "pytorch", "version": torch.__version__, "student": args.student, "teachers": args.teacher,
+                      "temperature": T, "alpha": args.alpha, "epochs": args.epochs, "seed": args.seed,
+                      "test_errors": len(xt) - correct}))
+
+
+if __name__ == "__main__":
+    main()
