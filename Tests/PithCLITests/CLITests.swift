@@ -262,6 +262,54 @@ final class CLITests: XCTestCase {
         XCTAssertFalse(FileManager.default.fileExists(atPath: folder + "/x.ckpt"))
     }
 
+    /// `pith distill` from one teacher and an ensemble, with cached soft targets, with a
+    /// hint, quantization-aware then exported, and resumed; bad inputs refused before any
+    /// training.
+    func testDistillCombinesWithTheOtherStages() throws {
+        let folder = temporaryFolder(), student = tinyModel(in: folder)
+        let teacher = folder + "/teacher.model"
+        try "name teacher\ninput 1 8 8\nflatten\ndense 64\nrelu\ndropout 0.1\ndense 10\n".write(toFile: teacher, atomically: true, encoding: .utf8)
+        for seed in ["1", "2"] {
+            XCTAssertEqual(try run(["train", teacher, "-o", folder + "/t\(seed).ckpt", "--epochs", "4", "--lr", "0.01", "--seed", seed, "--shift", "1"]).status, 0)
+        }
+        let single = try run(["distill", "--teacher", folder + "/t1.ckpt", "--student", student, "-o", folder + "/s.ckpt", "--epochs", "3", "--lr", "0.01", "--cache-logits"])
+        XCTAssertEqual(single.status, 0, single.stderr)
+        XCTAssert(single.stdout.contains("distilling teacher into tiny"), single.stdout)
+        let ensemble = try run(["distill", "--teacher", folder + "/t1.ckpt", "--teacher", folder + "/t2.ckpt", "--student", student,
+                                "-o", folder + "/e.ckpt", "--epochs", "2", "--shift", "1", "--temperature", "4", "--alpha", "0.5", "--qat"])
+        XCTAssertEqual(ensemble.status, 0, ensemble.stderr)
+        XCTAssert(ensemble.stdout.contains("distilling teacher + teacher into tiny"), ensemble.stdout)
+        XCTAssert(ensemble.stdout.contains("test accuracy (simulated int8)"), ensemble.stdout)
+        let q = try run(["quantize", folder + "/e.ckpt", "-o", folder + "/e.pith"])
+        XCTAssertEqual(q.status, 0, q.stderr)
+        XCTAssert(try run(["inspect", folder + "/e.pith"]).stdout.contains("quantization-aware training"))
+        // Interrupted and resumed: the teachers come from the checkpoint.
+        XCTAssertEqual(try run(["distill", "--teacher", folder + "/t1.ckpt", "--student", student, "-o", folder + "/r.ckpt", "--epochs", "3",
+                                "--lr", "0.01", "--cache-logits", "--stop-after", "1"]).status, 0)
+        let resumed = try run(["distill", "--resume", "-o", folder + "/r.ckpt"])
+        XCTAssertEqual(resumed.status, 0, resumed.stderr)
+        XCTAssertEqual(try run(["eval", folder + "/r.ckpt"]).stdout.split(separator: "\n").last,
+                       try run(["eval", folder + "/s.ckpt"]).stdout.split(separator: "\n").last)
+        // Bad input: one line, nothing written.
+        let csv = folder + "/other.csv"
+        try (0..<40).map { i in (0..<64).map { _ in "0" }.joined(separator: ",") + ",\(i % 10)" }.joined(separator: "\n").write(toFile: csv, atomically: true, encoding: .utf8)
+        try "name wide\ninput 1 9 9\nflatten\ndense 8\nrelu\ndense 10\n".write(toFile: folder + "/wide.model", atomically: true, encoding: .utf8)
+        for (arguments, fragment) in [
+            (["--data", csv], "was trained on 'digits', not on"),
+            (["--temperature", "0"], "--temperature"), (["--alpha", "1.5"], "--alpha"),
+            (["--student", folder + "/wide.model"], "takes input"),
+            (["--hint", "2-3"], "--hint must be"),
+            (["--shift", "2", "--cache-logits"], "--cache-logits"),
+        ] {
+            var base = ["distill", "--teacher", folder + "/t1.ckpt", "-o", folder + "/x.ckpt", "--epochs", "1"]
+            if !arguments.contains("--student") { base += ["--student", student] }
+            let bad = try run(base + arguments)
+            XCTAssertNotEqual(bad.status, 0, "\(arguments)")
+            XCTAssert(bad.stderr.split(separator: "\n").first?.contains(fragment) == true, "\(arguments): \(bad.stderr)")
+        }
+        XCTAssertFalse(FileManager.default.fileExists(atPath: folder + "/x.ckpt"))
+    }
+
     func testTheCAPIFromACProgram() throws {
         let folder = temporaryFolder(), model = tinyModel(in: folder), ckpt = folder + "/t.ckpt", file = folder + "/t.pith"
         XCTAssertEqual(try run(["train", model, "-o", ckpt, "--epochs", "2"]).status, 0)

@@ -7,7 +7,7 @@ Prints one JSON line: test errors out of 10,000 and the final weights' checksum.
 Loss: (1 - alpha) * CE(s, y) + alpha * T^2 * KL(softmax(t/T) || softmax(s/T)), mean over
 the batch (alpha = 0: training from hard labels alone).
 Usage: torch_distill.py --student NAME [--teacher CKPT ...] [--temperature T] [--alpha A]
-       [--epochs N] [--seed S] [--lr R] [--batch-size B] [--threads N] [--mnist-dir D] [--save W.npz]
+       [--epochs N] [--seed S] [--lr R] [--schedule constant|cosine] [--batch-size B] [--threads N] [--mnist-dir D] [--save W.npz]
 """
 import argparse, json, os, sys
 
@@ -42,6 +42,7 @@ def main():
     ap.add_argument("--epochs", type=int, default=10)
     ap.add_argument("--seed", type=int, default=1)
     ap.add_argument("--lr", type=float, default=1e-3)
+    ap.add_argument("--schedule", choices=["constant", "cosine"], default="constant")
     ap.add_argument("--batch-size", type=int, default=128)
     ap.add_argument("--threads", type=int, default=2)
     ap.add_argument("--mnist-dir", default="../shared/data/mnist")
@@ -65,12 +66,18 @@ def main():
         teachers.append(t)
     opt = torch.optim.Adam(net.parameters(), lr=args.lr)
     T = args.temperature
+    batches = (len(xs) + args.batch_size - 1) // args.batch_size
+    total, step = args.epochs * batches, 0
     for epoch in range(args.epochs):
         net.train()
         order = torch.tensor(epoch_order(args.seed, epoch, len(xs)))
         for i in range(0, len(xs), args.batch_size):
             idx = order[i:i + args.batch_size]
             x, y = xs[idx], ys[idx]
+            if args.schedule == "cosine":  # Pith's Schedule.rate: lr·(1 + cos(π·step/total))/2, step 0-based
+                for group in opt.param_groups:
+                    group["lr"] = float(np.float32(args.lr) * (1 + np.cos(np.float32(np.pi) * np.float32(step) / np.float32(total))) / 2)
+            step += 1
             opt.zero_grad(set_to_none=True)
             logits = net(x)
             loss = F.cross_entropy(logits, y)
