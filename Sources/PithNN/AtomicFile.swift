@@ -7,10 +7,11 @@ import Darwin
 /// Writes a file so that readers see either the old file or the whole new one, never a
 /// part: write a temporary file beside it, fsync, rename over the target, fsync the folder.
 public enum AtomicFile {
-    public static func write(_ bytes: [UInt8], to path: String) throws(PithError) {
+    /// `mode`: the new file's permissions (0o755 for an executable).
+    public static func write(_ bytes: [UInt8], to path: String, mode: mode_t = 0o644) throws(PithError) {
         let folder = path.contains("/") ? String(path[..<path.lastIndex(of: "/")!]) : "."
         let temporary = "\(path).tmp-\(getpid())"
-        let fd = open(temporary, O_WRONLY | O_CREAT | O_TRUNC, 0o644)
+        let fd = open(temporary, O_WRONLY | O_CREAT | O_TRUNC, mode)
         guard fd >= 0 else { throw .cannotWrite(path: path, problem: String(cString: strerror(errno))) }
         var failure: String?
         bytes.withUnsafeBufferPointer { buffer in
@@ -24,6 +25,7 @@ public enum AtomicFile {
                 offset += n
             }
         }
+        if failure == nil && fchmod(fd, mode) != 0 { failure = String(cString: strerror(errno)) }
         if failure == nil && fsync(fd) != 0 { failure = String(cString: strerror(errno)) }
         if close(fd) != 0 && failure == nil { failure = String(cString: strerror(errno)) }
         if failure == nil && rename(temporary, path) != 0 { failure = String(cString: strerror(errno)) }

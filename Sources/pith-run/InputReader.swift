@@ -47,6 +47,27 @@ enum InputReader {
         return try raw(bytes, name: name, features: features, asBytes: rawBytes)
     }
 
+    /// The true classes for `--labels`: an IDX file of rank 1 (MNIST's labels) or text, one
+    /// class number per line; exactly `count` of them.
+    static func labels(_ b: [UInt8], name: String, count: Int) throws(Failure) -> [Int] {
+        var classes: [Int] = []
+        if b.count >= 8, b[0] == 0, b[1] == 0, b[2] == 0x08, b[3] == 1 {
+            guard be32(b, 4) == b.count - 8 else { throw Failure(message: "\(name): IDX declares \(be32(b, 4)) labels but holds \(b.count - 8) bytes") }
+            classes = b[8...].map { Int($0) }
+        } else if looksLikeText(b) {
+            for (i, line) in b.split(separator: 10).enumerated() {
+                let text = String(decoding: line, as: UTF8.self)[...].trimmingCharacters()
+                if text.isEmpty { continue }
+                guard let c = Int(text), c >= 0 else { throw Failure(message: "\(name):\(i + 1): '\(text)' is not a class number") }
+                classes.append(c)
+            }
+        } else {
+            throw Failure(message: "\(name): not an IDX label file or text with one class per line")
+        }
+        guard classes.count == count else { throw Failure(message: "\(name): \(classes.count) labels for \(count) samples") }
+        return classes
+    }
+
     static func be32(_ b: [UInt8], _ at: Int) -> Int { Int(b[at]) << 24 | Int(b[at + 1]) << 16 | Int(b[at + 2]) << 8 | Int(b[at + 3]) }
 
     static func idx(_ b: [UInt8], name: String, features: Int) throws(Failure) -> Samples {

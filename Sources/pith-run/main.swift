@@ -1,6 +1,9 @@
 // pith-run: run a .pith model on a file of inputs. Depends on PithRuntime alone.
 //
-//   pith-run MODEL.pith INPUT [--json] [--bench] [--batch N] [--runs N] [--batch-runs N] [--threads N] [--profile] [--raw f32|u8]
+//   pith-run MODEL.pith INPUT [--labels FILE] [--json] [--bench] [--batch N] [--runs N] [--batch-runs N] [--threads N] [--profile] [--raw f32|u8]
+//
+// A standalone classifier made by `pith build` is this program with the model appended:
+// it takes INPUT alone (see EmbeddedModel).
 //
 // INPUT is an IDX, .npy, CSV or raw file, or - for stdin. Prints each sample's predicted
 // class and probabilities (or JSON); --bench prints batch-1 latency percentiles and
@@ -20,6 +23,7 @@ struct Options {
     var batchRuns = 10
     var rawBytes = false
     var threads = 1
+    var labels: String?
 }
 
 func fail(_ message: String) -> Never {
@@ -28,7 +32,7 @@ func fail(_ message: String) -> Never {
     exit(1)
 }
 
-func parse(_ args: [String]) -> Options {
+func parse(_ args: [String], embedded: Bool) -> Options {
     var o = Options()
     var positional: [String] = []
     var i = 1
@@ -54,12 +58,13 @@ func parse(_ args: [String]) -> Options {
         case "--threads":
             guard let n = Int(value("--threads")), n >= 1, n <= 64 else { fail("--threads must be 1...64") }
             o.threads = n
+        case "--labels": o.labels = value("--labels")
         case "--raw":
             let v = value("--raw")
             guard v == "u8" || v == "f32" else { fail("--raw must be u8 or f32") }
             o.rawBytes = v == "u8"
         case "-h", "--help":
-            print("usage: pith-run MODEL.pith INPUT [--json] [--bench] [--batch N] [--runs N] [--batch-runs N] [--threads N] [--profile] [--raw f32|u8]\n  INPUT: IDX, .npy, CSV or raw file, or - for stdin")
+            print("usage: \(embedded ? "" : "pith-run MODEL.pith ")INPUT [--labels FILE] [--json] [--bench] [--batch N] [--runs N] [--batch-runs N] [--threads N] [--profile] [--raw f32|u8]\n  INPUT: IDX, .npy, CSV or raw file, or - for stdin; --labels: an IDX or text file of the true classes, to print the accuracy")
             exit(0)
         default:
             if args[i].hasPrefix("--") { fail("unknown option \(args[i])") }
@@ -67,9 +72,14 @@ func parse(_ args: [String]) -> Options {
         }
         i += 1
     }
-    guard positional.count == 2 else { fail("expected MODEL.pith and INPUT (see --help)") }
-    o.model = positional[0]
-    o.input = positional[1]
+    if embedded {
+        guard positional.count == 1 else { fail("expected INPUT (this program carries its model; see --help)") }
+        o.input = positional[0]
+    } else {
+        guard positional.count == 2 else { fail("expected MODEL.pith and INPUT (see --help)") }
+        o.model = positional[0]
+        o.input = positional[1]
+    }
     return o
 }
 
@@ -92,10 +102,18 @@ func fixed(_ x: Float, _ digits: Int = 4) -> String {
     return (x < 0 && n != 0 ? "-" : "") + String(whole) + "." + f
 }
 
-let options = parse(CommandLine.arguments)
+let embeddedModel = EmbeddedModel.read()
+let options = parse(CommandLine.arguments, embedded: embeddedModel != nil)
 let interpreter: Interpreter
-do { interpreter = try Interpreter(path: options.model, maxBatch: options.bench || options.profile ? options.batch : 1, threads: options.threads) } catch {
-    fail("\(options.model): \(error.description)")
+let maxBatch = options.bench || options.profile ? options.batch : 1
+if let embeddedModel {
+    let file: PithFile
+    do { file = try PithFile(bytes: embeddedModel) } catch { fail("the embedded model: \(error.description)") }
+    do { interpreter = try Interpreter(file: file, maxBatch: maxBatch, threads: options.threads) } catch { fail("the embedded model: \(error.description)") }
+} else {
+    do { interpreter = try Interpreter(path: options.model, maxBatch: maxBatch, threads: options.threads) } catch {
+        fail("\(options.model): \(error.description)")
+    }
 }
 let features = interpreter.inputElements
 let bytes: [UInt8]
@@ -227,6 +245,11 @@ if options.bench {
     exit(0)
 }
 
+var trueClasses: [Int]? = nil
+if let path = options.labels {
+    do throws(InputReader.Failure) { trueClasses = try InputReader.labels(try InputReader.readAll(path), name: path, count: samples.count) } catch { fail(error.message) }
+}
+var correct = 0
 var out = [UInt8](repeating: 0, count: outputBytes)
 var jsonItems: [String] = []
 for s in 0..<samples.count {
@@ -240,6 +263,7 @@ for s in 0..<samples.count {
         for i in p.indices { p[i] /= sum }
     }
     let best = p.indices.max { p[$0] < p[$1] } ?? 0
+    if let trueClasses, trueClasses[s] == best { correct += 1 }
     let label = labels.map { best < $0.count ? $0[best] : String(best) } ?? String(best)
     if options.json {
         jsonItems.append("{\"sample\":\(s),\"class\":\"\(label)\",\"index\":\(best),\"probabilities\":[" + p.map { fixed($0, 6) }.joined(separator: ",") + "]}")
@@ -248,3 +272,7 @@ for s in 0..<samples.count {
     }
 }
 if options.json { print("[" + jsonItems.joined(separator: ",\n") + "]") }
+if trueClasses != nil {
+    let n = samples.count
+    print("accuracy \(fixed(Float(correct) * 100 / Float(max(n, 1)), 2))% (\(n - correct) errors of \(n))")
+}

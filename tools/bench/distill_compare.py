@@ -40,7 +40,7 @@ def main():
     ap.add_argument("--epochs", type=int, default=30)
     ap.add_argument("--temperature", default="20", help="T, or per student: mlp-student=20,mlp-tiny=2,...")
     ap.add_argument("--alpha", default="0.9", help="alpha, or per student like --temperature")
-    ap.add_argument("--teacher-epochs", default="mlp-teacher=30,cnn-teacher=10")
+    ap.add_argument("--teacher-epochs", default="mlp-teacher=30,cnn-teacher=12")
     ap.add_argument("--teacher-shift", type=int, default=2)
     ap.add_argument("--threads", type=int, default=2)
     ap.add_argument("--runs-dir", default=os.path.join(ROOT, "runs", "distill"))

@@ -1,0 +1,61 @@
+import ArgumentParser
+import Foundation
+import PithFormat
+import PithNN
+import PithRuntime
+
+/// `pith build model.pith -o classifier`: a standalone executable — the runner
+/// (`pith-run`) with the model appended and a trailer that points at it (see
+/// Sources/pith-run/EmbeddedModel.swift). It needs no other file at run time.
+struct Build: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Make a standalone executable with the model inside.",
+        discussion: "The result is the runner with the .pith file appended: 'classifier INPUT [--labels FILE] [--json] [--bench]'. Its Swift runtime is linked in when the runner was built with --static-swift-stdlib (tools/build-runner does it).")
+
+    @Argument(help: "The .pith model to embed.")
+    var model: String
+
+    @Option(name: .shortAndLong, help: "The executable to write.")
+    var output: String
+
+    @Option(help: "The runner to embed the model in (default: the statically linked runner of tools/build-runner if built, else pith-run beside this program).")
+    var runner: String?
+
+    static let trailerMagic = Array("PITHEXE1".utf8)
+
+    /// The runner beside this `pith`: a statically linked one (.build-static) first.
+    static func defaultRunner() -> String {
+        let me = (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe")) ?? CommandLine.arguments[0]
+        let folder = (me as NSString).deletingLastPathComponent
+        let configuration = (folder as NSString).lastPathComponent  // release or debug
+        // The package root: the folder that holds this program's .build folder.
+        let root = me.range(of: "/.build/").map { String(me[..<$0.lowerBound]) } ?? "."
+        let candidates = [
+            "\(root)/.build-static/\(configuration)/pith-run",
+            "\(folder)/pith-run",
+        ]
+        return candidates.first { FileManager.default.isExecutableFile(atPath: $0) } ?? "\(folder)/pith-run"
+    }
+
+    func run() throws {
+        let file = try FormatFiles.open(model)
+        do { _ = try Interpreter(file: file) } catch { throw PithError.badFile(path: model, problem: "the runtime cannot run it: \(error.description)") }
+        let modelBytes = try FileBytes.read(model)
+        let runnerPath = runner ?? Self.defaultRunner()
+        guard FileManager.default.isExecutableFile(atPath: runnerPath) else {
+            throw PithError.badFile(path: runnerPath, problem: "no runner executable here; build it with 'swift build -c release --product pith-run' or pass --runner")
+        }
+        let runnerBytes = try FileBytes.read(runnerPath)
+        if runnerBytes.count >= 24, Array(runnerBytes[(runnerBytes.count - 24)..<(runnerBytes.count - 16)]) == Self.trailerMagic {
+            throw PithError.badFile(path: runnerPath, problem: "already carries a model; use the plain runner")
+        }
+        try checkWritable(output)
+        var out = runnerBytes
+        out.reserveCapacity(runnerBytes.count + modelBytes.count + 24)
+        out += modelBytes
+        out += Self.trailerMagic
+        for v in [UInt64(runnerBytes.count), UInt64(modelBytes.count)] { withUnsafeBytes(of: v.littleEndian) { out += $0 } }
+        try AtomicFile.write(out, to: output, mode: 0o755)
+        print("wrote \(output): \(out.count) bytes (runner \(runnerPath): \(runnerBytes.count) bytes, model \(modelBytes.count) bytes)")
+    }
+}
