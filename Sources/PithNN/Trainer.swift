@@ -165,7 +165,7 @@ public final class Trainer {
 }
 
 /// A duration in seconds.
-func seconds(_ d: Duration) -> Double {
+public func seconds(_ d: Duration) -> Double {
     let c = d.components
     return Double(c.seconds) + Double(c.attoseconds) * 1e-18
 }

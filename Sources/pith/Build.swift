@@ -38,24 +38,30 @@ struct Build: ParsableCommand {
     }
 
     func run() throws {
+        let (size, runnerPath, runnerSize, modelSize) = try Self.make(model: model, output: output, runner: runner)
+        print("wrote \(output): \(size) bytes (runner \(runnerPath): \(runnerSize) bytes, model \(modelSize) bytes)")
+    }
+
+    /// Writes the executable; returns its size, the runner used and the two parts' sizes.
+    static func make(model: String, output: String, runner: String?) throws -> (Int, String, Int, Int) {
         let file = try FormatFiles.open(model)
         do { _ = try Interpreter(file: file) } catch { throw PithError.badFile(path: model, problem: "the runtime cannot run it: \(error.description)") }
         let modelBytes = try FileBytes.read(model)
-        let runnerPath = runner ?? Self.defaultRunner()
+        let runnerPath = runner ?? defaultRunner()
         guard FileManager.default.isExecutableFile(atPath: runnerPath) else {
             throw PithError.badFile(path: runnerPath, problem: "no runner executable here; build it with 'swift build -c release --product pith-run' or pass --runner")
         }
         let runnerBytes = try FileBytes.read(runnerPath)
-        if runnerBytes.count >= 24, Array(runnerBytes[(runnerBytes.count - 24)..<(runnerBytes.count - 16)]) == Self.trailerMagic {
+        if runnerBytes.count >= 24, Array(runnerBytes[(runnerBytes.count - 24)..<(runnerBytes.count - 16)]) == trailerMagic {
             throw PithError.badFile(path: runnerPath, problem: "already carries a model; use the plain runner")
         }
         try checkWritable(output)
         var out = runnerBytes
         out.reserveCapacity(runnerBytes.count + modelBytes.count + 24)
         out += modelBytes
-        out += Self.trailerMagic
+        out += trailerMagic
         for v in [UInt64(runnerBytes.count), UInt64(modelBytes.count)] { withUnsafeBytes(of: v.littleEndian) { out += $0 } }
         try AtomicFile.write(out, to: output, mode: 0o755)
-        print("wrote \(output): \(out.count) bytes (runner \(runnerPath): \(runnerBytes.count) bytes, model \(modelBytes.count) bytes)")
+        return (out.count, runnerPath, runnerBytes.count, modelBytes.count)
     }
 }

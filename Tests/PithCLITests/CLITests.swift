@@ -124,13 +124,24 @@ final class CLITests: XCTestCase {
         XCTAssertFalse(FileManager.default.fileExists(atPath: folder + "/x.ckpt"))
     }
 
-    func testDemoTrainsAndPacks() throws {
+    /// The whole pipeline: a stage table whose last row is the standalone executable,
+    /// which ran from an empty folder with an empty environment and matched the runtime.
+    func testDemoRunsThePipeline() throws {
         let folder = temporaryFolder()
         let r = try run(["demo", "--output", folder, "--threads", "2"])
         XCTAssertEqual(r.status, 0, r.stderr)
-        XCTAssert(r.stdout.contains("teacher test accuracy:"), r.stdout)
-        XCTAssert(r.stdout.contains("packed: \(folder)/teacher.pith"), r.stdout)
-        XCTAssertEqual(try run(["verify", folder + "/teacher.pith"]).status, 0)
+        let table = r.stdout.split(separator: "\n").map(String.init)
+        let stages = ["teacher (float32)", "student (float32, distilled)", "student int8 (.pith, PithRuntime)", "standalone executable"]
+        var accuracies: [String] = []
+        for stage in stages {
+            guard let row = table.first(where: { $0.hasPrefix(stage) }) else { XCTFail("no row '\(stage)' in\n\(r.stdout)"); continue }
+            accuracies.append(String(row.dropFirst(36).prefix(24)).trimmingCharacters(in: .whitespaces))
+            XCTAssert(row.hasSuffix(" µs"), row)
+        }
+        XCTAssertEqual(accuracies.count, 4)
+        if accuracies.count == 4 { XCTAssertEqual(accuracies[2], accuracies[3], "the executable and the runtime disagree") }
+        XCTAssertEqual(try run(["verify", folder + "/student.pith"]).status, 0)
+        XCTAssert(FileManager.default.isExecutableFile(atPath: folder + "/classifier"))
     }
 
     func testPackInspectAndVerify() throws {
