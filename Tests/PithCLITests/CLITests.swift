@@ -321,6 +321,60 @@ final class CLITests: XCTestCase {
         XCTAssertFalse(FileManager.default.fileExists(atPath: folder + "/x.ckpt"))
     }
 
+    /// `pith build`: the runner with the model inside runs from an empty folder with an
+    /// empty environment and agrees with pith-run on the .pith file; built on the static
+    /// runner (tools/build-runner, which tools/test runs first), ldd lists no Swift
+    /// library. A file that is not a model, and a runner that already holds one, are refused.
+    func testBuildMakesAStandaloneExecutable() throws {
+        let folder = temporaryFolder(), model = tinyModel(in: folder), ckpt = folder + "/t.ckpt", file = folder + "/t.pith"
+        XCTAssertEqual(try run(["train", model, "-o", ckpt, "--epochs", "5", "--lr", "0.01"]).status, 0)
+        XCTAssertEqual(try run(["quantize", ckpt, "-o", file]).status, 0)
+        let staticRunner = CLITests.root + "/.build-static/release/pith-run"
+        let runners = [tool("pith-run").path] + (FileManager.default.isExecutableFile(atPath: staticRunner) ? [staticRunner] : [])
+        let pixels = Data([0, 0, 8, 3, 0, 0, 0, 3, 0, 0, 0, 8, 0, 0, 0, 8] + (0..<192).map { UInt8($0 % 17) })
+        try pixels.write(to: URL(fileURLWithPath: folder + "/x.idx"))
+        try "1\n2\n3\n".write(toFile: folder + "/y.txt", atomically: true, encoding: .utf8)
+        let expected = try run([file, folder + "/x.idx", "--labels", folder + "/y.txt"], executable: "pith-run")
+        XCTAssertEqual(expected.status, 0, expected.stderr)
+        XCTAssert(expected.stdout.contains("accuracy "), expected.stdout)
+        for (i, runner) in runners.enumerated() {
+            let exe = folder + "/classifier\(i)"
+            let b = try run(["build", file, "-o", exe, "--runner", runner])
+            XCTAssertEqual(b.status, 0, b.stderr)
+            let empty = temporaryFolder()
+            let p = Process()
+            p.executableURL = URL(fileURLWithPath: exe)
+            p.arguments = [folder + "/x.idx", "--labels", folder + "/y.txt"]
+            p.environment = [:]
+            p.currentDirectoryURL = URL(fileURLWithPath: empty)
+            let out = Pipe()
+            p.standardOutput = out
+            try p.run()
+            let text = String(decoding: out.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+            p.waitUntilExit()
+            XCTAssertEqual(p.terminationStatus, 0)
+            XCTAssertEqual(text, expected.stdout, "runner \(runner)")
+            if runner == staticRunner {
+                let ldd = Process()
+                ldd.executableURL = URL(fileURLWithPath: "/usr/bin/ldd")
+                ldd.arguments = [exe]
+                let lddOut = Pipe()
+                ldd.standardOutput = lddOut
+                try ldd.run()
+                let libraries = String(decoding: lddOut.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+                ldd.waitUntilExit()
+                XCTAssertFalse(libraries.lowercased().contains("swift"), libraries)
+            }
+            let again = try run(["build", file, "-o", folder + "/twice", "--runner", exe])
+            XCTAssertNotEqual(again.status, 0)
+            XCTAssert(again.stderr.contains("already carries a model"), again.stderr)
+        }
+        let bad = try run(["build", ckpt, "-o", folder + "/nope"])
+        XCTAssertNotEqual(bad.status, 0)
+        XCTAssertEqual(bad.stderr.split(separator: "\n").count, 1, bad.stderr)
+        XCTAssertFalse(FileManager.default.fileExists(atPath: folder + "/nope"))
+    }
+
     func testTheCAPIFromACProgram() throws {
         let folder = temporaryFolder(), model = tinyModel(in: folder), ckpt = folder + "/t.ckpt", file = folder + "/t.pith"
         XCTAssertEqual(try run(["train", model, "-o", ckpt, "--epochs", "2"]).status, 0)
