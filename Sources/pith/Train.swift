@@ -13,7 +13,7 @@ struct Train: ParsableCommand {
             --qat trains quantization-aware: weights and activations pass through the int8 grid the exported model uses (straight-through gradients, activation ranges tracked by moving averages); 'pith quantize' then exports exactly that integer model. --from CHECKPOINT starts from trained weights instead of MODEL (fine-tuning, e.g. a few epochs of --qat at a lower --lr).
             """)
 
-    @Argument(help: "Model description file, or a name under models/ (not with --from or --resume).")
+    @Argument(help: "Model description file, or a name under models/ (not with --from; ignored with --resume).")
     var model: String?
 
     @Option(name: [.short, .customLong("output")], help: "Checkpoint to write (after every epoch).")
@@ -41,8 +41,10 @@ struct Train: ParsableCommand {
     @OptionGroup var training: TrainingOptions
 
     func validate() throws {
-        let sources = (model != nil ? 1 : 0) + (from != nil ? 1 : 0) + (resume ? 1 : 0)
-        guard sources == 1 else { throw ValidationError("give exactly one of MODEL, --from CHECKPOINT or --resume") }
+        // --resume takes the model from the checkpoint (MODEL may stay on the command line).
+        guard (from != nil ? 1 : 0) + (resume ? 1 : 0) <= 1, from == nil || model == nil, model != nil || from != nil || resume else {
+            throw ValidationError("give exactly one of MODEL, --from CHECKPOINT or --resume")
+        }
         guard qatMomentum > 0 && qatMomentum <= 1 else { throw ValidationError("--qat-momentum must be in (0, 1]") }
     }
 
