@@ -28,7 +28,8 @@ struct Eval: ParsableCommand {
             throw PithError.mismatch("\(checkpoint): model '\(model.description.name)' takes \(model.description.inputFeatures) input values but \(data.name) has \(data.featureCount)")
         }
         let result = Evaluation(model: model, data: data)
-        print("model \(model.description.name), trained \(ckpt.epochsDone) epochs on \(ckpt.config.data)")
+        print("model \(model.description.name), trained \(ckpt.epochsDone) epochs on \(ckpt.config.data)"
+              + (model.fakeQuantization != nil ? " (quantization-aware: the figures are the simulated int8 model's)" : ""))
         print("\(data.name): accuracy \(String(format: "%.2f", result.accuracy * 100))% (\(result.errors) errors of \(result.count)), loss \(String(format: "%.4f", result.loss))")
     }
 }
