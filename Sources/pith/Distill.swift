@@ -20,9 +20,6 @@ struct Distill: ParsableCommand {
     @Option(help: "Student model description file, or a name under models/.")
     var student: String?
 
-    @Option(name: [.short, .customLong("output")], help: "Checkpoint to write (after every epoch).")
-    var output: String
-
     @Option(help: "Softmax temperature T of the soft targets (> 0).")
     var temperature: Float = 20
 
@@ -41,15 +38,7 @@ struct Distill: ParsableCommand {
     @Flag(help: "Train the student quantization-aware.")
     var qat = false
 
-    @Flag(help: "Continue the run whose checkpoint is at --output.")
-    var resume = false
-
-    @Option(name: .customLong("models-dir"), help: "Folder of model descriptions.")
-    var modelsDirectory = "models"
-
-    @Option(name: .customLong("stop-after"), help: "Stop after this many epochs of this invocation (for testing --resume).")
-    var stopAfter: Int?
-
+    @OptionGroup var runOptions: RunOptions
     @OptionGroup var dataOptions: DataOptions
     @OptionGroup var training: TrainingOptions
 
@@ -57,7 +46,7 @@ struct Distill: ParsableCommand {
         guard temperature > 0 && temperature.isFinite else { throw ValidationError("--temperature must be greater than 0") }
         guard alpha >= 0 && alpha <= 1 else { throw ValidationError("--alpha must be within [0, 1]") }
         guard hintWeight >= 0 && hintWeight.isFinite else { throw ValidationError("--hint-weight must be zero or positive") }
-        if resume {
+        if runOptions.resume {
             guard teacher.isEmpty, student == nil else { throw ValidationError("--resume takes the teachers and student from the checkpoint; drop --teacher and --student") }
         } else {
             guard !teacher.isEmpty else { throw ValidationError("give at least one --teacher CHECKPOINT") }
@@ -95,23 +84,23 @@ struct Distill: ParsableCommand {
         let splits = try dataOptions.load()
         let trainer: Trainer
         let objective: DistillationObjective
-        if resume {
-            let checkpoint = try Checkpoint(path: output)
+        if runOptions.resume {
+            let checkpoint = try Checkpoint(path: runOptions.output)
             guard let distillation = checkpoint.config.distillation else {
-                throw PithError.badFile(path: output, problem: "was not written by 'pith distill' (no teachers recorded); resume it with 'pith train --resume'")
+                throw PithError.badFile(path: runOptions.output, problem: "was not written by 'pith distill' (no teachers recorded); resume it with 'pith train --resume'")
             }
             let (teachers, hashes) = try Self.loadTeachers(distillation.teachers, data: checkpoint.config.data)
             for (path, (was, now)) in zip(distillation.teachers, zip(distillation.teacherHashes, hashes)) where was != now {
                 throw PithError.badFile(path: path, problem: "has changed since the run began (xxh64 \(now), was \(was))")
             }
-            let description = try ModelDescription(parsing: checkpoint.config.modelText, source: "\(output) (model)")
+            let description = try ModelDescription(parsing: checkpoint.config.modelText, source: "\(runOptions.output) (model)")
             objective = try DistillationObjective(student: description, teachers: teachers, config: distillation, seed: checkpoint.config.seed)
-            trainer = try Trainer(resuming: checkpoint, path: output, splits: splits, objective: objective)
+            trainer = try Trainer(resuming: checkpoint, path: runOptions.output, splits: splits, objective: objective)
             print("resuming the distillation of \(description.name) at epoch \(trainer.epochsDone + 1) of \(trainer.config.epochs)")
         } else {
-            let description = try ModelFiles.load(student ?? "", modelsDirectory: modelsDirectory)
+            let description = try ModelFiles.load(student ?? "", modelsDirectory: runOptions.modelsDirectory)
             if qat { try PostTrainingQuantizer.checkQuantizable(description) }
-            try checkWritable(output)
+            try checkWritable(runOptions.output)
             let (teachers, hashes) = try Self.loadTeachers(teacher, data: dataOptions.data)
             let hintConfig = try hint.map { try Self.parseHint($0, weight: hintWeight) }
             let distillation = DistillationConfig(teachers: teacher, teacherHashes: hashes, temperature: temperature, alpha: alpha,
@@ -128,12 +117,12 @@ struct Distill: ParsableCommand {
         if trainer.config.distillation?.cacheLogits == true {
             objective.teachers.cacheSoftTargets(splits.train, shape: objective.teachers.models[0].description.inputShape)
         }
-        try runWithProgress(trainer, checkpoint: output, stopAfter: stopAfter)
+        try runWithProgress(trainer, checkpoint: runOptions.output, stopAfter: runOptions.stopAfter)
         if trainer.epochsDone == trainer.config.epochs {
             let test = Evaluation(model: trainer.model, data: splits.test)
             print(String(format: "test accuracy%@ %.2f%% (%d errors of %d), loss %.4f", trainer.model.fakeQuantization != nil ? " (simulated int8)" : "",
                          test.accuracy * 100, test.errors, test.count, test.loss))
         }
-        print("checkpoint: \(output)")
+        print("checkpoint: \(runOptions.output)")
     }
 }

@@ -32,6 +32,21 @@ struct DataOptions: ParsableArguments {
     }
 }
 
+/// Where a training run writes its checkpoints, and how it continues.
+struct RunOptions: ParsableArguments {
+    @Option(name: [.short, .customLong("output")], help: "Checkpoint to write (after every epoch).")
+    var output: String
+
+    @Flag(help: "Continue the run whose checkpoint is at --output.")
+    var resume = false
+
+    @Option(name: .customLong("models-dir"), help: "Folder of model descriptions.")
+    var modelsDirectory = "models"
+
+    @Option(name: .customLong("stop-after"), help: "Stop after this many epochs of this invocation (for testing --resume).")
+    var stopAfter: Int?
+}
+
 /// The training recipe.
 struct TrainingOptions: ParsableArguments {
     @Option(help: "Passes over the training split.")

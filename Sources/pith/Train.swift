@@ -16,17 +16,7 @@ struct Train: ParsableCommand {
     @Argument(help: "Model description file, or a name under models/ (not with --from; ignored with --resume).")
     var model: String?
 
-    @Option(name: [.short, .customLong("output")], help: "Checkpoint to write (after every epoch).")
-    var output: String
-
-    @Flag(help: "Continue from the checkpoint at --output.")
-    var resume = false
-
-    @Option(name: .customLong("models-dir"), help: "Folder of model descriptions.")
-    var modelsDirectory = "models"
-
-    @Option(name: .customLong("stop-after"), help: "Stop after this many epochs of this invocation (for testing --resume).")
-    var stopAfter: Int?
+    @OptionGroup var runOptions: RunOptions
 
     @Option(help: "Start from this checkpoint's weights (fine-tuning) instead of a fresh initialisation of MODEL.")
     var from: String?
@@ -42,7 +32,7 @@ struct Train: ParsableCommand {
 
     func validate() throws {
         // --resume takes the model from the checkpoint (MODEL may stay on the command line).
-        guard (from != nil ? 1 : 0) + (resume ? 1 : 0) <= 1, from == nil || model == nil, model != nil || from != nil || resume else {
+        guard (from != nil ? 1 : 0) + (runOptions.resume ? 1 : 0) <= 1, from == nil || model == nil, model != nil || from != nil || runOptions.resume else {
             throw ValidationError("give exactly one of MODEL, --from CHECKPOINT or --resume")
         }
         guard qatMomentum > 0 && qatMomentum <= 1 else { throw ValidationError("--qat-momentum must be in (0, 1]") }
@@ -56,33 +46,33 @@ struct Train: ParsableCommand {
             let source = try Checkpoint(path: from)
             let start = try source.model(path: from)
             if qat { try PostTrainingQuantizer.checkQuantizable(start.description) }
-            try checkWritable(output)
+            try checkWritable(runOptions.output)
             var config = training.config(model: start.description, data: dataOptions.data)
             config.qat = qatConfig
             let name = (from as NSString).lastPathComponent
             config.startedFrom = "\(name) xxh64:\(hex(XXH64.hash(try FileBytes.read(from)))) (\(source.epochsDone) epochs)"
             trainer = try Trainer(config: config, startingFrom: start, splits: splits)
             print("fine-tuning \(start.description.name) from \(from)\(qat ? ", quantization-aware" : "") on \(splits.train.name) for \(config.epochs) epochs")
-        } else if resume {
-            let checkpoint = try Checkpoint(path: output)
-            trainer = try Trainer(resuming: checkpoint, path: output, splits: splits)
+        } else if runOptions.resume {
+            let checkpoint = try Checkpoint(path: runOptions.output)
+            trainer = try Trainer(resuming: checkpoint, path: runOptions.output, splits: splits)
             print("resuming \(trainer.model.description.name) at epoch \(trainer.epochsDone + 1) of \(trainer.config.epochs)")
         } else {
-            let description = try ModelFiles.load(model ?? "", modelsDirectory: modelsDirectory)
+            let description = try ModelFiles.load(model ?? "", modelsDirectory: runOptions.modelsDirectory)
             if qat { try PostTrainingQuantizer.checkQuantizable(description) }
-            try checkWritable(output)
+            try checkWritable(runOptions.output)
             var config = training.config(model: description, data: dataOptions.data)
             config.qat = qatConfig
             trainer = try Trainer(config: config, description: description, splits: splits)
             print("training \(description.name) (\(description.parameterCount) parameters)\(qat ? " quantization-aware" : "") on \(splits.train.name): \(splits.train.count) train, \(splits.validation.count) validation samples")
         }
-        try runWithProgress(trainer, checkpoint: output, stopAfter: stopAfter)
+        try runWithProgress(trainer, checkpoint: runOptions.output, stopAfter: runOptions.stopAfter)
         if trainer.epochsDone == trainer.config.epochs {
             let test = Evaluation(model: trainer.model, data: splits.test)
             print(String(format: "test accuracy%@ %.2f%% (%d errors of %d), loss %.4f", trainer.model.fakeQuantization != nil ? " (simulated int8)" : "",
                          test.accuracy * 100, test.errors, test.count, test.loss))
         }
-        print("checkpoint: \(output)")
+        print("checkpoint: \(runOptions.output)")
     }
 }
 
