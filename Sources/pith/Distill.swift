@@ -117,12 +117,6 @@ struct Distill: ParsableCommand {
         if trainer.config.distillation?.cacheLogits == true {
             objective.teachers.cacheSoftTargets(splits.train, shape: objective.teachers.models[0].description.inputShape)
         }
-        try runWithProgress(trainer, checkpoint: runOptions.output, stopAfter: runOptions.stopAfter)
-        if trainer.epochsDone == trainer.config.epochs {
-            let test = Evaluation(model: trainer.model, data: splits.test)
-            print(String(format: "test accuracy%@ %.2f%% (%d errors of %d), loss %.4f", trainer.model.fakeQuantization != nil ? " (simulated int8)" : "",
-                         test.accuracy * 100, test.errors, test.count, test.loss))
-        }
-        print("checkpoint: \(runOptions.output)")
+        try runOptions.train(trainer, test: splits.test)
     }
 }

@@ -45,6 +45,18 @@ struct RunOptions: ParsableArguments {
 
     @Option(name: .customLong("stop-after"), help: "Stop after this many epochs of this invocation (for testing --resume).")
     var stopAfter: Int?
+
+    /// Runs `trainer` with checkpoints at --output; when the last epoch is done, prints the
+    /// test figures (the simulated int8 model's for a quantization-aware run).
+    func train(_ trainer: Trainer, test data: Dataset) throws(PithError) {
+        try runWithProgress(trainer, checkpoint: output, stopAfter: stopAfter)
+        if trainer.epochsDone == trainer.config.epochs {
+            let test = Evaluation(model: trainer.model, data: data)
+            print(String(format: "test accuracy%@ %.2f%% (%d errors of %d), loss %.4f", trainer.model.fakeQuantization != nil ? " (simulated int8)" : "",
+                         test.accuracy * 100, test.errors, test.count, test.loss))
+        }
+        print("checkpoint: \(output)")
+    }
 }
 
 /// The training recipe.

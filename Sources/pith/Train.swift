@@ -66,13 +66,7 @@ struct Train: ParsableCommand {
             trainer = try Trainer(config: config, description: description, splits: splits)
             print("training \(description.name) (\(description.parameterCount) parameters)\(qat ? " quantization-aware" : "") on \(splits.train.name): \(splits.train.count) train, \(splits.validation.count) validation samples")
         }
-        try runWithProgress(trainer, checkpoint: runOptions.output, stopAfter: runOptions.stopAfter)
-        if trainer.epochsDone == trainer.config.epochs {
-            let test = Evaluation(model: trainer.model, data: splits.test)
-            print(String(format: "test accuracy%@ %.2f%% (%d errors of %d), loss %.4f", trainer.model.fakeQuantization != nil ? " (simulated int8)" : "",
-                         test.accuracy * 100, test.errors, test.count, test.loss))
-        }
-        print("checkpoint: \(runOptions.output)")
+        try runOptions.train(trainer, test: splits.test)
     }
 }
 
