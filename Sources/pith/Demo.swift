@@ -6,10 +6,10 @@ import PithNN
 import PithQuant
 import PithRuntime
 
-/// `pith demo`: the whole pipeline on the built-in digits set — train a teacher, distil a
-/// student, quantize it to an int8 `.pith` file, build a standalone executable with the
-/// model inside, run that executable on the test split — and one table: test accuracy,
-/// size and latency per image at every stage.
+/// `pith demo`: the whole pipeline on the built-in digits set (`models/digits.recipe`) —
+/// train a teacher, distil a student, quantize it to an int8 `.pith` file, build a
+/// standalone executable with the model inside, run that executable on the test split —
+/// and one table: test accuracy, size and latency per image at every stage.
 struct Demo: ParsableCommand {
     static let configuration = CommandConfiguration(abstract: "Run the whole pipeline on the built-in digits data set.")
 
@@ -31,76 +31,17 @@ struct Demo: ParsableCommand {
         var note: String
     }
 
+    /// The digits recipe (models/digits.recipe) through `pith pipeline`, every stage run afresh.
     func run() throws {
         let started = Date()
-        try FileManager.default.createDirectory(atPath: output, withIntermediateDirectories: true)
-        var options = try DataOptions.parse(["--threads", String(max(1, threads))])
-        options.data = "digits"
-        let splits = try options.load()
-        print("pith demo: the UCI digits set (\(splits.train.count) train, \(splits.validation.count) validation, \(splits.test.count) test images of 8x8)")
-        var rows: [Row] = []
-
-        // 1. Teacher.
-        let teacherDescription = try ModelFiles.load("digits-teacher", modelsDirectory: modelsDirectory)
-        var recipe = try TrainingOptions.parse(["--epochs", "40", "--batch-size", "32", "--schedule", "cosine"])
-        let teacherPath = output + "/teacher.ckpt"
-        let teacher = try Trainer(config: recipe.config(model: teacherDescription, data: "digits"), description: teacherDescription, splits: splits)
-        print("1/5 training \(teacherDescription.name) (\(teacherDescription.parameterCount) parameters)")
-        try runWithProgress(teacher, checkpoint: teacherPath)
-        rows.append(Self.floatRow("teacher (float32)", teacher.model, splits.test, note: teacherPath))
-
-        // 2. Student, distilled from the teacher.
-        let studentDescription = try ModelFiles.load("digits-student", modelsDirectory: modelsDirectory)
-        recipe.epochs = 60
-        recipe.lr = 3e-3
-        var config = recipe.config(model: studentDescription, data: "digits")
-        let distillation = DistillationConfig(teachers: [teacherPath], teacherHashes: [hex(XXH64.hash(try FileBytes.read(teacherPath)))],
-                                              temperature: 4, alpha: 0.5, cacheLogits: true)
-        config.distillation = distillation
-        let objective = try DistillationObjective(student: studentDescription, teachers: [teacher.model], config: distillation, seed: config.seed)
-        objective.teachers.cacheSoftTargets(splits.train, shape: teacherDescription.inputShape)
-        let studentPath = output + "/student.ckpt"
-        let student = try Trainer(config: config, description: studentDescription, splits: splits, objective: objective)
-        print("2/5 distilling into \(studentDescription.name) (\(studentDescription.parameterCount) parameters, T = 4, α = 0.5, Adam 3e-3)")
-        try runWithProgress(student, checkpoint: studentPath)
-        rows.append(Self.floatRow("student (float32, distilled)", student.model, splits.test, note: studentPath))
-
-        // 3. Quantize and pack: the fully integer model in a .pith file.
-        print("3/5 quantizing and packing")
-        let ckpt = try Checkpoint(path: studentPath)
-        var metadata = try exportMetadata(checkpoint: studentPath, ckpt: ckpt, description: studentDescription, dataName: "digits")
-        metadata["quantization.method"] = .string("minmax, \(splits.train.count) training images")
-        let pithPath = output + "/student.pith"
-        var pith = try PostTrainingQuantizer.quantize(student.model, calibration: splits.train, metadata: metadata)
-        let encoded = try PithWriter.encode(pith).bytes
-        pith.metadata["provenance.accuracy.int8"] = .double(try Quantize.accuracy(of: try PithFile(bytes: encoded), on: splits.validation))
-        do { try PithWriter.write(pith, to: pithPath) } catch { throw PithError.cannotWrite(path: pithPath, problem: error.description) }
-        let file = try FormatFiles.open(pithPath)
-        let int8Accuracy = try Quantize.accuracy(of: file, on: splits.test)
-        rows.append(Row(stage: "student int8 (.pith, PithRuntime)", accuracy: int8Accuracy, errors: Int((1 - int8Accuracy) * Double(splits.test.count) + 0.5),
-                        bytes: Int(file.header.fileSize), microseconds: try Self.runtimeLatency(file, splits.test), note: pithPath))
-
-        // 4. Build the standalone executable; 5. run it on the test split.
-        print("4/5 building the standalone executable")
-        let exe = output + "/classifier"
-        let (exeSize, runner, _, _) = try Build.make(model: pithPath, output: exe, runner: nil)
-        let images = output + "/test-images.idx", labels = output + "/test-labels.idx"
-        try Self.writeIDX(splits.test, images: images, labels: labels, levels: 16)
-        print("5/5 running \(exe) on the \(splits.test.count) test images")
-        let run = try Self.execute(exe, [images, "--labels", labels])
-        guard let line = run.split(separator: "\n").last(where: { $0.hasPrefix("accuracy ") }),
-              let errors = Int(line.split(separator: "(")[1].split(separator: " ")[0]) else {
-            throw PithError.mismatch("\(exe) did not report its accuracy:\n\(run)")
-        }
-        let bench = try Self.execute(exe, [images, "--bench", "--runs", "20000", "--json"])
-        let p50 = bench.split(separator: "\"p50\":").dropFirst().first.flatMap { Double($0.prefix { $0 != "," }) } ?? .nan
-        let standaloneAccuracy = Double(splits.test.count - errors) / Double(splits.test.count)
-        rows.append(Row(stage: "standalone executable", accuracy: standaloneAccuracy, errors: errors, bytes: exeSize, microseconds: p50,
-                        note: "\(exe) (runner \((runner as NSString).lastPathComponent == "pith-run" && runner.contains(".build-static") ? "static" : "dynamic"))"))
-
+        let recipe = try Recipe("digits", modelsDirectory: modelsDirectory)
+        let run = try PipelineRun(recipe: recipe, output: output, modelsDirectory: modelsDirectory, mnistDirectory: nil,
+                                  threads: max(1, threads), runner: nil, force: true, stopAfter: nil)
+        print("pith demo: the built-in UCI digits (8x8 images): teacher → distilled student → int8 .pith → standalone executable")
+        _ = try run.execute()
         print("")
-        print(Self.table(rows, testCount: splits.test.count))
-        print(String(format: "\nfinished in %.1f s; outputs in %@", Date().timeIntervalSince(started), output))
+        print(run.table())
+        print(String(format: "\nfinished in %.1f s; outputs, manifest.json and report.html in %@", Date().timeIntervalSince(started), output))
     }
 
     static func floatRow(_ stage: String, _ model: Model, _ test: Dataset, note: String) -> Row {
@@ -127,15 +68,6 @@ struct Demo: ParsableCommand {
         }
         times.sort()
         return times[times.count / 2]
-    }
-
-    /// The test split as IDX files: images as bytes (value × levels), labels.
-    static func writeIDX(_ data: Dataset, images: String, labels: String, levels: Float) throws {
-        var header: [UInt8] = [0, 0, 8, UInt8(1 + data.sampleShape.count)]
-        for d in [data.count] + data.sampleShape { header += [UInt8(d >> 24 & 255), UInt8(d >> 16 & 255), UInt8(d >> 8 & 255), UInt8(d & 255)] }
-        try AtomicFile.write(header + data.features.map { UInt8(max(0, min(255, ($0 * levels).rounded()))) }, to: images)
-        let n = data.count
-        try AtomicFile.write([0, 0, 8, 1, UInt8(n >> 24 & 255), UInt8(n >> 16 & 255), UInt8(n >> 8 & 255), UInt8(n & 255)] + data.labels.map { UInt8($0) }, to: labels)
     }
 
     /// Runs a program with an empty environment from an empty folder; its standard output.

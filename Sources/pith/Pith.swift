@@ -7,6 +7,6 @@ struct Pith: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "pith",
         abstract: "Make large models small: train, distil, quantize, pack and run them.",
-        subcommands: [Demo.self, Train.self, Distill.self, Eval.self, CrossValidate.self, Pack.self, Quantize.self, Build.self, Inspect.self, Verify.self]
+        subcommands: [Demo.self, Pipeline.self, Train.self, Distill.self, Eval.self, CrossValidate.self, Pack.self, Quantize.self, Build.self, Inspect.self, Verify.self]
     )
 }

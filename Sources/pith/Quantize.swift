@@ -82,22 +82,29 @@ struct Quantize: ParsableCommand {
 
     /// Accuracy of the file's model on `data`, run by the runtime in batches.
     static func accuracy(of file: PithFile, on data: Dataset) throws -> Double {
+        let predicted = try predictions(of: file, on: data)
+        return Double(zip(predicted, data.labels).filter { $0 == Int($1) }.count) / Double(max(data.count, 1))
+    }
+
+    /// The class the file's model predicts for every sample (arg max of its outputs), run by
+    /// the runtime in batches of 500.
+    static func predictions(of file: PithFile, on data: Dataset) throws -> [Int] {
         let runner = try Interpreter(file: file, maxBatch: 500)
-        var correct = 0
+        var predicted: [Int] = []
+        predicted.reserveCapacity(data.count)
         var start = 0
         while start < data.count {
             let end = min(start + 500, data.count)
-            let (x, labels) = data.batch(Array(start..<end)[...])
-            let logits = try runner.run(x.scalars, batch: end - start)
+            let logits = try runner.run(data.batch(Array(start..<end)[...]).x.scalars, batch: end - start)
             let k = runner.outputElements
             for r in 0..<(end - start) {
                 var best = 0
                 for j in 1..<k where logits[r * k + j] > logits[r * k + best] { best = j }
-                if Int32(best) == labels[r] { correct += 1 }
+                predicted.append(best)
             }
             start = end
         }
-        return Double(correct) / Double(max(data.count, 1))
+        return predicted
     }
 }
 

@@ -140,7 +140,8 @@ final class CLITests: XCTestCase {
         }
         XCTAssertEqual(accuracies.count, 4)
         if accuracies.count == 4 { XCTAssertEqual(accuracies[2], accuracies[3], "the executable and the runtime disagree") }
-        XCTAssertEqual(try run(["verify", folder + "/student.pith"]).status, 0)
+        XCTAssertEqual(try run(["verify", folder + "/model.pith"]).status, 0)
+        XCTAssert(FileManager.default.fileExists(atPath: folder + "/report.html"))
         XCTAssert(FileManager.default.isExecutableFile(atPath: folder + "/classifier"))
     }
 

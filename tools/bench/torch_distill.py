@@ -33,6 +33,14 @@ def fan_in(shape):
     return int(np.prod(shape[1:]))
 
 
+def shifted(x, s, rng):
+    """Each image moved by its own (dy, dx), uniform in -s..s, zeros moved in (as Pith's --shift)."""
+    n, _, h, w = x.shape
+    padded = F.pad(x, (s, s, s, s))
+    d = rng.integers(-s, s + 1, size=(n, 2))
+    return torch.stack([padded[b, :, s - d[b, 0]:s - d[b, 0] + h, s - d[b, 1]:s - d[b, 1] + w] for b in range(n)])
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--student", required=True)
@@ -46,6 +54,7 @@ def main():
     ap.add_argument("--batch-size", type=int, default=128)
     ap.add_argument("--threads", type=int, default=2)
     ap.add_argument("--mnist-dir", default="../shared/data/mnist")
+    ap.add_argument("--shift", type=int, default=0, help="shift each training image by up to this many pixels (own RNG, seeded)")
     ap.add_argument("--save")
     args = ap.parse_args()
     torch.set_num_threads(args.threads)
@@ -65,6 +74,7 @@ def main():
         t.eval()
         teachers.append(t)
     opt = torch.optim.Adam(net.parameters(), lr=args.lr)
+    shift_rng = np.random.default_rng(args.seed)
     T = args.temperature
     batches = (len(xs) + args.batch_size - 1) // args.batch_size
     total, step = args.epochs * batches, 0
@@ -74,6 +84,8 @@ def main():
         for i in range(0, len(xs), args.batch_size):
             idx = order[i:i + args.batch_size]
             x, y = xs[idx], ys[idx]
+            if args.shift > 0:
+                x = shifted(x, args.shift, shift_rng)
             if args.schedule == "cosine":  # Pith's Schedule.rate: lr·(1 + cos(π·step/total))/2, step 0-based
                 for group in opt.param_groups:
                     group["lr"] = float(np.float32(args.lr) * (1 + np.cos(np.float32(np.pi) * np.float32(step) / np.float32(total))) / 2)
@@ -95,7 +107,7 @@ def main():
     if args.save:
         np.savez(args.save, **{f"p{i}": p.detach().numpy() for i, p in enumerate(net.parameters())})
     print(json.dumps({"tool": "pytorch", "version": torch.__version__, "student": args.student, "teachers": args.teacher,
-                      "temperature": T, "alpha": args.alpha, "epochs": args.epochs, "seed": args.seed,
+                      "temperature": T, "alpha": args.alpha, "shift": args.shift, "epochs": args.epochs, "seed": args.seed,
                       "test_errors": len(xt) - correct}))
 
 

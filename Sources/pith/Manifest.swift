@@ -1,0 +1,82 @@
+import Foundation
+import PithFormat
+import PithNN
+
+/// `manifest.json` in a pipeline's output folder: every stage's inputs (as one hash), the
+/// command it ran, the artifacts it made (bytes and xxh64) and the figures measured. A stage
+/// whose input hash and artifacts still match is skipped on the next run; a stage recorded
+/// as `running` was interrupted, and its checkpoint is resumed.
+struct Manifest: Codable {
+    var recipe: String
+    var recipeXXH64: String
+    var stages: [StageRecord] = []
+
+    struct Artifact: Codable, Equatable {
+        /// Relative to the output folder, or absolute for a file outside it.
+        var path: String
+        var bytes: Int
+        var xxh64: String
+    }
+
+    /// Test-split figures of one stage's model.
+    struct Figures: Codable, Equatable {
+        var testAccuracy: Double?
+        var testErrors: Int?
+        var testCount: Int?
+        var bytes: Int?
+        var parameters: Int?
+        var latencyMicroseconds: Double?
+        /// Row: true class, column: predicted class (the int8 model).
+        var confusion: [[Int]]?
+        var note: String?
+    }
+
+    struct StageRecord: Codable {
+        var name: String
+        /// xxh64 of the stage's inputs: its arguments, the hashes of the files it reads, the data.
+        var inputs: String
+        /// "running" or "done".
+        var status: String
+        var command: [String]
+        var artifacts: [Artifact] = []
+        var figures = Figures()
+        var seconds: Double = 0
+        var finished: String?
+    }
+
+    static func load(_ path: String) -> Manifest? {
+        guard let data = FileManager.default.contents(atPath: path) else { return nil }
+        return try? JSONDecoder().decode(Manifest.self, from: data)
+    }
+
+    func write(to path: String) throws(PithError) {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
+        let data: Data
+        do { data = try encoder.encode(self) } catch { throw .cannotWrite(path: path, problem: "\(error)") }
+        try AtomicFile.write([UInt8](data) + [10], to: path)
+    }
+
+    func stage(_ name: String) -> StageRecord? { stages.first { $0.name == name } }
+
+    mutating func record(_ record: StageRecord) {
+        if let i = stages.firstIndex(where: { $0.name == record.name }) { stages[i] = record } else { stages.append(record) }
+    }
+
+    /// The artifact at `path` now, or nil when the file is missing.
+    static func artifact(_ path: String, relativeTo folder: String) throws(PithError) -> Artifact? {
+        guard FileManager.default.fileExists(atPath: path) else { return nil }
+        let bytes = try FileBytes.read(path)
+        let relative = path.hasPrefix(folder + "/") ? String(path.dropFirst(folder.count + 1))
+            : URL(fileURLWithPath: path).standardizedFileURL.path
+        return Artifact(path: relative, bytes: bytes.count, xxh64: hex(XXH64.hash(bytes)))
+    }
+
+    /// True when every artifact of `record` is on disk with the recorded hash.
+    static func artifactsIntact(_ record: StageRecord, folder: String) -> Bool {
+        record.artifacts.allSatisfy { a in
+            let path = a.path.hasPrefix("/") ? a.path : folder + "/" + a.path
+            return (try? artifact(path, relativeTo: folder)) == a
+        }
+    }
+}
