@@ -1,0 +1,167 @@
+import Foundation
+import XCTest
+
+/// `pith pipeline`: the manifest, skipping, resuming, the report, and bad input.
+extension CLITests {
+    /// The digits recipe, shortened, under `folder` (models from the project's models/).
+    func digitsRecipe(in folder: String, teacherEpochs: Int = 8, alpha: Double = 0.5) -> String {
+        let path = folder + "/quick.recipe"
+        let text = """
+            { "name": "quick", "data": "digits", "seed": 3,
+              "teacher": { "model": "digits-teacher", "epochs": \(teacherEpochs), "batch-size": 32, "schedule": "cosine" },
+              "student": { "model": "digits-student", "epochs": 6, "batch-size": 32, "lr": 0.003, "temperature": 4, "alpha": \(alpha), "cache-logits": true },
+              "quantize": { "calibration": 500 } }
+            """
+        try! text.write(toFile: path, atomically: true, encoding: .utf8)
+        return path
+    }
+
+    func manifest(_ folder: String) throws -> [String: Any] {
+        let data = try Data(contentsOf: URL(fileURLWithPath: folder + "/manifest.json"))
+        return try XCTUnwrap(JSONSerialization.jsonObject(with: data) as? [String: Any])
+    }
+
+    func stages(_ folder: String) throws -> [String: [String: Any]] {
+        let list = try XCTUnwrap(try manifest(folder)["stages"] as? [[String: Any]])
+        return Dictionary(uniqueKeysWithValues: list.map { ($0["name"] as! String, $0) })
+    }
+
+    func pipeline(_ recipe: String, _ output: String, _ extra: [String] = []) throws -> Output {
+        try run(["pipeline", recipe, "-o", output, "--models-dir", CLITests.root + "/models", "--threads", "2"] + extra)
+    }
+
+    /// An interrupted run resumes to the same teacher as an uninterrupted one; a second run
+    /// skips every stage; a changed option re-runs that stage and the ones after it; the
+    /// manifest's hashes are the files'.
+    func testPipelineRecordsSkipsAndResumes() throws {
+        let folder = temporaryFolder(), recipe = digitsRecipe(in: folder)
+        let out = folder + "/out", straight = folder + "/straight"
+        let stopped = try pipeline(recipe, out, ["--stop-after", "3"])
+        XCTAssertEqual(stopped.status, 0, stopped.stderr)
+        XCTAssert(stopped.stdout.contains("stopped"), stopped.stdout)
+        XCTAssertEqual(try stages(out)["teacher"]?["status"] as? String, "running")
+        XCTAssertFalse(FileManager.default.fileExists(atPath: out + "/teacher.ckpt"), "an unfinished teacher is not the stage's output")
+
+        let resumed = try pipeline(recipe, out)
+        XCTAssertEqual(resumed.status, 0, resumed.stderr)
+        XCTAssert(resumed.stdout.contains("teacher: resuming"), resumed.stdout)
+        XCTAssert(resumed.stdout.contains("resuming digits-teacher at epoch 4 of 8"), resumed.stdout)
+        XCTAssertEqual(try pipeline(recipe, straight).status, 0)
+        // Checkpoints carry timings, so compare what the models compute: the int8 models' outputs.
+        let a = try stages(out)
+        let outputs = try [out, straight].map { try run([$0 + "/model.pith", $0 + "/test-images.idx", "--json"], executable: "pith-run") }
+        XCTAssertEqual(outputs[0].status, 0, outputs[0].stderr)
+        XCTAssertGreaterThan(outputs[0].stdout.count, 1000)
+        XCTAssertEqual(outputs[0].stdout, outputs[1].stdout, "resumed and uninterrupted runs differ")
+        // Every artifact as recorded, every stage done.
+        for (name, stage) in a {
+            XCTAssertEqual(stage["status"] as? String, "done", name)
+            for artifact in try XCTUnwrap(stage["artifacts"] as? [[String: Any]]) {
+                let path = out + "/" + (artifact["path"] as! String)
+                let bytes = try Data(contentsOf: URL(fileURLWithPath: path))
+                XCTAssertEqual(bytes.count, artifact["bytes"] as? Int, path)
+            }
+        }
+        let figures = try XCTUnwrap(a["run"]?["figures"] as? [String: Any])
+        XCTAssertEqual(figures["testErrors"] as? Int, (a["quantize"]?["figures"] as? [String: Any])?["testErrors"] as? Int,
+                       "the standalone executable and the runtime disagree")
+        let confusion = try XCTUnwrap((a["quantize"]?["figures"] as? [String: Any])?["confusion"] as? [[Int]])
+        XCTAssertEqual(confusion.joined().reduce(0, +), 360)
+
+        let again = try pipeline(recipe, out)
+        XCTAssertEqual(again.status, 0, again.stderr)
+        for name in ["teacher", "student", "quantize", "build", "run", "report"] {
+            XCTAssert(again.stdout.contains("\(name): unchanged, skipped"), "\(name) ran again:\n\(again.stdout)")
+        }
+        // A new α: the teacher is kept, the student and everything after it run again.
+        _ = digitsRecipe(in: folder, alpha: 0.7)
+        let changed = try pipeline(recipe, out)
+        XCTAssertEqual(changed.status, 0, changed.stderr)
+        XCTAssert(changed.stdout.contains("teacher: unchanged, skipped"), changed.stdout)
+        for name in ["student", "quantize", "report"] { XCTAssert(changed.stdout.contains("\(name): running"), "\(name) skipped:\n\(changed.stdout)") }
+    }
+
+    /// report.html: every chart is there and has data, and it needs nothing outside itself.
+    func testPipelineReportHasEveryChart() throws {
+        let folder = temporaryFolder(), out = folder + "/out"
+        XCTAssertEqual(try pipeline(digitsRecipe(in: folder), out).status, 0)
+        let html = try String(contentsOfFile: out + "/report.html", encoding: .utf8)
+        func points(_ chart: String) -> Int? {
+            guard let r = html.range(of: "data-chart=\"\(chart)\" data-points=\"") else { return nil }
+            return Int(html[r.upperBound...].prefix { $0.isNumber })
+        }
+        let expected = ["teacher-loss": 16, "teacher-accuracy": 16, "student-loss": 12, "student-accuracy": 12,
+                        "stage-accuracy": 4, "stage-size": 4, "stage-latency": 4, "confusion": 100,
+                        "layer-sqnr": 2, "layer-weight-error": 2, "layer-1-weights": 41, "layer-2-weights": 41]
+        for (chart, n) in expected { XCTAssertEqual(points(chart), n, "chart \(chart)") }
+        XCTAssertEqual(html.components(separatedBy: "<svg class=\"chart\"").count - 1, expected.count)
+        XCTAssertEqual(html.components(separatedBy: "<polyline").count - 1, 8, "two lines in each of the four training charts")
+        for external in ["<script", "src=", "href=", "url("] { XCTAssertFalse(html.contains(external), "report.html refers outside itself: \(external)") }
+    }
+
+    /// Each bad input: one line naming what is wrong, a non-zero exit, nothing half-made.
+    func testPipelineBadInput() throws {
+        let folder = temporaryFolder()
+        func write(_ name: String, _ text: String) -> String {
+            try! text.write(toFile: folder + "/" + name, atomically: true, encoding: .utf8)
+            return folder + "/" + name
+        }
+        let cases: [(String, String, String)] = [
+            ("nodata", #"{ "name": "x", "data": { "name": "mnist", "mnist-dir": "/nonexistent/mnist" }, "teacher": { "model": "mlp-tiny" } }"#, "/nonexistent/mnist"),
+            ("nomodel", #"{ "name": "x", "data": "digits", "teacher": { "model": "digits-teacher" }, "student": { "model": "no-such-model" } }"#, "no-such-model"),
+            ("nockpt", #"{ "name": "x", "data": "digits", "teacher": { "checkpoint": "/nonexistent/t.ckpt" } }"#, "/nonexistent/t.ckpt"),
+            ("badjson", #"{ "name": "x", "data": "digits", "#, "not valid JSON"),
+            ("unknown", #"{ "name": "x", "data": "digits", "teacher": { "model": "digits-teacher", "epocs": 3 } }"#, "teacher: "),
+            ("stray", #"{ "name": "x", "data": "digits", "teachr": {} }"#, "unknown field 'teachr'"),
+        ]
+        for (name, text, needle) in cases {
+            let out = folder + "/out-" + name
+            let r = try pipeline(write(name + ".recipe", text), out)
+            XCTAssertNotEqual(r.status, 0, name)
+            let lines = r.stderr.split(separator: "\n").filter { !$0.hasPrefix("Usage") && !$0.hasPrefix("  See") && !$0.isEmpty }
+            XCTAssertEqual(lines.count, 1, "\(name): \(r.stderr)")
+            XCTAssert(r.stderr.contains(needle), "\(name): \(r.stderr)")
+            XCTAssertFalse(FileManager.default.fileExists(atPath: out + "/teacher.ckpt"), name)
+        }
+        let file = write("a-file", "not a folder")
+        let r = try pipeline(digitsRecipe(in: folder), file)
+        XCTAssertNotEqual(r.status, 0)
+        XCTAssert(r.stderr.contains("is a file, not a folder"), r.stderr)
+        XCTAssertEqual(try String(contentsOfFile: file, encoding: .utf8), "not a folder")
+    }
+
+    /// A full disk (a file size limit): the stage that cannot write fails with one line, and
+    /// every artifact made before is still whole, as the manifest recorded it.
+    func testPipelineFullDiskKeepsArtifacts() throws {
+        let folder = temporaryFolder(), out = folder + "/out", recipe = digitsRecipe(in: folder)
+        XCTAssertEqual(try pipeline(recipe, out).status, 0)
+        let before = try stages(out)
+        // A new teacher (more epochs) under a 256 KiB file size limit: its ~1 MB checkpoint cannot be written.
+        _ = digitsRecipe(in: folder, teacherEpochs: 9)
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: "/bin/bash")
+        p.arguments = ["-c", "trap '' XFSZ; ulimit -f 256; exec \"$0\" \"$@\"", pith.path, "pipeline", recipe, "-o", out,
+                       "--models-dir", CLITests.root + "/models", "--threads", "2"]
+        let err = Pipe()
+        p.standardError = err
+        p.standardOutput = FileHandle.nullDevice
+        try p.run()
+        let stderr = String(decoding: err.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        p.waitUntilExit()
+        XCTAssertNotEqual(p.terminationStatus, 0)
+        XCTAssertEqual(stderr.split(separator: "\n").count, 1, stderr)
+        XCTAssert(stderr.contains("teacher.ckpt") && stderr.contains("File too large"), stderr)
+        for (name, stage) in before {
+            for artifact in try XCTUnwrap(stage["artifacts"] as? [[String: Any]]) {
+                let path = out + "/" + (artifact["path"] as! String)
+                let bytes = try Data(contentsOf: URL(fileURLWithPath: path))
+                XCTAssertEqual(bytes.count, artifact["bytes"] as? Int, "\(name): \(path) changed")
+            }
+        }
+        let leftovers = try FileManager.default.contentsOfDirectory(atPath: out).filter { $0.contains(".tmp-") }
+        XCTAssertEqual(leftovers, [], "temporary files left behind")
+        // With room again, the run completes.
+        XCTAssertEqual(try pipeline(recipe, out).status, 0)
+        XCTAssertEqual(try stages(out)["report"]?["status"] as? String, "done")
+    }
+}
