@@ -136,7 +136,7 @@ AVX512REQ static void requantize_rows_avx512(const int32_t *acc, int32_t rows, i
 #endif
 
 /// Whether every channel can take the vector epilogue (and so the kernel's own epilogue).
-static int requant_vector_all(const pith_q8_output *o, int32_t N) {
+__attribute__((unused)) static int requant_vector_all(const pith_q8_output *o, int32_t N) {
 #if defined(__x86_64__)
     if (!pith_q8_requantize_uses_avx512()) return 0;
     for (int32_t n = 0; n < N; n += 16) {
@@ -259,7 +259,7 @@ static pith_q8_kernel kernel_for(pith_q8_path path, int *mr) {
 
 /// Zero skipping: 1 (GEMMs) unless PITH_Q8_ZERO_SKIP=0 (off) or =conv (2: implicit-GEMM
 /// convolutions too), for benchmarks; the results are the same either way.
-static int zero_skipping_enabled(void) {
+__attribute__((unused)) static int zero_skipping_enabled(void) {
     static int enabled = -1;
     if (enabled < 0) {
         const char *v = getenv("PITH_Q8_ZERO_SKIP");

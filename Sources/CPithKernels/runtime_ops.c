@@ -143,7 +143,7 @@ AVX512 static long quantize_avx512(const float *x, long n, float scale, int32_t 
 int pith_runtime_ops_use_avx512(void) { return pith_train_kernels_use_avx512(); }
 
 /// The fast path needs 1/scale finite and normal; anything else takes the reference.
-static int reciprocal_ok(float scale) {
+__attribute__((unused)) static int reciprocal_ok(float scale) {
     float inv = 1.0f / scale;
     return scale > 0 && isnormal(scale) && isnormal(inv);
 }

@@ -1,5 +1,3 @@
-import CPosix
-
 /// The byte filters of `DataFilter`, applied by the writer and undone by the reader.
 enum Filters {
     /// bytes: `rows` rows of equal length, in place: b[i] ← b[i] − b[i−1] within each row.
@@ -26,6 +24,7 @@ enum Filters {
         }
     }
 
+    #if canImport(CPosix)
     /// The filter that lowers the bytes' order-0 entropy by at least 1%, or `.none`.
     static func choose(_ bytes: [UInt8], dtype: DType, rows: Int) -> DataFilter {
         guard dtype.size == 1, rows > 0, bytes.count / rows > 1 else { return .none }
@@ -35,7 +34,11 @@ enum Filters {
         let filtered = delta.withUnsafeBytes { ByteEntropy.bitsPerByte($0) }
         return filtered <= plain * 0.99 ? .rowDelta : .none
     }
+    #endif
 }
+
+#if canImport(CPosix)
+import CPosix
 
 /// The order-0 entropy of a byte histogram: the fewest bits per byte any coder that
 /// looks at bytes one at a time (Huffman, arithmetic, ANS) can reach on average.
@@ -59,3 +62,4 @@ public enum ByteEntropy {
         Double(bytes.count) * bitsPerByte(bytes) / 8
     }
 }
+#endif

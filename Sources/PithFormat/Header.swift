@@ -56,3 +56,11 @@ public struct Header: Sendable, Equatable {
         return Header(version: version, fileSize: fileSize, sectionCount: Int(count), checksum: checksum)
     }
 }
+
+extension Header {
+    /// Header bytes 0..<40 followed by the section table: what the header checksum covers.
+    static func checksummed(_ bytes: UnsafeRawBufferPointer, sectionCount: Int) -> [UInt8] {
+        let table = byteSize ..< byteSize + sectionCount * SectionEntry.byteSize
+        return Array(bytes[0 ..< 40]) + Array(bytes[table])
+    }
+}

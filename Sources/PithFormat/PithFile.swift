@@ -28,11 +28,13 @@ public final class PithFile {
     private let views: [UnsafeRawBufferPointer]
     private let decoded: [UnsafeMutableRawBufferPointer]
 
+    #if canImport(CPosix)
     /// Maps and checks the file at `path`.
     public convenience init(path: String, options: ReadOptions = ReadOptions()) throws(FormatError) {
         let mapping = try PosixFile.map(path, limits: options.limits)
         try self.init(bytes: mapping.bytes, mapping: mapping, owned: nil, options: options)
     }
+    #endif
 
     /// Checks a file held in memory; the bytes are copied to 64-byte-aligned storage.
     public convenience init(bytes: UnsafeRawBufferPointer, options: ReadOptions = ReadOptions()) throws(FormatError) {
@@ -84,7 +86,7 @@ public final class PithFile {
         let header = try Header.read(bytes, limits: limits)
         let tableEnd = Header.byteSize + header.sectionCount * SectionEntry.byteSize
         if options.verifyChecksums {
-            let covered = PithWriter.headerAndTable(bytes, sectionCount: header.sectionCount)
+            let covered = Header.checksummed(bytes, sectionCount: header.sectionCount)
             guard XXH64.hash(covered) == header.checksum else { throw .checksumMismatch(field: "header.checksum") }
         }
         let trailerStart = bytes.count - Int(Trailer.byteSize)

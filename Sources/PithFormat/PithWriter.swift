@@ -1,3 +1,5 @@
+// The writer needs libzstd and POSIX files: not part of a bare-metal build (tools/build-embedded).
+#if canImport(CZstd) && canImport(CPosix)
 /// How the writer lays tensor data out and compresses it.
 public struct WriteOptions: Sendable, Equatable {
     /// Which constants share a tensor-data section.
@@ -131,7 +133,7 @@ public enum PithWriter {
         Header.write(to: &head, fileSize: fileSize, sectionCount: all.count)
         for e in entries { e.write(to: &head) }
         let headerChecksum = head.bytes.withUnsafeBytes { b in
-            XXH64.hash(headerAndTable(b, sectionCount: all.count))
+            XXH64.hash(Header.checksummed(b, sectionCount: all.count))
         }
         var sum = ByteWriter()
         sum.u64(headerChecksum)
@@ -161,12 +163,6 @@ public enum PithWriter {
         return (payload, .raw, size, checksum)
     }
 
-    /// Header bytes 0..<40 followed by the section table: what the header checksum covers.
-    static func headerAndTable(_ bytes: UnsafeRawBufferPointer, sectionCount: Int) -> [UInt8] {
-        let table = Header.byteSize ..< Header.byteSize + sectionCount * SectionEntry.byteSize
-        return Array(bytes[0 ..< 40]) + Array(bytes[table])
-    }
-
     /// Encodes `model` and writes it to `path` atomically (docs: `PosixFile.writeAtomically`).
     @discardableResult
     public static func write(_ model: PithModel, to path: String, options: WriteOptions = WriteOptions()) throws(FormatError) -> [WrittenSection] {
@@ -175,3 +171,4 @@ public enum PithWriter {
         return sections
     }
 }
+#endif

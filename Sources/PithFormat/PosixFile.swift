@@ -1,3 +1,4 @@
+#if canImport(CPosix)
 import CPosix
 
 /// A read-only memory map of a whole file, unmapped when the last reference goes.
@@ -67,3 +68,7 @@ enum PosixFile {
         }
     }
 }
+#else
+/// No files on a bare-metal target: models come as bytes in memory.
+final class FileMapping {}
+#endif

@@ -1,3 +1,4 @@
+#if canImport(CZstd)
 import CZstd
 
 /// zstd, for compressed sections. Decoding writes only into a buffer whose size the
@@ -59,3 +60,13 @@ enum Zstd {
         return String(cString: name)
     }
 }
+#else
+/// A build without libzstd (a bare-metal target, tools/build-embedded): files whose sections
+/// are zstd-compressed are refused with a clear error; `pith pack --raw` writes files this
+/// build reads.
+enum Zstd {
+    static func decompress(_ src: UnsafeRawBufferPointer, into dst: UnsafeMutableRawBufferPointer, field: String) throws(FormatError) {
+        throw .decompression(field: field, problem: "this build of the reader has no zstd decoder; pack the model with 'pith pack --raw'")
+    }
+}
+#endif

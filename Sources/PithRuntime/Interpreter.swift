@@ -68,11 +68,13 @@ public final class Interpreter {
     /// the decoded file (a crafted graph cannot make the runtime allocate more).
     public static let maxArenaBytes = 1 << 30
 
+    #if canImport(CPosix)  // files need POSIX; a bare-metal build runs models from bytes in memory
     public convenience init(path: String, maxBatch: Int = 1, threads: Int = 1) throws(RuntimeError) {
         let file: PithFile
         do { file = try PithFile(path: path) } catch { throw .format(error) }
         try self.init(file: file, maxBatch: maxBatch, threads: threads)
     }
+    #endif
 
     public init(file: PithFile, maxBatch: Int = 1, threads: Int = 1) throws(RuntimeError) {
         guard maxBatch >= 1, maxBatch <= 1 << 16 else { throw .badInput("maxBatch \(maxBatch) is outside 1...65536") }
