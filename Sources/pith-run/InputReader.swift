@@ -92,11 +92,11 @@ enum InputReader {
         let headerStart = major == 1 ? 10 : 12
         guard headerLength >= 0, headerStart + headerLength <= b.count else { throw Failure(message: "\(name): .npy header is truncated") }
         let header = String(decoding: b[headerStart..<(headerStart + headerLength)], as: UTF8.self)
-        guard !header.contains("'fortran_order': True") else { throw Failure(message: "\(name): Fortran-order .npy arrays are not read") }
+        guard !has(header, "'fortran_order': True") else { throw Failure(message: "\(name): Fortran-order .npy arrays are not read") }
         let dtype: (size: Int, kind: String)
-        if header.contains("'|u1'") { dtype = (1, "u1") }
-        else if header.contains("'<f4'") { dtype = (4, "f4") }
-        else if header.contains("'<f8'") { dtype = (8, "f8") }
+        if has(header, "'|u1'") { dtype = (1, "u1") }
+        else if has(header, "'<f4'") { dtype = (4, "f4") }
+        else if has(header, "'<f8'") { dtype = (8, "f8") }
         else { throw Failure(message: "\(name): .npy dtype must be |u1, <f4 or <f8") }
         let data = Array(b[(headerStart + headerLength)...])
         guard data.count % (dtype.size * features) == 0, !data.isEmpty else {
@@ -168,4 +168,12 @@ extension Substring {
         while let l = s.last, l == " " || l == "\r" || l == "\t" { s = s.dropLast() }
         return String(s)
     }
+}
+
+/// Whether `text` contains `part` (String.contains(String) is not in Embedded Swift's stdlib).
+func has(_ text: String, _ part: String) -> Bool {
+    let t = Array(text.utf8), p = Array(part.utf8)
+    guard p.count <= t.count else { return false }
+    for start in 0...(t.count - p.count) where t[start..<(start + p.count)].elementsEqual(p) { return true }
+    return false
 }

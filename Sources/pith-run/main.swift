@@ -83,6 +83,26 @@ func parse(_ args: [String], embedded: Bool) -> Options {
     return o
 }
 
+/// The program's arguments: CommandLine's, or /proc/self/cmdline's in Embedded Swift (which
+/// has no CommandLine).
+func commandLineArguments() -> [String] {
+    #if hasFeature(Embedded)
+    let fd = pith_open_read("/proc/self/cmdline")
+    guard fd >= 0 else { fail("cannot read /proc/self/cmdline") }
+    defer { close(fd) }
+    var bytes: [UInt8] = []
+    var chunk = [UInt8](repeating: 0, count: 4096)
+    while true {
+        let n = chunk.withUnsafeMutableBytes { read(fd, $0.baseAddress, 4096) }
+        if n <= 0 { break }
+        bytes += chunk[0..<n]
+    }
+    return bytes.split(separator: 0, omittingEmptySubsequences: false).dropLast().map { String(decoding: $0, as: UTF8.self) }
+    #else
+    return CommandLine.arguments
+    #endif
+}
+
 /// The float32 stored little-endian at `at`.
 func littleEndianFloat(_ b: [UInt8], _ at: Int) -> Float {
     var bits: UInt32 = 0
@@ -103,22 +123,22 @@ func fixed(_ x: Float, _ digits: Int = 4) -> String {
 }
 
 let embeddedModel = EmbeddedModel.read()
-let options = parse(CommandLine.arguments, embedded: embeddedModel != nil)
+let options = parse(commandLineArguments(), embedded: embeddedModel != nil)
 let interpreter: Interpreter
 let maxBatch = options.bench || options.profile ? options.batch : 1
 if let embeddedModel {
     let file: PithFile
-    do { file = try PithFile(bytes: embeddedModel) } catch { fail("the embedded model: \(error.description)") }
-    do { interpreter = try Interpreter(file: file, maxBatch: maxBatch, threads: options.threads) } catch { fail("the embedded model: \(error.description)") }
+    do throws(FormatError) { file = try PithFile(bytes: embeddedModel) } catch { fail("the embedded model: \(error.description)") }
+    do throws(RuntimeError) { interpreter = try Interpreter(file: file, maxBatch: maxBatch, threads: options.threads) } catch { fail("the embedded model: \(error.description)") }
 } else {
-    do { interpreter = try Interpreter(path: options.model, maxBatch: maxBatch, threads: options.threads) } catch {
+    do throws(RuntimeError) { interpreter = try Interpreter(path: options.model, maxBatch: maxBatch, threads: options.threads) } catch {
         fail("\(options.model): \(error.description)")
     }
 }
 let features = interpreter.inputElements
 let bytes: [UInt8]
 let samples: Samples
-do {
+do throws(InputReader.Failure) {
     bytes = try InputReader.readAll(options.input)
     samples = try InputReader.samples(bytes, name: options.input == "-" ? "stdin" : options.input, features: features, rawBytes: options.rawBytes)
 } catch { fail(error.message) }
@@ -132,7 +152,7 @@ let modelInput = modelInputs(samples, scale: pixelScale)
 let labels = interpreter.file.metadata.strings("model.labels")
 let endsInSoftmax = interpreter.file.graph.nodes.last?.op == .softmax
 
-@MainActor func encodeInput(_ values: ArraySlice<Float>) -> [UInt8] {
+func encodeInput(_ values: ArraySlice<Float>, _ interpreter: Interpreter) -> [UInt8] {
     switch interpreter.inputType {
     case .float32:
         var out: [UInt8] = []
@@ -150,7 +170,7 @@ let endsInSoftmax = interpreter.file.graph.nodes.last?.op == .softmax
     }
 }
 
-@MainActor func decodeOutput(_ raw: [UInt8]) -> [Float] {
+func decodeOutput(_ raw: [UInt8], _ interpreter: Interpreter) -> [Float] {
     let n = interpreter.outputElements
     switch interpreter.outputType {
     case .float32:
@@ -165,7 +185,7 @@ let endsInSoftmax = interpreter.file.graph.nodes.last?.op == .softmax
 let outputBytes = interpreter.outputElements * interpreter.outputType.size
 
 /// One call of the interpreter on encoded input bytes; errors end the program.
-@MainActor func infer(_ x: [UInt8], _ out: inout [UInt8], batch: Int, context: String) {
+func infer(_ x: [UInt8], _ out: inout [UInt8], batch: Int, context: String, _ interpreter: Interpreter) {
     var failure: RuntimeError? = nil
     x.withUnsafeBytes { i in
         out.withUnsafeMutableBytes { o in
@@ -179,7 +199,7 @@ if options.profile {
     // Each step's best time over --runs runs of one batch of --batch samples, on one thread.
     let count = min(samples.count, options.batch)
     var encoded: [UInt8] = []
-    for s in 0..<options.batch { encoded += encodeInput(modelInput[((s % count) * features)..<((s % count + 1) * features)]) }
+    for s in 0..<options.batch { encoded += encodeInput(modelInput[((s % count) * features)..<((s % count + 1) * features)], interpreter) }
     var rows: [(node: String, op: String, time: Int64)] = []
     var failure: RuntimeError? = nil
     encoded.withUnsafeBytes { i in
@@ -206,7 +226,7 @@ if options.bench {
     times.reserveCapacity(options.runs)
     let count = min(samples.count, 256)
     var encoded: [UInt8] = []
-    for s in 0..<count { encoded += encodeInput(modelInput[(s * features)..<((s + 1) * features)]) }
+    for s in 0..<count { encoded += encodeInput(modelInput[(s * features)..<((s + 1) * features)], interpreter) }
     let inputBytes = encoded.count / count
     var failure: RuntimeError? = nil
     encoded.withUnsafeBytes { i in
@@ -230,7 +250,7 @@ if options.bench {
     var batchTimes: [Int64] = []
     for r in 0..<(options.batchRuns + 2) {
         let start = pith_now_ns()
-        infer(batchInput, &batchOut, batch: options.batch, context: "")
+        infer(batchInput, &batchOut, batch: options.batch, context: "", interpreter)
         if r >= 2 { batchTimes.append(pith_now_ns() - start) }  // two warm-up runs
     }
     batchTimes.sort()
@@ -253,9 +273,9 @@ var correct = 0
 var out = [UInt8](repeating: 0, count: outputBytes)
 var jsonItems: [String] = []
 for s in 0..<samples.count {
-    let x = encodeInput(modelInput[(s * features)..<((s + 1) * features)])
-    infer(x, &out, batch: 1, context: "sample \(s): ")
-    var p = decodeOutput(out)
+    let x = encodeInput(modelInput[(s * features)..<((s + 1) * features)], interpreter)
+    infer(x, &out, batch: 1, context: "sample \(s): ", interpreter)
+    var p = decodeOutput(out, interpreter)
     if !endsInSoftmax {
         let m = p.max() ?? 0
         var sum: Float = 0

@@ -10,7 +10,7 @@ import PithRuntime
 struct Build: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Make a standalone executable with the model inside.",
-        discussion: "The result is the runner with the .pith file appended: 'classifier INPUT [--labels FILE] [--json] [--bench]'. Its Swift runtime is linked in when the runner was built with --static-swift-stdlib (tools/build-runner does it).")
+        discussion: "The result is the runner with the .pith file appended: 'classifier INPUT [--labels FILE] [--json] [--bench]'. tools/build-runner builds the default runner: pith-run as Embedded Swift, under 1 MB, needing only the C library.")
 
     @Argument(help: "The .pith model to embed.")
     var model: String
@@ -18,12 +18,13 @@ struct Build: ParsableCommand {
     @Option(name: .shortAndLong, help: "The executable to write.")
     var output: String
 
-    @Option(help: "The runner to embed the model in (default: the statically linked runner of tools/build-runner if built, else pith-run beside this program).")
+    @Option(help: "The runner to embed the model in (default: the Embedded Swift runner of tools/build-runner if built, else pith-run beside this program).")
     var runner: String?
 
     static let trailerMagic = Array("PITHEXE1".utf8)
 
-    /// The runner beside this `pith`: a statically linked one (.build-static) first.
+    /// The runner: the Embedded Swift one of tools/build-runner (.build-embedded/runner) first,
+    /// then one with the Swift runtime linked in (.build-static), then pith-run beside this `pith`.
     static func defaultRunner() -> String {
         let me = (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe")) ?? CommandLine.arguments[0]
         let folder = (me as NSString).deletingLastPathComponent
@@ -31,6 +32,7 @@ struct Build: ParsableCommand {
         // The package root: the folder that holds this program's .build folder.
         let root = me.range(of: "/.build/").map { String(me[..<$0.lowerBound]) } ?? "."
         let candidates = [
+            "\(root)/.build-embedded/runner/pith-run",
             "\(root)/.build-static/\(configuration)/pith-run",
             "\(folder)/pith-run",
         ]

@@ -159,7 +159,7 @@ final class PipelineRun {
         let runnerHash = (try? FileBytes.read(runnerPath)).map { hex(XXH64.hash($0)) } ?? "missing"
         try stage("build", inputs: [pithHash, runnerHash], command: ["build", pithPath, "-o", executablePath, "--runner", runnerPath], outputs: [executablePath]) { _ throws in
             let (size, _, _, _) = try Build.make(model: pithPath, output: executablePath, runner: runnerPath)
-            return Manifest.Figures(bytes: size, note: runnerPath.contains(".build-static") ? "static runner" : "runner \(runnerPath)")
+            return Manifest.Figures(bytes: size, note: "runner \(runnerPath)")
         }
 
         // 5. Run the executable on the test split, from an empty folder with an empty environment.

@@ -323,15 +323,19 @@ final class CLITests: XCTestCase {
     }
 
     /// `pith build`: the runner with the model inside runs from an empty folder with an
-    /// empty environment and agrees with pith-run on the .pith file; built on the static
-    /// runner (tools/build-runner, which tools/test runs first), ldd lists no Swift
-    /// library. A file that is not a model, and a runner that already holds one, are refused.
+    /// empty environment and agrees with pith-run on the .pith file; built on the Embedded
+    /// Swift runner (tools/build-runner, which tools/test runs first: at most 1 MiB) or the
+    /// one with the Swift runtime linked in (when built), ldd lists no Swift library. A file
+    /// that is not a model, and a runner that already holds one, are refused.
     func testBuildMakesAStandaloneExecutable() throws {
         let folder = temporaryFolder(), model = tinyModel(in: folder), ckpt = folder + "/t.ckpt", file = folder + "/t.pith"
         XCTAssertEqual(try run(["train", model, "-o", ckpt, "--epochs", "5", "--lr", "0.01"]).status, 0)
         XCTAssertEqual(try run(["quantize", ckpt, "-o", file]).status, 0)
-        let staticRunner = CLITests.root + "/.build-static/release/pith-run"
-        let runners = [tool("pith-run").path] + (FileManager.default.isExecutableFile(atPath: staticRunner) ? [staticRunner] : [])
+        let embeddedRunner = CLITests.root + "/.build-embedded/runner/pith-run", staticRunner = CLITests.root + "/.build-static/release/pith-run"
+        XCTAssert(FileManager.default.isExecutableFile(atPath: embeddedRunner), "run tools/build-runner first (tools/test does)")
+        let size = try XCTUnwrap(try FileManager.default.attributesOfItem(atPath: embeddedRunner)[.size] as? Int)
+        XCTAssertLessThanOrEqual(size, 1 << 20, "the Embedded Swift runner grew past 1 MiB")
+        let runners = [tool("pith-run").path, embeddedRunner] + (FileManager.default.isExecutableFile(atPath: staticRunner) ? [staticRunner] : [])
         let pixels = Data([0, 0, 8, 3, 0, 0, 0, 3, 0, 0, 0, 8, 0, 0, 0, 8] + (0..<192).map { UInt8($0 % 17) })
         try pixels.write(to: URL(fileURLWithPath: folder + "/x.idx"))
         try "1\n2\n3\n".write(toFile: folder + "/y.txt", atomically: true, encoding: .utf8)
@@ -355,7 +359,7 @@ final class CLITests: XCTestCase {
             p.waitUntilExit()
             XCTAssertEqual(p.terminationStatus, 0)
             XCTAssertEqual(text, expected.stdout, "runner \(runner)")
-            if runner == staticRunner {
+            if runner != runners[0] {
                 let ldd = Process()
                 ldd.executableURL = URL(fileURLWithPath: "/usr/bin/ldd")
                 ldd.arguments = [exe]
