@@ -130,15 +130,18 @@ extension Loss: ExpressibleByArgument {}
 
 /// Finds a model description: a path to a file, or a name under `models/`.
 enum ModelFiles {
-    static func load(_ nameOrPath: String, modelsDirectory: String = "models") throws(PithError) -> ModelDescription {
-        var path = nameOrPath
-        if !FileManager.default.fileExists(atPath: path) {
-            let candidate = "\(modelsDirectory)/\(nameOrPath).model"
-            guard FileManager.default.fileExists(atPath: candidate) else {
-                throw .badFile(path: nameOrPath, problem: "no such model file, and no \(candidate)")
-            }
-            path = candidate
+    /// `nameOrPath` when it is a file, else `modelsDirectory/NAME.EXTENSION` (a model or a recipe).
+    static func find(_ nameOrPath: String, modelsDirectory: String, extension ext: String, kind: String) throws(PithError) -> String {
+        if FileManager.default.fileExists(atPath: nameOrPath) { return nameOrPath }
+        let candidate = "\(modelsDirectory)/\(nameOrPath).\(ext)"
+        guard FileManager.default.fileExists(atPath: candidate) else {
+            throw .badFile(path: nameOrPath, problem: "no such \(kind) file, and no \(candidate)")
         }
+        return candidate
+    }
+
+    static func load(_ nameOrPath: String, modelsDirectory: String = "models") throws(PithError) -> ModelDescription {
+        let path = try find(nameOrPath, modelsDirectory: modelsDirectory, extension: "model", kind: "model")
         guard let data = FileManager.default.contents(atPath: path), let text = String(data: data, encoding: .utf8) else {
             throw .badFile(path: path, problem: "cannot be read as UTF-8 text")
         }

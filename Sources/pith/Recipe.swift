@@ -36,14 +36,7 @@ struct Recipe {
 
     /// Finds `nameOrPath` as a file, else as `modelsDirectory/NAME.recipe`, and parses it.
     init(_ nameOrPath: String, modelsDirectory: String) throws(PithError) {
-        var path = nameOrPath
-        if !FileManager.default.fileExists(atPath: path) {
-            let candidate = "\(modelsDirectory)/\(nameOrPath).recipe"
-            guard FileManager.default.fileExists(atPath: candidate) else {
-                throw .badFile(path: nameOrPath, problem: "no such recipe file, and no \(candidate)")
-            }
-            path = candidate
-        }
+        let path = try ModelFiles.find(nameOrPath, modelsDirectory: modelsDirectory, extension: "recipe", kind: "recipe")
         let bytes = try FileBytes.read(path)
         try self.init(parsing: bytes, path: path)
     }
