@@ -1,16 +1,12 @@
 import CPosix
+import PithFormat
 
 /// A model carried inside this executable (`pith build`): the `.pith` file's bytes are
-/// appended to the runner, followed by a 24-byte trailer —
-///
-///     "PITHEXE1" | UInt64 LE offset of the model | UInt64 LE length of the model
-///
-/// with offset + length + 24 equal to the executable's size. The model is read back from
+/// appended to the runner, followed by a `StandaloneTrailer`. The model is read back from
 /// /proc/self/exe; its own header and checksums are verified when it is opened, as for
 /// any `.pith` file.
 enum EmbeddedModel {
-    static let magic: [UInt8] = Array("PITHEXE1".utf8)
-    static let trailerSize = 24
+    static let trailerSize = StandaloneTrailer.byteSize
 
     /// The embedded model's bytes, nil when this executable carries none; a trailer that
     /// does not fit the file ends the program with one line.
@@ -23,8 +19,7 @@ enum EmbeddedModel {
         let size = Int(info.st_size)
         guard size > trailerSize else { return nil }
         var trailer = [UInt8](repeating: 0, count: trailerSize)
-        guard readExactly(fd, &trailer, at: size - trailerSize), Array(trailer[0..<8]) == magic else { return nil }
-        let offset = littleEndian64(trailer, 8), length = littleEndian64(trailer, 16)
+        guard readExactly(fd, &trailer, at: size - trailerSize), let (offset, length) = StandaloneTrailer.decode(trailer) else { return nil }
         guard offset >= 0, length > 0, offset + length + trailerSize == size else {
             fail("\(path): the embedded model's trailer (offset \(offset), length \(length)) does not fit the \(size)-byte executable")
         }
@@ -42,11 +37,5 @@ enum EmbeddedModel {
             done += n
         }
         return true
-    }
-
-    static func littleEndian64(_ b: [UInt8], _ at: Int) -> Int {
-        var v: UInt64 = 0
-        for j in 0..<8 { v |= UInt64(b[at + j]) << UInt64(8 * j) }
-        return v > UInt64(Int.max) ? -1 : Int(v)
     }
 }

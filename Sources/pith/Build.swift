@@ -21,8 +21,6 @@ struct Build: ParsableCommand {
     @Option(help: "The runner to embed the model in (default: the Embedded Swift runner of tools/build-runner if built, else pith-run beside this program).")
     var runner: String?
 
-    static let trailerMagic = Array("PITHEXE1".utf8)
-
     /// The runner: the Embedded Swift one of tools/build-runner (.build-embedded/runner) first,
     /// then one with the Swift runtime linked in (.build-static), then pith-run beside this `pith`.
     static func defaultRunner() -> String {
@@ -54,15 +52,14 @@ struct Build: ParsableCommand {
             throw PithError.badFile(path: runnerPath, problem: "no runner executable here; build it with 'swift build -c release --product pith-run' or pass --runner")
         }
         let runnerBytes = try FileBytes.read(runnerPath)
-        if runnerBytes.count >= 24, Array(runnerBytes[(runnerBytes.count - 24)..<(runnerBytes.count - 16)]) == trailerMagic {
+        if runnerBytes.count >= StandaloneTrailer.byteSize, StandaloneTrailer.decode(Array(runnerBytes.suffix(StandaloneTrailer.byteSize))) != nil {
             throw PithError.badFile(path: runnerPath, problem: "already carries a model; use the plain runner")
         }
         try checkWritable(output)
         var out = runnerBytes
-        out.reserveCapacity(runnerBytes.count + modelBytes.count + 24)
+        out.reserveCapacity(runnerBytes.count + modelBytes.count + StandaloneTrailer.byteSize)
         out += modelBytes
-        out += trailerMagic
-        for v in [UInt64(runnerBytes.count), UInt64(modelBytes.count)] { withUnsafeBytes(of: v.littleEndian) { out += $0 } }
+        out += StandaloneTrailer.encode(offset: runnerBytes.count, length: modelBytes.count)
         try AtomicFile.write(out, to: output, mode: 0o755)
         return (out.count, runnerPath, runnerBytes.count, modelBytes.count)
     }
