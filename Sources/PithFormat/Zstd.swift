@@ -63,10 +63,10 @@ enum Zstd {
 #else
 /// A build without libzstd (a bare-metal target, tools/build-embedded): files whose sections
 /// are zstd-compressed are refused with a clear error; `pith pack --raw` writes files this
-/// build reads.
+/// build reads (and `pith quantize --raw`).
 enum Zstd {
     static func decompress(_ src: UnsafeRawBufferPointer, into dst: UnsafeMutableRawBufferPointer, field: String) throws(FormatError) {
-        throw .decompression(field: field, problem: "this build of the reader has no zstd decoder; pack the model with 'pith pack --raw'")
+        throw .decompression(field: field, problem: "this build of the reader has no zstd decoder; write the model raw ('pith quantize --raw' or 'pith pack --raw')")
     }
 }
 #endif

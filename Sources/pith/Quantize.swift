@@ -28,6 +28,9 @@ struct Quantize: ParsableCommand {
     @Option(help: "Percentile for --method percentile.")
     var percentile: Double = 99.99
 
+    @Flag(help: "Store every section raw (no zstd): for readers built without a zstd decoder (microcontrollers).")
+    var raw = false
+
     @Option(help: "Data set (default: the checkpoint's).")
     var data: String?
 
@@ -70,7 +73,9 @@ struct Quantize: ParsableCommand {
         let int8Accuracy = try Self.accuracy(of: try PithFile(bytes: encoded), on: splits.validation)
         pith.metadata["provenance.accuracy.float"] = .double(floatAccuracy)
         pith.metadata["provenance.accuracy.int8"] = .double(int8Accuracy)
-        do { try PithWriter.write(pith, to: output) } catch { throw PithError.cannotWrite(path: output, problem: error.description) }
+        var writeOptions = WriteOptions()
+        if raw { writeOptions.dataLevel = nil; writeOptions.structureLevel = nil }
+        do { try PithWriter.write(pith, to: output, options: writeOptions) } catch { throw PithError.cannotWrite(path: output, problem: error.description) }
         let file = try FormatFiles.open(output)
         print("validation accuracy: float \(percent(floatAccuracy)), int8 \(percent(int8Accuracy)) (PithRuntime)")
         let reportImages = splits.validation.slice(0..<min(200, splits.validation.count))
