@@ -1,0 +1,250 @@
+import ArgumentParser
+import Foundation
+import PithFormat
+import PithNN
+import PithRuntime
+import PithTensor
+
+/// One execution of a recipe: checks the inputs, then runs or skips each stage in order.
+final class PipelineRun {
+    let recipe: Recipe
+    let output: String
+    let modelsDirectory: String
+    let mnistDirectory: String
+    let threads: Int
+    let runner: String?
+    let force: Bool
+    let stopAfter: Int?
+    var manifest: Manifest
+    var manifestPath: String { output + "/manifest.json" }
+    let clock = ContinuousClock()
+
+    init(recipe: Recipe, output: String, modelsDirectory: String, mnistDirectory: String?, threads: Int,
+         runner: String?, force: Bool, stopAfter: Int?) throws(PithError) {
+        self.recipe = recipe
+        self.output = output.hasSuffix("/") && output.count > 1 ? String(output.dropLast()) : output
+        self.modelsDirectory = modelsDirectory
+        self.mnistDirectory = mnistDirectory ?? recipe.mnistDirectory ?? DataSource.defaultMNISTDirectory
+        self.threads = threads
+        self.runner = runner
+        self.force = force
+        self.stopAfter = stopAfter
+        var isDirectory: ObjCBool = false
+        if FileManager.default.fileExists(atPath: self.output, isDirectory: &isDirectory), !isDirectory.boolValue {
+            throw .cannotWrite(path: self.output, problem: "is a file, not a folder; the pipeline's output (--output) must be a folder")
+        }
+        let recipeHash = hex(XXH64.hash(recipe.bytes))
+        manifest = Manifest.load(self.output + "/manifest.json") ?? Manifest(recipe: recipe.path, recipeXXH64: recipeHash)
+        manifest.recipe = recipe.path
+        manifest.recipeXXH64 = recipeHash
+    }
+
+    var teacherPath: String { recipe.teacher.checkpoint ?? output + "/teacher.ckpt" }
+    var studentPath: String { output + "/student.ckpt" }
+    var pithPath: String { output + "/model.pith" }
+    var executablePath: String { output + "/classifier" }
+
+    /// Runs every stage; false when --stop-after stopped a training stage early.
+    func execute() throws -> Bool {
+        // Everything the recipe names is checked before the first stage runs.
+        let teacherModel = try recipe.teacher.model.map { m throws(PithError) in try ModelFiles.load(m, modelsDirectory: modelsDirectory) }
+        if let given = recipe.teacher.checkpoint { _ = try Checkpoint(path: given) }
+        let studentModel = try recipe.student.map { s throws(PithError) in try ModelFiles.load(s.model ?? "", modelsDirectory: modelsDirectory) }
+        let source = try DataSource.named(recipe.data, mnistDirectory: mnistDirectory)
+        Threads.set(threads)
+        let splits = try source.load()
+        do { try FileManager.default.createDirectory(atPath: output, withIntermediateDirectories: true) } catch {
+            throw PithError.cannotWrite(path: output, problem: (error as NSError).localizedDescription)
+        }
+        let data = Self.fingerprint(splits)
+        print("pipeline \(recipe.name) (\(recipe.path)) → \(output): \(source.label), \(splits.train.count) train, \(splits.validation.count) validation, \(splits.test.count) test samples")
+        // Where the data lives and how many threads run are not inputs: the samples' hash is.
+        let local = ["--mnist-dir", mnistDirectory, "--threads", String(threads)]
+
+        // 1. Teacher: trained, or the checkpoint the recipe names.
+        if let given = recipe.teacher.checkpoint {
+            let hash = try Manifest.artifact(given, relativeTo: output)!.xxh64
+            try stage("teacher", inputs: ["checkpoint", hash, data], command: ["(given)", given], outputs: [given]) { _ throws in
+                try Self.floatFigures(checkpoint: given, test: splits.test)
+            }
+        } else {
+            let model = recipe.teacher.model!
+            let keyed = ["train", model, "--seed", String(recipe.seed), "--data", recipe.data] + recipe.teacher.arguments
+            let args = keyed + ["-o", teacherPath + ".partial", "--models-dir", modelsDirectory] + local
+            try stage("teacher", inputs: keyed + [teacherModel!.text, data], command: args, outputs: [teacherPath], resumable: true) { resume throws in
+                try Self.invoke(Train.self, args + (resume ? ["--resume"] : []) + (stopAfter.map { ["--stop-after", String($0)] } ?? []), stage: "teacher", recipe: recipe)
+                return try Self.floatFigures(checkpoint: teacherPath + ".partial", test: splits.test)
+            }
+            if manifest.stage("teacher")?.status != "done" { return false }
+        }
+
+        // 2. Student, distilled from the teacher.
+        var quantizeFrom = teacherPath
+        if let student = recipe.student, let studentModel {
+            let teacherHash = manifest.stage("teacher")!.artifacts[0].xxh64
+            let keyed = ["distill", "--teacher", teacherPath, "--student", student.model!,
+                         "--seed", String(recipe.seed), "--data", recipe.data] + student.arguments
+            let args = keyed + ["-o", studentPath + ".partial", "--models-dir", modelsDirectory] + local
+            try stage("student", inputs: keyed + [studentModel.text, teacherHash, data], command: args, outputs: [studentPath], resumable: true) { resume throws in
+                let resumed = ["distill", "-o", studentPath + ".partial", "--resume", "--data", recipe.data] + local
+                try Self.invoke(Distill.self, (resume ? resumed : args) + (stopAfter.map { ["--stop-after", String($0)] } ?? []), stage: "student", recipe: recipe)
+                return try Self.floatFigures(checkpoint: studentPath + ".partial", test: splits.test)
+            }
+            if manifest.stage("student")?.status != "done" { return false }
+            quantizeFrom = studentPath
+        }
+
+        // 3. Quantize to the int8 .pith file.
+        let sourceHash = manifest.stage(recipe.student != nil ? "student" : "teacher")!.artifacts[0].xxh64
+        let quantizeArgs = ["quantize", quantizeFrom, "-o", pithPath] + recipe.quantize
+        try stage("quantize", inputs: quantizeArgs + [sourceHash, data], command: quantizeArgs, outputs: [pithPath]) { _ throws in
+            try Self.invoke(Quantize.self, quantizeArgs + ["--mnist-dir", mnistDirectory], stage: "quantize", recipe: recipe)
+            return try Self.int8Figures(pithPath, test: splits.test)
+        }
+
+        // 4. Build the standalone executable.
+        let runnerPath = runner ?? Build.defaultRunner()
+        let pithHash = manifest.stage("quantize")!.artifacts[0].xxh64
+        let runnerHash = (try? FileBytes.read(runnerPath)).map { hex(XXH64.hash($0)) } ?? "missing"
+        try stage("build", inputs: [pithHash, runnerHash], command: ["build", pithPath, "-o", executablePath, "--runner", runnerPath], outputs: [executablePath]) { _ throws in
+            let (size, _, _, _) = try Build.make(model: pithPath, output: executablePath, runner: runnerPath)
+            return Manifest.Figures(bytes: size, note: "runner \(runnerPath)")
+        }
+
+        // 5. Run the executable on the test split, from an empty folder with an empty environment.
+        let exeHash = manifest.stage("build")!.artifacts[0].xxh64
+        let images = output + "/test-images.idx", labels = output + "/test-labels.idx"
+        try stage("run", inputs: [exeHash, data], command: [executablePath, images, "--labels", labels], outputs: [images, labels]) { _ throws in
+            try Self.writeIDX(splits.test, images: images, labels: labels, levels: recipe.data == "digits" ? 16 : 255)
+            return try Self.standaloneFigures(executablePath, images: images, labels: labels)
+        }
+
+        // 6. The report.
+        let allHashes = manifest.stages.filter { $0.name != "report" }.flatMap { $0.artifacts.map(\.xxh64) }
+        let reportPath = output + "/report.html"
+        try stage("report", inputs: allHashes + [data], command: ["report", reportPath], outputs: [reportPath]) { _ throws in
+            let html = try HTMLReport(run: self, splits: splits).html()
+            try AtomicFile.write(Array(html.utf8), to: reportPath)
+            return Manifest.Figures(bytes: html.utf8.count)
+        }
+        return true
+    }
+
+    /// Runs or skips one stage, recording it in the manifest before (as running) and after.
+    /// A resumable (training) stage writes `OUTPUT.partial` and renames it to its output when
+    /// its last epoch is done, so the previous output stays whole until then; a run that stops
+    /// early stays "running", and the next run with the same inputs resumes the partial file.
+    func stage(_ name: String, inputs: [String], command: [String], outputs: [String], resumable: Bool = false,
+                        _ body: (_ resume: Bool) throws -> Manifest.Figures) throws {
+        let key = hex(XXH64.hash(Array(([name] + inputs).joined(separator: "\u{1f}").utf8)))
+        let old = manifest.stage(name)
+        if !force, let old, old.inputs == key, old.status == "done", Manifest.artifactsIntact(old, folder: output) {
+            print("\(name): unchanged, skipped")
+            return
+        }
+        let partial = outputs[0] + ".partial"
+        let resume = resumable && !force && old?.inputs == key && old?.status == "running" && FileManager.default.fileExists(atPath: partial)
+        var record = Manifest.StageRecord(name: name, inputs: key, status: "running", command: command)
+        manifest.record(record)
+        try manifest.write(to: manifestPath)
+        print("\(name): \(resume ? "resuming" : "running") \(command.joined(separator: " "))")
+        let t0 = clock.now
+        record.figures = try body(resume)
+        record.seconds = (old?.status == "running" && resume ? old!.seconds : 0) + seconds(clock.now - t0)
+        if resumable {
+            guard try Self.finished(partial) else {
+                manifest.record(record)  // still running: the next run resumes
+                try manifest.write(to: manifestPath)
+                return
+            }
+            guard rename(partial, outputs[0]) == 0 else { throw PithError.cannotWrite(path: outputs[0], problem: String(cString: strerror(errno))) }
+        }
+        for path in outputs {
+            guard let artifact = try Manifest.artifact(path, relativeTo: output) else { throw PithError.mismatch("stage \(name) did not write \(path)") }
+            record.artifacts.append(artifact)
+        }
+        record.status = "done"
+        record.finished = ISO8601DateFormatter().string(from: Date())
+        manifest.record(record)
+        try manifest.write(to: manifestPath)
+    }
+
+    /// Parses and runs a subcommand; option errors name the recipe and the stage.
+    static func invoke<C: ParsableCommand>(_ command: C.Type, _ arguments: [String], stage: String, recipe: Recipe) throws {
+        var parsed: C
+        do { parsed = try C.parse(Array(arguments.dropFirst())) } catch {
+            throw PithError.badFile(path: recipe.path, problem: "\(stage): \(C.message(for: error))")
+        }
+        try parsed.run()
+    }
+
+    static func finished(_ checkpoint: String) throws(PithError) -> Bool {
+        let c = try Checkpoint(path: checkpoint)
+        return c.epochsDone >= c.config.epochs
+    }
+
+    /// A hash of the samples themselves, so that the same data under another path is the same input.
+    static func fingerprint(_ splits: DataSplits) -> String {
+        var h: UInt64 = 0
+        for d in [splits.train, splits.validation, splits.test] {
+            h = d.features.withUnsafeBytes { XXH64.hash($0, seed: h) }
+            h = d.labels.withUnsafeBytes { XXH64.hash($0, seed: h) }
+        }
+        return hex(h)
+    }
+
+    static func floatFigures(checkpoint: String, test: Dataset) throws -> Manifest.Figures {
+        let model = try Checkpoint(path: checkpoint).model(path: checkpoint)
+        model.fakeQuantization = nil
+        let row = Demo.floatRow("", model, test, note: "")
+        return Manifest.Figures(testAccuracy: row.accuracy, testErrors: row.errors, testCount: test.count, bytes: row.bytes,
+                                parameters: model.description.parameterCount, latencyMicroseconds: row.microseconds)
+    }
+
+    /// The runtime's accuracy, confusion matrix and batch-1 latency on the test split.
+    static func int8Figures(_ path: String, test: Dataset) throws -> Manifest.Figures {
+        let file = try FormatFiles.open(path)
+        let predictions = try Quantize.predictions(of: file, on: test)
+        var confusion = [[Int]](repeating: [Int](repeating: 0, count: test.classes), count: test.classes)
+        for (p, y) in zip(predictions, test.labels) { confusion[Int(y)][p] += 1 }
+        let errors = zip(predictions, test.labels).filter { $0 != Int($1) }.count
+        return Manifest.Figures(testAccuracy: Double(test.count - errors) / Double(test.count), testErrors: errors, testCount: test.count,
+                                bytes: Int(file.header.fileSize), latencyMicroseconds: try Demo.runtimeLatency(file, test), confusion: confusion)
+    }
+
+    static func standaloneFigures(_ exe: String, images: String, labels: String) throws -> Manifest.Figures {
+        let run = try Demo.execute(exe, [images, "--labels", labels])
+        guard let line = run.split(separator: "\n").last(where: { $0.hasPrefix("accuracy ") }),
+              let errors = Int(line.split(separator: "(")[1].split(separator: " ")[0]),
+              let count = Int(line.split(separator: " of ").last?.prefix { $0.isNumber } ?? "") else {
+            throw PithError.mismatch("\(exe) did not report its accuracy:\n\(run)")
+        }
+        let bench = try Demo.execute(exe, [images, "--bench", "--runs", "20000", "--json"])
+        let p50 = bench.split(separator: "\"p50\":").dropFirst().first.flatMap { Double($0.prefix { $0 != "," }) }
+        let bytes = (try? FileManager.default.attributesOfItem(atPath: exe)[.size] as? Int) ?? nil
+        return Manifest.Figures(testAccuracy: Double(count - errors) / Double(count), testErrors: errors, testCount: count, bytes: bytes, latencyMicroseconds: p50,
+                                note: "empty environment, empty folder")
+    }
+
+    /// The test split as IDX files: images as bytes (value × levels), labels.
+    static func writeIDX(_ data: Dataset, images: String, labels: String, levels: Float) throws(PithError) {
+        var header: [UInt8] = [0, 0, 8, UInt8(1 + data.sampleShape.count)]
+        for d in [data.count] + data.sampleShape { header += [UInt8(d >> 24 & 255), UInt8(d >> 16 & 255), UInt8(d >> 8 & 255), UInt8(d & 255)] }
+        try AtomicFile.write(header + data.features.map { UInt8(max(0, min(255, ($0 * levels).rounded()))) }, to: images)
+        let n = data.count
+        try AtomicFile.write([0, 0, 8, 1, UInt8(n >> 24 & 255), UInt8(n >> 16 & 255), UInt8(n >> 8 & 255), UInt8(n & 255)] + data.labels.map { UInt8($0) }, to: labels)
+    }
+
+    /// One row per stage: test accuracy, size in bytes, latency per image.
+    func table() -> String {
+        let names = ["teacher": "teacher (float32)", "student": "student (float32, distilled)", "quantize": "student int8 (.pith, PithRuntime)", "run": "standalone executable"]
+        var rows: [Demo.Row] = []
+        for s in manifest.stages {
+            guard let title = names[s.name], let accuracy = s.figures.testAccuracy else { continue }
+            let bytes = s.name == "run" ? manifest.stage("build")?.figures.bytes ?? 0 : s.figures.bytes ?? 0
+            rows.append(Demo.Row(stage: title, accuracy: accuracy, errors: s.figures.testErrors ?? 0, bytes: bytes,
+                                 microseconds: s.figures.latencyMicroseconds ?? .nan, note: s.artifacts.first?.path ?? ""))
+        }
+        return Demo.table(rows, testCount: 0)
+    }
+}
