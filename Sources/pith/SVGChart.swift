@@ -19,7 +19,7 @@ enum SVGChart {
         if a >= 1e6 { return String(format: "%.1fM", x / 1e6) }
         if a >= 1e4 { return String(format: "%.0fk", x / 1e3) }
         if a >= 100 { return String(format: "%.0f", x) }
-        if a >= 1 { return String(format: "%.2g", x) }
+        if a >= 1 { return String(format: "%.3g", x) }
         return String(format: "%.2g", x)
     }
 
