@@ -1,10 +1,5 @@
 import ArgumentParser
 import Foundation
-import PithDistill
-import PithFormat
-import PithNN
-import PithQuant
-import PithRuntime
 
 /// `pith demo`: the whole pipeline on the built-in digits set (`models/digits.recipe`) —
 /// train a teacher, distil a student, quantize it to an int8 `.pith` file, build a
@@ -22,15 +17,6 @@ struct Demo: ParsableCommand {
     @Option(help: "Threads for BLAS and Pith's own loops.")
     var threads: Int = ProcessInfo.processInfo.activeProcessorCount
 
-    struct Row {
-        var stage: String
-        var accuracy: Double
-        var errors: Int
-        var bytes: Int
-        var microseconds: Double
-        var note: String
-    }
-
     /// The digits recipe (models/digits.recipe) through `pith pipeline`, every stage run afresh.
     func run() throws {
         let started = Date()
@@ -42,66 +28,5 @@ struct Demo: ParsableCommand {
         print("")
         print(run.table())
         print(String(format: "\nfinished in %.1f s; outputs, manifest.json and report.html in %@", Date().timeIntervalSince(started), output))
-    }
-
-    static func floatRow(_ stage: String, _ model: Model, _ test: Dataset, note: String) -> Row {
-        let e = Evaluation(model: model, data: test)
-        // Latency: one image at a time through the training framework's forward pass.
-        let n = min(test.count, 200)
-        let clock = ContinuousClock()
-        let t0 = clock.now
-        for i in 0..<n { _ = model.predict(test.batch([i][...]).x) }
-        let us = seconds(clock.now - t0) * 1e6 / Double(n)
-        return Row(stage: stage, accuracy: e.accuracy, errors: e.errors, bytes: model.parameters.reduce(0) { $0 + $1.count * 4 }, microseconds: us, note: note)
-    }
-
-    /// Median batch-1 latency of the runtime on the test images.
-    static func runtimeLatency(_ file: PithFile, _ test: Dataset) throws -> Double {
-        let runner = try Interpreter(file: file, maxBatch: 1)
-        var times: [Double] = []
-        let clock = ContinuousClock()
-        for r in 0..<3000 {
-            let x = test.batch([r % test.count][...]).x.scalars
-            let t0 = clock.now
-            _ = try runner.run(x, batch: 1)
-            times.append(seconds(clock.now - t0) * 1e6)
-        }
-        times.sort()
-        return times[times.count / 2]
-    }
-
-    /// Runs a program with an empty environment from an empty folder; its standard output.
-    static func execute(_ path: String, _ arguments: [String]) throws -> String {
-        let p = Process()
-        p.executableURL = URL(fileURLWithPath: path).standardizedFileURL.absoluteURL
-        p.arguments = arguments.map { FileManager.default.fileExists(atPath: $0) ? URL(fileURLWithPath: $0).standardizedFileURL.path : $0 }
-        p.environment = [:]
-        let empty = NSTemporaryDirectory() + "pith-demo-" + UUID().uuidString
-        try FileManager.default.createDirectory(atPath: empty, withIntermediateDirectories: true)
-        defer { try? FileManager.default.removeItem(atPath: empty) }
-        p.currentDirectoryURL = URL(fileURLWithPath: empty)
-        let out = Pipe(), err = Pipe()
-        p.standardOutput = out
-        p.standardError = err
-        try p.run()
-        let o = out.fileHandleForReading.readDataToEndOfFile(), e = err.fileHandleForReading.readDataToEndOfFile()
-        p.waitUntilExit()
-        guard p.terminationStatus == 0 else {
-            throw PithError.mismatch("\(path) failed (\(p.terminationStatus)): \(String(decoding: e, as: UTF8.self))")
-        }
-        return String(decoding: o, as: UTF8.self)
-    }
-
-    static func table(_ rows: [Row], testCount: Int) -> String {
-        func pad(_ s: String, _ n: Int, right: Bool = false) -> String {
-            s.count >= n ? s : (right ? String(repeating: " ", count: n - s.count) + s : s + String(repeating: " ", count: n - s.count))
-        }
-        var lines = [pad("stage", 36) + pad("test accuracy", 24, right: true) + pad("size (bytes)", 14, right: true) + pad("latency/image", 16, right: true)]
-        for r in rows {
-            lines.append(pad(r.stage, 36) + pad(String(format: "%.2f%% (%d errors)", r.accuracy * 100, r.errors), 24, right: true)
-                         + pad(String(r.bytes), 14, right: true) + pad(String(format: "%.1f µs", r.microseconds), 16, right: true))
-        }
-        lines.append("(float32 sizes: the weights alone; latencies: batch 1, the float models through the training framework, int8 through PithRuntime)")
-        return lines.joined(separator: "\n")
     }
 }

@@ -196,7 +196,7 @@ final class PipelineRun {
     static func floatFigures(checkpoint: String, test: Dataset) throws -> Manifest.Figures {
         let model = try Checkpoint(path: checkpoint).model(path: checkpoint)
         model.fakeQuantization = nil
-        let row = Demo.floatRow("", model, test, note: "")
+        let row = StageTable.floatRow("", model, test, note: "")
         return Manifest.Figures(testAccuracy: row.accuracy, testErrors: row.errors, testCount: test.count, bytes: row.bytes,
                                 parameters: model.description.parameterCount, latencyMicroseconds: row.microseconds)
     }
@@ -209,17 +209,17 @@ final class PipelineRun {
         for (p, y) in zip(predictions, test.labels) { confusion[Int(y)][p] += 1 }
         let errors = zip(predictions, test.labels).filter { $0 != Int($1) }.count
         return Manifest.Figures(testAccuracy: Double(test.count - errors) / Double(test.count), testErrors: errors, testCount: test.count,
-                                bytes: Int(file.header.fileSize), latencyMicroseconds: try Demo.runtimeLatency(file, test), confusion: confusion)
+                                bytes: Int(file.header.fileSize), latencyMicroseconds: try StageTable.runtimeLatency(file, test), confusion: confusion)
     }
 
     static func standaloneFigures(_ exe: String, images: String, labels: String) throws -> Manifest.Figures {
-        let run = try Demo.execute(exe, [images, "--labels", labels])
+        let run = try StageTable.execute(exe, [images, "--labels", labels])
         guard let line = run.split(separator: "\n").last(where: { $0.hasPrefix("accuracy ") }),
               let errors = Int(line.split(separator: "(")[1].split(separator: " ")[0]),
               let count = Int(line.split(separator: " of ").last?.prefix { $0.isNumber } ?? "") else {
             throw PithError.mismatch("\(exe) did not report its accuracy:\n\(run)")
         }
-        let bench = try Demo.execute(exe, [images, "--bench", "--runs", "20000", "--json"])
+        let bench = try StageTable.execute(exe, [images, "--bench", "--runs", "20000", "--json"])
         let p50 = bench.split(separator: "\"p50\":").dropFirst().first.flatMap { Double($0.prefix { $0 != "," }) }
         let bytes = (try? FileManager.default.attributesOfItem(atPath: exe)[.size] as? Int) ?? nil
         return Manifest.Figures(testAccuracy: Double(count - errors) / Double(count), testErrors: errors, testCount: count, bytes: bytes, latencyMicroseconds: p50,
@@ -238,13 +238,13 @@ final class PipelineRun {
     /// One row per stage: test accuracy, size in bytes, latency per image.
     func table() -> String {
         let names = ["teacher": "teacher (float32)", "student": "student (float32, distilled)", "quantize": "student int8 (.pith, PithRuntime)", "run": "standalone executable"]
-        var rows: [Demo.Row] = []
+        var rows: [StageTable.Row] = []
         for s in manifest.stages {
             guard let title = names[s.name], let accuracy = s.figures.testAccuracy else { continue }
             let bytes = s.name == "run" ? manifest.stage("build")?.figures.bytes ?? 0 : s.figures.bytes ?? 0
-            rows.append(Demo.Row(stage: title, accuracy: accuracy, errors: s.figures.testErrors ?? 0, bytes: bytes,
+            rows.append(StageTable.Row(stage: title, accuracy: accuracy, errors: s.figures.testErrors ?? 0, bytes: bytes,
                                  microseconds: s.figures.latencyMicroseconds ?? .nan, note: s.artifacts.first?.path ?? ""))
         }
-        return Demo.table(rows, testCount: 0)
+        return StageTable.table(rows, testCount: 0)
     }
 }
