@@ -98,7 +98,14 @@ final class PipelineRun {
         let sourceHash = manifest.stage(recipe.student != nil ? "student" : "teacher")!.artifacts[0].xxh64
         let quantizeArgs = ["quantize", quantizeFrom, "-o", pithPath] + recipe.quantize
         try stage("quantize", inputs: quantizeArgs + [sourceHash, data], command: quantizeArgs, outputs: [pithPath]) { _ throws in
-            try Self.invoke(Quantize.self, quantizeArgs + ["--mnist-dir", mnistDirectory], stage: "quantize", recipe: recipe)
+            // The per-layer and per-tensor tables go to quantize.log; the accuracy line is shown.
+            let log = output + "/quantize.log"
+            try Self.writingStandardOutput(to: log) {
+                try Self.invoke(Quantize.self, quantizeArgs + ["--mnist-dir", mnistDirectory], stage: "quantize", recipe: recipe)
+            }
+            let text = (try? String(contentsOfFile: log, encoding: .utf8)) ?? ""
+            for line in text.split(separator: "\n") where line.hasPrefix("validation accuracy") || line.hasPrefix("wrote ") { print("  " + line) }
+            print("  per-layer and per-tensor tables: \(log)")
             return try Self.int8Figures(pithPath, test: splits.test)
         }
 
@@ -176,6 +183,22 @@ final class PipelineRun {
             throw PithError.badFile(path: recipe.path, problem: "\(stage): \(C.message(for: error))")
         }
         try parsed.run()
+    }
+
+    /// Runs `body` with standard output going to the file at `path` (created or truncated).
+    static func writingStandardOutput(to path: String, _ body: () throws -> Void) throws {
+        fflush(nil)
+        let fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0o644)
+        guard fd >= 0 else { throw PithError.cannotWrite(path: path, problem: String(cString: strerror(errno))) }
+        let saved = dup(1)
+        dup2(fd, 1)
+        close(fd)
+        defer {
+            fflush(nil)
+            dup2(saved, 1)
+            close(saved)
+        }
+        try body()
     }
 
     static func finished(_ checkpoint: String) throws(PithError) -> Bool {
