@@ -50,6 +50,12 @@ final class PipelineRun {
         let teacherModel = try recipe.teacher.model.map { m throws(PithError) in try ModelFiles.load(m, modelsDirectory: modelsDirectory) }
         if let given = recipe.teacher.checkpoint { _ = try Checkpoint(path: given) }
         let studentModel = try recipe.student.map { s throws(PithError) in try ModelFiles.load(s.model ?? "", modelsDirectory: modelsDirectory) }
+        // Every stage's options, as its command would parse them (placeholders for files not made yet).
+        if let model = recipe.teacher.model { _ = try Self.parse(Train.self, [model, "-o", "x"] + recipe.teacher.arguments, stage: "teacher", recipe: recipe) }
+        if let student = recipe.student {
+            _ = try Self.parse(Distill.self, ["--teacher", "x", "--student", student.model ?? "", "-o", "x"] + student.arguments, stage: "student", recipe: recipe)
+        }
+        _ = try Self.parse(Quantize.self, ["x", "-o", "x"] + recipe.quantize, stage: "quantize", recipe: recipe)
         let source = try DataSource.named(recipe.data, mnistDirectory: mnistDirectory)
         Threads.set(threads)
         let splits = try source.load()
@@ -178,11 +184,15 @@ final class PipelineRun {
 
     /// Parses and runs a subcommand; option errors name the recipe and the stage.
     static func invoke<C: ParsableCommand>(_ command: C.Type, _ arguments: [String], stage: String, recipe: Recipe) throws {
-        var parsed: C
-        do { parsed = try C.parse(Array(arguments.dropFirst())) } catch {
+        var parsed = try parse(C.self, Array(arguments.dropFirst()), stage: stage, recipe: recipe)
+        try parsed.run()
+    }
+
+    /// The command `C` parsed (and validated) from `arguments`; errors name the recipe and stage.
+    static func parse<C: ParsableCommand>(_ command: C.Type, _ arguments: [String], stage: String, recipe: Recipe) throws -> C {
+        do { return try C.parse(arguments) } catch {
             throw PithError.badFile(path: recipe.path, problem: "\(stage): \(C.message(for: error))")
         }
-        try parsed.run()
     }
 
     /// Runs `body` with standard output going to the file at `path` (created or truncated).

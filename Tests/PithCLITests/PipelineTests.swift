@@ -112,6 +112,8 @@ extension CLITests {
             ("nockpt", #"{ "name": "x", "data": "digits", "teacher": { "checkpoint": "/nonexistent/t.ckpt" } }"#, "/nonexistent/t.ckpt"),
             ("badjson", #"{ "name": "x", "data": "digits", "#, "not valid JSON"),
             ("unknown", #"{ "name": "x", "data": "digits", "teacher": { "model": "digits-teacher", "epocs": 3 } }"#, "teacher: "),
+            ("badstudent", #"{ "name": "x", "data": "digits", "teacher": { "model": "digits-teacher" }, "student": { "model": "digits-student", "alpha": 2 } }"#, "student: "),
+            ("badquantize", #"{ "name": "x", "data": "digits", "teacher": { "model": "digits-teacher" }, "quantize": { "method": "nope" } }"#, "quantize: "),
             ("stray", #"{ "name": "x", "data": "digits", "teachr": {} }"#, "unknown field 'teachr'"),
         ]
         for (name, text, needle) in cases {
