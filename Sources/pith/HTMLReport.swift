@@ -55,21 +55,16 @@ struct HTMLReport {
             model.fakeQuantization = nil
             let images = splits.validation.slice(0..<min(200, splits.validation.count))
             let layers = try PostTrainingQuantizer.report(model, quantized: file.model(), images: images)
-            let weights = model.layers.compactMap { layer -> [Float]? in
+            // Each weighted layer's weights and output channels (axis 0, as WeightQuantizer takes them).
+            let weighted = model.layers.compactMap { layer -> (values: [Float], channels: Int)? in
                 switch layer {
-                case let .dense(d): return d.weight.scalars
-                case let .conv(c): return c.weight.scalars
+                case let .dense(d): return (d.weight.scalars, d.weight.shape[0])
+                case let .conv(c): return (c.weight.scalars, c.weight.shape[0])
                 default: return nil
                 }
             }
-            let channels = model.layers.compactMap { layer -> Int? in
-                switch layer {
-                case let .dense(d): return d.weight.shape[0]
-                case let .conv(c): return c.weight.shape[0]
-                default: return nil
-                }
-            }
-            let weightErrors = zip(weights, channels).map { w, c in Self.relativeError(w, WeightQuantizer.perChannelSymmetric(w, channels: c).dequantized()) }
+            let weights = weighted.map(\.values)
+            let weightErrors = weighted.map { w in Self.relativeError(w.values, WeightQuantizer.perChannelSymmetric(w.values, channels: w.channels).dequantized()) }
             let sqnr = layers.map { 10 * log10($0.signalPower / max($0.mse, 1e-30)) }
             let names = layers.map(\.name)
             body += SVGChart.bars(id: "layer-sqnr", title: "per layer: output SQNR (dB, higher is better)", yLabel: "dB", labels: names.indices.map { "layer \($0 + 1)" },
@@ -78,7 +73,7 @@ struct HTMLReport {
                                   values: weightErrors.map { $0 * 100 }, format: { String(format: "%.2f", $0) })
             body += "</div><h3>Weights per layer</h3><div class=\"row\">"
             for (i, w) in weights.enumerated() {
-                let title = "layer \(i + 1) \(i < names.count ? names[i] : ""): \(w.count) weights, int8 error \(String(format: "%.2f", (i < weightErrors.count ? weightErrors[i] : 0) * 100))%"
+                let title = "layer \(i + 1) \(i < names.count ? names[i] : ""): \(w.count) weights, int8 error \(String(format: "%.2f", weightErrors[i] * 100))%"
                     + (i < sqnr.count ? String(format: ", SQNR %.1f dB", sqnr[i]) : "")
                 body += SVGChart.histogram(id: "layer-\(i + 1)-weights", title: title, values: w)
             }

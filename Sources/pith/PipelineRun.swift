@@ -163,7 +163,7 @@ final class PipelineRun {
         print("\(name): \(resume ? "resuming" : "running") \(command.joined(separator: " "))")
         let t0 = clock.now
         record.figures = try body(resume)
-        record.seconds = (old?.status == "running" && resume ? old!.seconds : 0) + seconds(clock.now - t0)
+        record.seconds = (resume ? old!.seconds : 0) + seconds(clock.now - t0)
         if resumable {
             guard try Self.finished(partial) else {
                 manifest.record(record)  // still running: the next run resumes
@@ -229,9 +229,9 @@ final class PipelineRun {
     static func floatFigures(checkpoint: String, test: Dataset) throws -> Manifest.Figures {
         let model = try Checkpoint(path: checkpoint).model(path: checkpoint)
         model.fakeQuantization = nil
-        let row = StageTable.floatRow("", model, test, note: "")
-        return Manifest.Figures(testAccuracy: row.accuracy, testErrors: row.errors, testCount: test.count, bytes: row.bytes,
-                                parameters: model.description.parameterCount, latencyMicroseconds: row.microseconds)
+        let e = Evaluation(model: model, data: test)
+        return Manifest.Figures(testAccuracy: e.accuracy, testErrors: e.errors, testCount: test.count, bytes: model.parameters.reduce(0) { $0 + $1.count * 4 },
+                                parameters: model.description.parameterCount, latencyMicroseconds: StageTable.floatLatency(model, test))
     }
 
     /// The runtime's accuracy, confusion matrix and batch-1 latency on the test split.
@@ -276,8 +276,8 @@ final class PipelineRun {
             guard let title = names[s.name], let accuracy = s.figures.testAccuracy else { continue }
             let bytes = s.name == "run" ? manifest.stage("build")?.figures.bytes ?? 0 : s.figures.bytes ?? 0
             rows.append(StageTable.Row(stage: title, accuracy: accuracy, errors: s.figures.testErrors ?? 0, bytes: bytes,
-                                 microseconds: s.figures.latencyMicroseconds ?? .nan, note: s.artifacts.first?.path ?? ""))
+                                       microseconds: s.figures.latencyMicroseconds ?? .nan))
         }
-        return StageTable.table(rows, testCount: 0)
+        return StageTable.table(rows)
     }
 }

@@ -12,18 +12,15 @@ enum StageTable {
         var errors: Int
         var bytes: Int
         var microseconds: Double
-        var note: String
     }
 
-    static func floatRow(_ stage: String, _ model: Model, _ test: Dataset, note: String) -> Row {
-        let e = Evaluation(model: model, data: test)
-        // Latency: one image at a time through the training framework's forward pass.
+    /// Mean batch-1 latency of the training framework's forward pass, over the first 200 test images.
+    static func floatLatency(_ model: Model, _ test: Dataset) -> Double {
         let n = min(test.count, 200)
         let clock = ContinuousClock()
         let t0 = clock.now
         for i in 0..<n { _ = model.predict(test.batch([i][...]).x) }
-        let us = seconds(clock.now - t0) * 1e6 / Double(n)
-        return Row(stage: stage, accuracy: e.accuracy, errors: e.errors, bytes: model.parameters.reduce(0) { $0 + $1.count * 4 }, microseconds: us, note: note)
+        return seconds(clock.now - t0) * 1e6 / Double(n)
     }
 
     /// Median batch-1 latency of the runtime on the test images.
@@ -63,7 +60,7 @@ enum StageTable {
         return String(decoding: o, as: UTF8.self)
     }
 
-    static func table(_ rows: [Row], testCount: Int) -> String {
+    static func table(_ rows: [Row]) -> String {
         func pad(_ s: String, _ n: Int, right: Bool = false) -> String {
             s.count >= n ? s : (right ? String(repeating: " ", count: n - s.count) + s : s + String(repeating: " ", count: n - s.count))
         }
