@@ -1,4 +1,4 @@
-// The writer needs libzstd and POSIX files: not part of a bare-metal build (tools/build-embedded).
+// The writer needs libzstd and POSIX files: not part of a bare-metal build (tools/embedded-check).
 #if canImport(CZstd) && canImport(CPosix)
 /// How the writer lays tensor data out and compresses it.
 public struct WriteOptions: Sendable, Equatable {

@@ -61,7 +61,7 @@ enum Zstd {
     }
 }
 #else
-/// A build without libzstd (a bare-metal target, tools/build-embedded): files whose sections
+/// A build without libzstd (a bare-metal target, tools/embedded-check): files whose sections
 /// are zstd-compressed are refused with a clear error; `pith pack --raw` writes files this
 /// build reads (and `pith quantize --raw`).
 enum Zstd {

@@ -30,8 +30,7 @@ def cached(run, args, log):
         text = open(log).read()
         if re.search(r"\(\d+ errors of 10000\)", text) and text.startswith(" ".join(args) + "\n"):
             return text
-    out = run(args, log)
-    return out
+    return run(args, log)
 
 
 def pith(args, log):
