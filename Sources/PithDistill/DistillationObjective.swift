@@ -46,6 +46,9 @@ public final class DistillationObjective: TrainingObjective {
 
     public var auxiliaryParameters: [Tensor] { hint?.regressor.parameters ?? [] }
 
+    /// Only the hard-label term (weight 1 − α) reads the labels.
+    public var readsLabels: Bool { alpha < 1 }
+
     public func loss(model: Model, x: Tensor, labels: [Int32], indices: ArraySlice<Int>?, rng: inout PithRandom) -> (loss: Tensor, logits: Tensor) {
         let logits: Tensor
         var hintLoss: Tensor?

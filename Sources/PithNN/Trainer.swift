@@ -39,7 +39,7 @@ public final class Trainer {
     public init(config: TrainingConfig, startingFrom model: Model, splits: DataSplits, objective: TrainingObjective? = nil) throws(PithError) {
         Memory.keepFreedBuffers()
         try Self.checkFit(model.description, splits)
-        if let problem = config.augmentation?.problem(sampleShape: splits.train.sampleShape) { throw .mismatch(problem) }
+        try Self.checkAugmentation(config.augmentation, splits, objective)
         self.config = config
         self.model = model
         self.objective = objective
@@ -58,6 +58,9 @@ public final class Trainer {
         Memory.keepFreedBuffers()
         let model = try checkpoint.model(path: path)
         try Self.checkFit(model.description, splits)
+        do { try Self.checkAugmentation(checkpoint.config.augmentation, splits, objective) } catch {
+            throw .badFile(path: path, problem: "field 'augmentation': \(error)")
+        }
         let auxiliary = objective?.auxiliaryParameters ?? []
         guard auxiliary.map(\.shape) == Array(checkpoint.parameterShapes.suffix(checkpoint.auxiliaryCount)) else {
             throw .badFile(path: path, problem: "holds \(checkpoint.auxiliaryCount) objective parameters; the recipe has \(auxiliary.count) (\(auxiliary.map(\.shape)))")
@@ -85,6 +88,16 @@ public final class Trainer {
         }
         guard d.classes >= splits.train.classes else {
             throw .mismatch("model '\(d.name)' has \(d.classes) outputs but data '\(splits.train.name)' has \(splits.train.classes) classes")
+        }
+    }
+
+    /// An augmentation the training split can take, and mixup only for an objective that
+    /// reads no labels.
+    static func checkAugmentation(_ a: Augmentation?, _ splits: DataSplits, _ objective: TrainingObjective?) throws(PithError) {
+        guard let a else { return }
+        if let problem = a.problem(sampleShape: splits.train.sampleShape) { throw .mismatch(problem) }
+        if a.mixup > 0, objective?.readsLabels ?? true {
+            throw .mismatch("mixup blends two images, which have no single label: it needs an objective without hard labels (pith distill --alpha 1)")
         }
     }
 

@@ -12,6 +12,10 @@ public protocol TrainingObjective: AnyObject {
     /// split, nil when x was augmented (so that per-sample caches do not apply); `rng`
     /// drives dropout.
     func loss(model: Model, x: Tensor, labels: [Int32], indices: ArraySlice<Int>?, rng: inout PithRandom) -> (loss: Tensor, logits: Tensor)
+
+    /// Whether the loss reads `labels` (mixup, which blends two samples' images, needs an
+    /// objective that does not).
+    var readsLabels: Bool { get }
 }
 
 /// The distillation part of a recipe (see PithDistill): what the student learns from.

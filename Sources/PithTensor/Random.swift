@@ -44,6 +44,32 @@ public struct PithRandom: RandomNumberGenerator, Sendable {
         return (-2 * _log(u1)).squareRoot() * _cos(2 * Float.pi * u2)
     }
 
+    /// Gamma(shape k, scale 1), k > 0 (Marsaglia and Tsang 2000; for k < 1,
+    /// Gamma(k + 1)·U^(1/k)).
+    public mutating func nextGamma(_ k: Float) -> Float {
+        if k < 1 {
+            var u = nextFloat()
+            while u <= 0 { u = nextFloat() }
+            return nextGamma(k + 1) * _pow(u, 1 / k)
+        }
+        let d = k - 1.0 / 3.0, c = 1 / (9 * d).squareRoot()
+        while true {
+            let z = nextNormal()
+            let v0 = 1 + c * z
+            guard v0 > 0 else { continue }
+            let v = v0 * v0 * v0
+            let u = nextFloat()
+            if u < 1 - 0.0331 * z * z * z * z { return d * v }
+            if u > 0, _log(u) < 0.5 * z * z + d * (1 - v + _log(v)) { return d * v }
+        }
+    }
+
+    /// Beta(a, b) in [0, 1]: X / (X + Y) for X ~ Gamma(a), Y ~ Gamma(b).
+    public mutating func nextBeta(_ a: Float, _ b: Float) -> Float {
+        let x = nextGamma(a), y = nextGamma(b)
+        return x + y > 0 ? x / (x + y) : 0.5
+    }
+
     /// A permutation of 0..<n (Fisher–Yates).
     public mutating func permutation(_ n: Int) -> [Int] {
         var p = Array(0..<n)

@@ -11,7 +11,7 @@ struct Distill: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Distil one or more trained teachers into a student model.",
         discussion: """
-            Loss: α·T²·KL(softmax(t/T) ‖ softmax(s/T)) + (1−α)·CE(s, y) (Hinton, Vinyals and Dean 2015); several --teacher checkpoints form an ensemble whose soft targets are averaged. The teachers run on every (augmented) batch; without --shift, --cache-logits computes their soft targets once per sample instead. --hint S:T adds a FitNets hint: a learned 1x1 convolution (or dense layer) from the student's layer S onto the teacher's layer T, L2, weighted by --hint-weight (layers numbered from 1 as in the model files). --qat trains the student quantization-aware, for 'pith quantize'.
+            Loss: α·T²·KL(softmax(t/T) ‖ softmax(s/T)) + (1−α)·CE(s, y) (Hinton, Vinyals and Dean 2015); several --teacher checkpoints form an ensemble whose soft targets are averaged. The teachers run on every (augmented) batch; without --shift, --cache-logits computes their soft targets once per sample instead. --hint S:T adds a FitNets hint: a learned 1x1 convolution (or dense layer) from the student's layer S onto the teacher's layer T, L2, weighted by --hint-weight (layers numbered from 1 as in the model files). --qat trains the student quantization-aware, for 'pith quantize'. --mixup a (with α = 1) mixes each image with another of its batch, teacher and student seeing the same mixture (function matching, Beyer et al. 2022).
             """)
 
     @Option(help: "Teacher checkpoint (repeat for an ensemble).")
@@ -38,6 +38,9 @@ struct Distill: ParsableCommand {
     @Flag(help: "Train the student quantization-aware.")
     var qat = false
 
+    @Option(help: "Mixup: each (shifted) image mixed with another of its batch, λ ~ Beta(a, a) (0: none; needs --alpha 1).")
+    var mixup: Float = 0
+
     @OptionGroup var runOptions: RunOptions
     @OptionGroup var dataOptions: DataOptions
     @OptionGroup var training: TrainingOptions
@@ -53,6 +56,11 @@ struct Distill: ParsableCommand {
             guard student != nil else { throw ValidationError("give --student MODEL") }
         }
         if cacheLogits && training.shift > 0 { throw ValidationError("--cache-logits needs fixed inputs; it cannot be combined with --shift") }
+        guard mixup >= 0 && mixup <= 1000 else { throw ValidationError("--mixup must be between 0 (none) and 1000") }
+        if mixup > 0 {
+            guard alpha == 1 else { throw ValidationError("--mixup needs --alpha 1: a mixed image has no single hard label") }
+            guard !cacheLogits else { throw ValidationError("--cache-logits needs fixed inputs; it cannot be combined with --mixup") }
+        }
         if let hint { _ = try Self.parseHint(hint, weight: hintWeight) }
     }
 
@@ -106,13 +114,14 @@ struct Distill: ParsableCommand {
             let distillation = DistillationConfig(teachers: teacher, teacherHashes: hashes, temperature: temperature, alpha: alpha,
                                                   cacheLogits: cacheLogits, hint: hintConfig)
             var config = training.config(model: description, data: dataOptions.data)
+            if mixup > 0 { config.augmentation = Augmentation(shift: training.shift, mixup: mixup) }
             config.distillation = distillation
             config.qat = qat ? QATConfig() : nil
             objective = try DistillationObjective(student: description, teachers: teachers, config: distillation, seed: config.seed)
             trainer = try Trainer(config: config, description: description, splits: splits, objective: objective)
             let names = teachers.map(\.description.name).joined(separator: " + ")
             print("distilling \(names) into \(description.name) (\(description.parameterCount) parameters) on \(splits.train.name) at T = \(temperature), α = \(alpha)"
-                  + (hintConfig.map { ", hint \($0.student):\($0.teacher) β = \($0.weight)" } ?? "") + (qat ? ", quantization-aware" : ""))
+                  + (hintConfig.map { ", hint \($0.student):\($0.teacher) β = \($0.weight)" } ?? "") + (qat ? ", quantization-aware" : "") + (mixup > 0 ? ", mixup Beta(\(mixup), \(mixup))" : ""))
         }
         if trainer.config.distillation?.cacheLogits == true {
             objective.teachers.cacheSoftTargets(splits.train, shape: objective.teachers.models[0].description.inputShape)

@@ -155,4 +155,32 @@ final class DistillationTests: XCTestCase {
             }
         }
     }
+
+    /// Mixup trains a student from soft targets alone (α = 1): the loss falls and a seeded
+    /// run repeats bit for bit; with hard labels in the loss (α < 1, or plain training)
+    /// the trainer refuses it before the first step.
+    func testMixupOnlyWithoutHardLabels() throws {
+        let d = description(16)
+        func trained() throws -> Trainer {
+            var c = config(d, epochs: 3, distillation: distillation(alpha: 1))
+            c.augmentation = Augmentation(shift: 1, mixup: 0.5)
+            let t = try Trainer(config: c, description: d, splits: Self.digits,
+                                objective: try DistillationObjective(student: d, teachers: [teacher], config: distillation(alpha: 1), seed: 7))
+            try t.run(checkpointPath: nil)
+            return t
+        }
+        let a = try trained(), b = try trained()
+        XCTAssertLessThan(a.history.last!.trainLoss, a.history.first!.trainLoss)
+        XCTAssertEqual(a.model.parameters.map(\.scalars), b.model.parameters.map(\.scalars))
+        var labelled = config(d, distillation: distillation(alpha: 0.9))
+        labelled.augmentation = Augmentation(mixup: 0.5)
+        XCTAssertThrowsError(try Trainer(config: labelled, description: d, splits: Self.digits,
+                                         objective: try DistillationObjective(student: d, teachers: [teacher], config: distillation(alpha: 0.9), seed: 7))) {
+            XCTAssert("\($0)".contains("mixup blends two images"), "\($0)")
+        }
+        labelled.distillation = nil
+        XCTAssertThrowsError(try Trainer(config: labelled, description: d, splits: Self.digits)) {
+            XCTAssert("\($0)".contains("mixup blends two images"), "\($0)")
+        }
+    }
 }

@@ -139,4 +139,41 @@ final class AugmentationTests: XCTestCase {
         XCTAssertNotNil(Augmentation(shift: 8).problem(sampleShape: [1, 8, 8]))
         XCTAssertNil(Augmentation(shift: 2).problem(sampleShape: [784]))
     }
+
+    /// Mixup: with one-hot samples eᵢ, output i is λᵢ·eᵢ + (1 − λᵢ)·e_π(i), π and the λᵢ
+    /// drawn in order from the generator (so a seeded run repeats); the mixtures are
+    /// convex and some are far from either image.
+    func testMixupBlendsEachSampleWithAPermutedPartner() {
+        let n = 64
+        let x = Tensor((0..<(n * n)).map { $0 / n == $0 % n ? 1 : 0 }, shape: [n, n])
+        var rng = PithRandom(seed: 9)
+        let y = Augmentation(mixup: 0.4).apply(x, sampleShape: [n], rng: &rng)
+        var replay = PithRandom(seed: 9)
+        let partner = replay.permutation(n)
+        var lambdas: [Float] = []
+        for i in 0..<n {
+            let lambda = replay.nextBeta(0.4, 0.4)
+            lambdas.append(lambda)
+            var expected = [Float](repeating: 0, count: n)
+            expected[i] += lambda
+            expected[partner[i]] += 1 - lambda
+            let row = (0..<n).map { y.data[i * n + $0] }
+            for j in 0..<n { XCTAssertEqual(row[j], expected[j], accuracy: 1e-6, "sample \(i), value \(j)") }
+            XCTAssertEqual(row.reduce(0, +), 1, accuracy: 1e-6)
+        }
+        XCTAssertEqual(partner.sorted(), Array(0..<n))
+        XCTAssert(lambdas.contains { $0 > 0.2 && $0 < 0.8 }, "no sample was mixed")
+        XCTAssertNotNil(Augmentation(mixup: -1).problem(sampleShape: [n]))
+        XCTAssertNotNil(Augmentation(mixup: .nan).problem(sampleShape: [n]))
+        XCTAssertNil(Augmentation(mixup: 1).problem(sampleShape: [n]))
+    }
+
+    /// A checkpoint's augmentation field: without mixup exactly what older versions wrote
+    /// (and read back as no mixup); with it, the value round-trips.
+    func testMixupIsWrittenOnlyWhenUsed() throws {
+        XCTAssertEqual(String(decoding: try JSONEncoder().encode(Augmentation(shift: 2)), as: UTF8.self), #"{"shift":2}"#)
+        XCTAssertEqual(try JSONDecoder().decode(Augmentation.self, from: Data(#"{"shift":2}"#.utf8)), Augmentation(shift: 2))
+        let mixed = Augmentation(shift: 1, mixup: 0.5)
+        XCTAssertEqual(try JSONDecoder().decode(Augmentation.self, from: JSONEncoder().encode(mixed)), mixed)
+    }
 }
