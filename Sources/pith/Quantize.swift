@@ -69,12 +69,16 @@ struct Quantize: ParsableCommand {
         model.fakeQuantization = nil
         let floatAccuracy = Evaluation(model: model, data: splits.validation).accuracy
         model.fakeQuantization = fakeQuantization
-        let encoded = try PithWriter.encode(pith).bytes
+        // The int8 accuracy is the runtime's on the file's model, which the file then records:
+        // measured on an uncompressed encoding (the same tensors, without the zstd pass).
+        var uncompressed = WriteOptions()
+        uncompressed.dataLevel = nil
+        uncompressed.structureLevel = nil
+        let encoded = try PithWriter.encode(pith, options: uncompressed).bytes
         let int8Accuracy = try Self.accuracy(of: try PithFile(bytes: encoded), on: splits.validation)
         pith.metadata["provenance.accuracy.float"] = .double(floatAccuracy)
         pith.metadata["provenance.accuracy.int8"] = .double(int8Accuracy)
-        var writeOptions = WriteOptions()
-        if raw { writeOptions.dataLevel = nil; writeOptions.structureLevel = nil }
+        let writeOptions = raw ? uncompressed : WriteOptions()
         do { try PithWriter.write(pith, to: output, options: writeOptions) } catch { throw PithError.cannotWrite(path: output, problem: error.description) }
         let file = try FormatFiles.open(output)
         print("validation accuracy: float \(percent(floatAccuracy)), int8 \(percent(int8Accuracy)) (PithRuntime)")
