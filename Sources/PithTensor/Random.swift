@@ -47,6 +47,7 @@ public struct PithRandom: RandomNumberGenerator, Sendable {
     /// Gamma(shape k, scale 1), k > 0 (Marsaglia and Tsang 2000; for k < 1,
     /// Gamma(k + 1)·U^(1/k)).
     public mutating func nextGamma(_ k: Float) -> Float {
+        precondition(k > 0 && k.isFinite, "Gamma shape \(k) must be a positive number")
         if k < 1 {
             var u = nextFloat()
             while u <= 0 { u = nextFloat() }

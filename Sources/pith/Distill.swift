@@ -56,7 +56,7 @@ struct Distill: ParsableCommand {
             guard student != nil else { throw ValidationError("give --student MODEL") }
         }
         if cacheLogits && training.shift > 0 { throw ValidationError("--cache-logits needs fixed inputs; it cannot be combined with --shift") }
-        guard mixup >= 0 && mixup <= 1000 else { throw ValidationError("--mixup must be between 0 (none) and 1000") }
+        if let problem = Augmentation(mixup: mixup).problem(sampleShape: [1]) { throw ValidationError("--\(problem)") }
         if mixup > 0 {
             guard alpha == 1 else { throw ValidationError("--mixup needs --alpha 1: a mixed image has no single hard label") }
             guard !cacheLogits else { throw ValidationError("--cache-logits needs fixed inputs; it cannot be combined with --mixup") }

@@ -312,7 +312,7 @@ final class CLITests: XCTestCase {
             (["--student", folder + "/wide.model"], "takes input"),
             (["--hint", "2-3"], "--hint must be"),
             (["--shift", "2", "--cache-logits"], "--cache-logits"),
-            (["--mixup", "1"], "--mixup needs --alpha 1"), (["--mixup=-1", "--alpha", "1"], "--mixup must be"),
+            (["--mixup", "1"], "--mixup needs --alpha 1"), (["--mixup=-1", "--alpha", "1"], "--mixup -1.0 must be between 0 (none) and 1000"),
         ] {
             var base = ["distill", "--teacher", folder + "/t1.ckpt", "-o", folder + "/x.ckpt", "--epochs", "1"]
             if !arguments.contains("--student") { base += ["--student", student] }
