@@ -1,3 +1,8 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
 import PithTensor
 
 /// Data augmentation applied to each training batch.
@@ -10,36 +15,95 @@ public struct Augmentation: Codable, Equatable, Sendable {
     /// a = `mixup`; 0: none. A mixed image has no single label, so only an objective that
     /// needs none takes it (distillation with α = 1: "function matching", Beyer et al. 2022).
     public var mixup: Float
+    /// Random rotations about the image centre, uniform in ±rotate degrees; 0: none.
+    public var rotate: Float
+    /// Random zoom by a factor uniform in 1 ± scale; 0: none.
+    public var scale: Float
 
-    public init(shift: Int = 0, mixup: Float = 0) { self.shift = shift; self.mixup = mixup }
+    public init(shift: Int = 0, mixup: Float = 0, rotate: Float = 0, scale: Float = 0) {
+        self.shift = shift; self.mixup = mixup; self.rotate = rotate; self.scale = scale
+    }
 
-    public var isIdentity: Bool { shift == 0 && mixup == 0 }
+    public var isIdentity: Bool { shift == 0 && mixup == 0 && !warps }
+    var warps: Bool { rotate != 0 || scale != 0 }
 
-    enum CodingKeys: String, CodingKey { case shift, mixup }
+    enum CodingKeys: String, CodingKey { case shift, mixup, rotate, scale }
 
-    /// Checkpoints written before mixup existed have no `mixup` field: none.
+    /// Checkpoints written before mixup, rotate and scale existed lack those fields: none.
     public init(from decoder: Decoder) throws {
         let c = try decoder.container(keyedBy: CodingKeys.self)
         shift = try c.decode(Int.self, forKey: .shift)
         mixup = try c.decodeIfPresent(Float.self, forKey: .mixup) ?? 0
+        rotate = try c.decodeIfPresent(Float.self, forKey: .rotate) ?? 0
+        scale = try c.decodeIfPresent(Float.self, forKey: .scale) ?? 0
     }
 
-    /// `mixup` is written only when used, so that a run without it writes the checkpoint
-    /// it wrote before mixup existed.
+    /// `mixup`, `rotate` and `scale` are written only when used, so that a run without them
+    /// writes the checkpoint it wrote before they existed.
     public func encode(to encoder: Encoder) throws {
         var c = encoder.container(keyedBy: CodingKeys.self)
         try c.encode(shift, forKey: .shift)
         if mixup != 0 { try c.encode(mixup, forKey: .mixup) }
+        if rotate != 0 { try c.encode(rotate, forKey: .rotate) }
+        if scale != 0 { try c.encode(scale, forKey: .scale) }
     }
 
     /// x: (B, …) holding B samples of `sampleShape` = (C, H, W) (or (H·W) read as one
     /// H = W channel). Each sample moves by its own (dy, dx), both uniform in
     /// −shift...shift, drawn in order from `rng`; pixels moved in from outside are 0.
     /// The result is a new tensor of x's shape, outside the autodiff graph.
-    /// Mixup then draws π and the λᵢ from the same `rng`.
+    /// Rotation and zoom (`warped`) then draw each sample's angle and factor, and mixup
+    /// π and the λᵢ, from the same `rng`.
     public func apply(_ x: Tensor, sampleShape: [Int], rng: inout PithRandom) -> Tensor {
-        let shifted = shifts(x, sampleShape: sampleShape, rng: &rng)
-        return mixup > 0 ? mixed(shifted, rng: &rng) : shifted
+        var out = shifts(x, sampleShape: sampleShape, rng: &rng)
+        if warps { out = warped(out, sampleShape: sampleShape, rng: &rng) }
+        return mixup > 0 ? mixed(out, rng: &rng) : out
+    }
+
+    /// Each sample i rotated by θᵢ = (2u − 1)·rotate degrees and zoomed by
+    /// fᵢ = 1 + (2u′ − 1)·scale about the centre c = ((W − 1)/2, (H − 1)/2), u, u′ uniform
+    /// in [0, 1) drawn in that order: output pixel p reads the input at
+    /// q = R(θᵢ)·(p − c)/fᵢ + c, bilinearly, pixels outside the image counting as 0
+    /// (torch.nn.functional.grid_sample with align_corners = False, zeros padding).
+    func warped(_ x: Tensor, sampleShape: [Int], rng: inout PithRandom) -> Tensor {
+        let (c, h, w) = Self.geometry(sampleShape)
+        let per = c * h * w, batch = x.count / max(per, 1)
+        let out = Tensor(zeros: x.shape)
+        for b in 0..<batch {
+            let degrees = (2 * rng.nextFloat() - 1) * rotate
+            let factor = 1 + (2 * rng.nextFloat() - 1) * scale
+            Self.warp(x.data + b * per, into: out.data + b * per, channels: c, height: h, width: w,
+                      degrees: degrees, factor: factor)
+        }
+        return out
+    }
+
+    /// One (C, H, W) sample rotated by `degrees` and zoomed by `factor` (see `warped`).
+    public static func warp(_ src: UnsafeMutablePointer<Float>, into dst: UnsafeMutablePointer<Float>,
+                     channels: Int, height h: Int, width w: Int, degrees: Float, factor: Float) {
+        let radians = Double(degrees) * Double.pi / 180
+        let k = 1 / Double(factor)
+        let a00 = k * cos(radians), a01 = -k * sin(radians), a10 = -a01, a11 = a00
+        let cx = Double(w - 1) / 2, cy = Double(h - 1) / 2
+        for y in 0..<h {
+            for x in 0..<w {
+                let dx = Double(x) - cx, dy = Double(y) - cy
+                let u = a00 * dx + a01 * dy + cx, v = a10 * dx + a11 * dy + cy
+                let u0 = u.rounded(.down), v0 = v.rounded(.down)
+                let fu = Float(u - u0), fv = Float(v - v0)
+                let x0 = Int(u0), y0 = Int(v0)
+                // The four neighbours (x0 or x0 + 1, y0 or y0 + 1), bilinearly weighted;
+                // those outside the image read 0.
+                for ch in 0..<channels {
+                    let plane = src + ch * h * w
+                    func at(_ ty: Int, _ tx: Int) -> Float { ty >= 0 && ty < h && tx >= 0 && tx < w ? plane[ty * w + tx] : 0 }
+                    let top = (1 - fu) * at(y0, x0) + fu * at(y0, x0 + 1)
+                    let bottom = (1 - fu) * at(y0 + 1, x0) + fu * at(y0 + 1, x0 + 1)
+                    let sum = (1 - fv) * top + fv * bottom
+                    dst[(ch * h + y) * w + x] = sum
+                }
+            }
+        }
     }
 
     /// x (B, …) → x′ with x′ᵢ = λᵢ·xᵢ + (1 − λᵢ)·x_π(i), λᵢ ~ Beta(mixup, mixup).
@@ -85,12 +149,22 @@ public struct Augmentation: Codable, Equatable, Sendable {
         return side * side == n ? (1, side, side) : (1, 1, n)
     }
 
-    /// Why `shape` cannot be shifted, or nil when it can.
-    public func problem(sampleShape shape: [Int]) -> String? {
+    /// Why these settings are out of range, or nil when they are not.
+    public var rangeProblem: String? {
+        guard shift >= 0 else { return "shift \(shift) must not be negative" }
         guard mixup >= 0, mixup <= 1000 else { return "mixup \(mixup) must be between 0 (none) and 1000" }
-        guard shift > 0 else { return nil }
+        guard rotate >= 0, rotate <= 180 else { return "rotate \(rotate) must be between 0 (none) and 180 degrees" }
+        guard scale >= 0, scale <= 0.5 else { return "scale \(scale) must be between 0 (none) and 0.5" }
+        return nil
+    }
+
+    /// Why these settings or samples of `shape` cannot be augmented, or nil when they can.
+    public func problem(sampleShape shape: [Int]) -> String? {
+        if let rangeProblem { return rangeProblem }
+        guard shift > 0 || warps else { return nil }
         let (_, h, w) = Self.geometry(shape)
-        if h == 1 { return "samples of shape \(shape) are not images; --shift needs (C, H, W) or square samples" }
+        let what = shift > 0 ? "--shift" : rotate > 0 ? "--rotate" : "--scale"
+        if h == 1 { return "samples of shape \(shape) are not images; \(what) needs (C, H, W) or square samples" }
         if shift >= min(h, w) { return "--shift \(shift) is not smaller than the \(h)x\(w) image" }
         return nil
     }

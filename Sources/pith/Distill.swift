@@ -11,7 +11,7 @@ struct Distill: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Distil one or more trained teachers into a student model.",
         discussion: """
-            Loss: α·T²·KL(softmax(t/T) ‖ softmax(s/T)) + (1−α)·CE(s, y) (Hinton, Vinyals and Dean 2015); several --teacher checkpoints form an ensemble whose soft targets are averaged. The teachers run on every (augmented) batch; without --shift, --cache-logits computes their soft targets once per sample instead. --hint S:T adds a FitNets hint: a learned 1x1 convolution (or dense layer) from the student's layer S onto the teacher's layer T, L2, weighted by --hint-weight (layers numbered from 1 as in the model files). --qat trains the student quantization-aware, for 'pith quantize'. --mixup a (with α = 1) mixes each image with another of its batch, teacher and student seeing the same mixture (function matching, Beyer et al. 2022).
+            Loss: α·T²·KL(softmax(t/T) ‖ softmax(s/T)) + (1−α)·CE(s, y) (Hinton, Vinyals and Dean 2015); several --teacher checkpoints form an ensemble whose soft targets are averaged. The teachers run on every (augmented) batch; without --shift, --rotate or --scale, --cache-logits computes their soft targets once per sample instead. --hint S:T adds a FitNets hint: a learned 1x1 convolution (or dense layer) from the student's layer S onto the teacher's layer T, L2, weighted by --hint-weight (layers numbered from 1 as in the model files). --qat trains the student quantization-aware, for 'pith quantize'. --mixup a (with α = 1) mixes each image with another of its batch, teacher and student seeing the same mixture (function matching, Beyer et al. 2022).
             """)
 
     @Option(help: "Teacher checkpoint (repeat for an ensemble).")
@@ -26,7 +26,7 @@ struct Distill: ParsableCommand {
     @Option(help: "Weight α of the soft-target term, in [0, 1]; 1 − α weighs the hard labels.")
     var alpha: Float = 0.9
 
-    @Flag(name: .customLong("cache-logits"), help: "Compute the teachers' soft targets once per training sample (not with --shift).")
+    @Flag(name: .customLong("cache-logits"), help: "Compute the teachers' soft targets once per training sample (not with --shift, --rotate or --scale).")
     var cacheLogits = false
 
     @Option(help: "FitNets hint: STUDENT_LAYER:TEACHER_LAYER (1-based layer numbers of the model files).")
@@ -55,8 +55,8 @@ struct Distill: ParsableCommand {
             guard !teacher.isEmpty else { throw ValidationError("give at least one --teacher CHECKPOINT") }
             guard student != nil else { throw ValidationError("give --student MODEL") }
         }
-        if cacheLogits && training.shift > 0 { throw ValidationError("--cache-logits needs fixed inputs; it cannot be combined with --shift") }
-        if let problem = Augmentation(mixup: mixup).problem(sampleShape: [1]) { throw ValidationError("--\(problem)") }
+        if cacheLogits && training.augmentation != nil { throw ValidationError("--cache-logits needs fixed inputs; it cannot be combined with --shift, --rotate or --scale") }
+        if let problem = Augmentation(mixup: mixup).rangeProblem { throw ValidationError("--\(problem)") }
         if mixup > 0 {
             guard alpha == 1 else { throw ValidationError("--mixup needs --alpha 1: a mixed image has no single hard label") }
             guard !cacheLogits else { throw ValidationError("--cache-logits needs fixed inputs; it cannot be combined with --mixup") }
@@ -114,7 +114,11 @@ struct Distill: ParsableCommand {
             let distillation = DistillationConfig(teachers: teacher, teacherHashes: hashes, temperature: temperature, alpha: alpha,
                                                   cacheLogits: cacheLogits, hint: hintConfig)
             var config = training.config(model: description, data: dataOptions.data)
-            if mixup > 0 { config.augmentation = Augmentation(shift: training.shift, mixup: mixup) }
+            if mixup > 0 {
+                var augmentation = training.augmentation ?? Augmentation()
+                augmentation.mixup = mixup
+                config.augmentation = augmentation
+            }
             config.distillation = distillation
             config.qat = qat ? QATConfig() : nil
             objective = try DistillationObjective(student: description, teachers: teachers, config: distillation, seed: config.seed)

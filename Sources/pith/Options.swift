@@ -100,6 +100,18 @@ struct TrainingOptions: ParsableArguments {
     @Option(help: "Augmentation: shift each training image by up to this many pixels in each direction (0: none).")
     var shift: Int = 0
 
+    @Option(help: "Augmentation: rotate each training image by a random angle of up to this many degrees (0: none).")
+    var rotate: Float = 0
+
+    @Option(help: "Augmentation: zoom each training image by a random factor in 1 ± this (0: none).")
+    var scale: Float = 0
+
+    /// The augmentation these options ask for (nil: none).
+    var augmentation: Augmentation? {
+        let a = Augmentation(shift: shift, rotate: rotate, scale: scale)
+        return a.isIdentity ? nil : a
+    }
+
     func validate() throws {
         guard epochs >= 1 && epochs <= 100_000 else { throw ValidationError("--epochs must be between 1 and 100000") }
         guard batchSize >= 0 else { throw ValidationError("--batch-size must be 0 (full batch) or positive") }
@@ -108,6 +120,7 @@ struct TrainingOptions: ParsableArguments {
         guard momentum >= 0 && momentum < 1 else { throw ValidationError("--momentum must be in [0, 1)") }
         guard warmup >= 0, stepEpochs >= 1, gamma > 0 else { throw ValidationError("--warmup must be ≥ 0, --step-epochs ≥ 1, --gamma > 0") }
         guard shift >= 0 && shift <= 64 else { throw ValidationError("--shift must be between 0 and 64") }
+        if let problem = Augmentation(rotate: rotate, scale: scale).rangeProblem { throw ValidationError("--\(problem)") }
     }
 
     func config(model: ModelDescription, data: String) -> TrainingConfig {
@@ -119,7 +132,7 @@ struct TrainingOptions: ParsableArguments {
         sched.warmupSteps = warmup
         var config = TrainingConfig(modelText: model.text, data: data, seed: seed, epochs: epochs,
                                     batchSize: batchSize, optimizer: opt, schedule: sched, loss: loss)
-        config.augmentation = shift > 0 ? Augmentation(shift: shift) : nil
+        config.augmentation = augmentation
         return config
     }
 }

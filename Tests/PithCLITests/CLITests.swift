@@ -288,7 +288,7 @@ final class CLITests: XCTestCase {
         XCTAssertEqual(single.status, 0, single.stderr)
         XCTAssert(single.stdout.contains("distilling teacher into tiny"), single.stdout)
         let ensemble = try run(["distill", "--teacher", folder + "/t1.ckpt", "--teacher", folder + "/t2.ckpt", "--student", student,
-                                "-o", folder + "/e.ckpt", "--epochs", "2", "--shift", "1", "--temperature", "4", "--alpha", "0.5", "--qat"])
+                                "-o", folder + "/e.ckpt", "--epochs", "2", "--shift", "1", "--rotate", "8", "--scale", "0.05", "--temperature", "4", "--alpha", "0.5", "--qat"])
         XCTAssertEqual(ensemble.status, 0, ensemble.stderr)
         XCTAssert(ensemble.stdout.contains("distilling teacher + teacher into tiny"), ensemble.stdout)
         XCTAssert(ensemble.stdout.contains("test accuracy (simulated int8)"), ensemble.stdout)
@@ -311,7 +311,8 @@ final class CLITests: XCTestCase {
             (["--temperature", "0"], "--temperature"), (["--alpha", "1.5"], "--alpha"),
             (["--student", folder + "/wide.model"], "takes input"),
             (["--hint", "2-3"], "--hint must be"),
-            (["--shift", "2", "--cache-logits"], "--cache-logits"),
+            (["--shift", "2", "--cache-logits"], "--cache-logits"), (["--scale", "0.1", "--cache-logits"], "--cache-logits"),
+            (["--rotate", "200"], "--rotate 200.0 must be between 0 (none) and 180 degrees"), (["--scale", "0.9"], "--scale 0.9 must be between 0 (none) and 0.5"),
             (["--mixup", "1"], "--mixup needs --alpha 1"), (["--mixup=-1", "--alpha", "1"], "--mixup -1.0 must be between 0 (none) and 1000"),
         ] {
             var base = ["distill", "--teacher", folder + "/t1.ckpt", "-o", folder + "/x.ckpt", "--epochs", "1"]

@@ -175,5 +175,74 @@ final class AugmentationTests: XCTestCase {
         XCTAssertEqual(try JSONDecoder().decode(Augmentation.self, from: Data(#"{"shift":2}"#.utf8)), Augmentation(shift: 2))
         let mixed = Augmentation(shift: 1, mixup: 0.5)
         XCTAssertEqual(try JSONDecoder().decode(Augmentation.self, from: JSONEncoder().encode(mixed)), mixed)
+        let warped = Augmentation(shift: 1, rotate: 10, scale: 0.1)
+        XCTAssertEqual(try JSONDecoder().decode(Augmentation.self, from: JSONEncoder().encode(warped)), warped)
+    }
+
+    /// A rotation by 90° maps the pixel grid onto itself: output (y, x) reads input
+    /// (x, W − 1 − y) exactly; by 0° at factor 1 the image is unchanged.
+    func testWarpByRightAnglesPermutesPixels() {
+        let h = 6, w = 6
+        let src = (0..<(2 * h * w)).map { Float($0 + 1) }
+        var out = [Float](repeating: -1, count: src.count)
+        src.withUnsafeBufferPointer { s in out.withUnsafeMutableBufferPointer { o in
+            Augmentation.warp(UnsafeMutablePointer(mutating: s.baseAddress!), into: o.baseAddress!, channels: 2, height: h, width: w, degrees: 90, factor: 1)
+        } }
+        for c in 0..<2 { for y in 0..<h { for x in 0..<w {
+            XCTAssertEqual(out[(c * h + y) * w + x], src[(c * h + x) * w + (w - 1 - y)], accuracy: 1e-4, "channel \(c) (\(y), \(x))")
+        } } }
+        src.withUnsafeBufferPointer { s in out.withUnsafeMutableBufferPointer { o in
+            Augmentation.warp(UnsafeMutablePointer(mutating: s.baseAddress!), into: o.baseAddress!, channels: 2, height: h, width: w, degrees: 0, factor: 1)
+        } }
+        XCTAssertEqual(out, src)
+    }
+
+    /// Bilinear sampling reproduces a linear ramp f(y, x) = 3x − 2y + 5 wherever all four
+    /// neighbours lie inside: zooming by 2 about the centre c reads f at c + (p − c)/2; pixels
+    /// whose source falls outside read 0 from the missing neighbours.
+    func testWarpZoomInterpolatesBilinearly() {
+        let n = 8
+        let c = Float(n - 1) / 2
+        func f(_ y: Float, _ x: Float) -> Float { 3 * x - 2 * y + 5 }
+        let src = (0..<(n * n)).map { f(Float($0 / n), Float($0 % n)) }
+        var out = [Float](repeating: 0, count: n * n)
+        src.withUnsafeBufferPointer { s in out.withUnsafeMutableBufferPointer { o in
+            Augmentation.warp(UnsafeMutablePointer(mutating: s.baseAddress!), into: o.baseAddress!, channels: 1, height: n, width: n, degrees: 0, factor: 2)
+        } }
+        for y in 0..<n { for x in 0..<n {
+            XCTAssertEqual(out[y * n + x], f(c + (Float(y) - c) / 2, c + (Float(x) - c) / 2), accuracy: 1e-4, "(\(y), \(x))")
+        } }
+        // Zooming out by 1/2 reads outside for the border: the corner's source (−3.5, −3.5) has no neighbour.
+        src.withUnsafeBufferPointer { s in out.withUnsafeMutableBufferPointer { o in
+            Augmentation.warp(UnsafeMutablePointer(mutating: s.baseAddress!), into: o.baseAddress!, channels: 1, height: n, width: n, degrees: 0, factor: 0.5)
+        } }
+        XCTAssertEqual(out[0], 0)
+        XCTAssertEqual(out[3 * n + 3], f(c + (3 - c) * 2, c + (3 - c) * 2), accuracy: 1e-4)
+    }
+
+    /// Each sample's angle and factor are the generator's next two draws, in order, within
+    /// ±rotate and 1 ± scale; out-of-range settings and non-images are refused.
+    func testRotateAndScaleDrawPerSample() {
+        let x = Tensor((0..<(4 * 49)).map { Float($0 % 13) }, shape: [4, 49])
+        var rng = PithRandom(seed: 21)
+        let a = Augmentation(rotate: 15, scale: 0.2)
+        let y = a.apply(x, sampleShape: [49], rng: &rng)
+        var replay = PithRandom(seed: 21)
+        var expected = [Float](repeating: 0, count: 49)
+        for b in 0..<4 {
+            let degrees = (2 * replay.nextFloat() - 1) * 15, factor = 1 + (2 * replay.nextFloat() - 1) * 0.2
+            XCTAssert(abs(degrees) <= 15 && abs(factor - 1) <= 0.2)
+            expected.withUnsafeMutableBufferPointer { e in
+                Augmentation.warp(x.data + b * 49, into: e.baseAddress!, channels: 1, height: 7, width: 7, degrees: degrees, factor: factor)
+            }
+            XCTAssertEqual(Array(y.scalars[(b * 49)..<((b + 1) * 49)]), expected, "sample \(b)")
+        }
+        XCTAssertNotEqual(y.scalars, x.scalars)
+        XCTAssertNotNil(Augmentation(rotate: 181).rangeProblem)
+        XCTAssertNotNil(Augmentation(rotate: .nan).rangeProblem)
+        XCTAssertNotNil(Augmentation(scale: 0.6).rangeProblem)
+        XCTAssertNotNil(Augmentation(scale: -0.1).rangeProblem)
+        XCTAssertNotNil(Augmentation(rotate: 10).problem(sampleShape: [10]))
+        XCTAssertNil(Augmentation(rotate: 10, scale: 0.1).problem(sampleShape: [784]))
     }
 }

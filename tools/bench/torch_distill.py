@@ -41,6 +41,34 @@ def shifted(x, s, rng):
     return torch.stack([padded[b, :, s - d[b, 0]:s - d[b, 0] + h, s - d[b, 1]:s - d[b, 1] + w] for b in range(n)])
 
 
+def warped(x, rotate, scale, rng):
+    """Each image rotated by its own angle, uniform in ±rotate degrees, and scaled by a factor
+    uniform in 1 ± scale, about its centre; bilinear, zeros outside (pilot of an affine augmentation)."""
+    n = x.shape[0]
+    a = np.deg2rad(rng.uniform(-rotate, rotate, size=n))
+    k = 1.0 / rng.uniform(1 - scale, 1 + scale, size=n)
+    theta = np.zeros((n, 2, 3), dtype=np.float32)
+    theta[:, 0, 0] = k * np.cos(a); theta[:, 0, 1] = -k * np.sin(a)
+    theta[:, 1, 0] = k * np.sin(a); theta[:, 1, 1] = k * np.cos(a)
+    grid = F.affine_grid(torch.from_numpy(theta), list(x.shape), align_corners=False)
+    return F.grid_sample(x, grid, mode="bilinear", padding_mode="zeros", align_corners=False)
+
+
+def elastic(x, alpha, sigma, rng):
+    """Pilot: Simard et al. (2003) elastic distortion: per-pixel displacements uniform in ±1,
+    smoothed by a Gaussian of width sigma, times alpha pixels; bilinear, zeros outside."""
+    n, _, h, w = x.shape
+    r = int(3 * sigma)
+    g = np.exp(-np.arange(-r, r + 1) ** 2 / (2 * sigma * sigma)); g /= g.sum()
+    k = torch.from_numpy(np.outer(g, g).astype(np.float32))[None, None]
+    d = torch.from_numpy(rng.uniform(-1, 1, size=(2 * n, 1, h, w)).astype(np.float32))
+    d = F.conv2d(d, k, padding=r).view(n, 2, h, w) * alpha
+    ys, xs = torch.meshgrid(torch.arange(h, dtype=torch.float32), torch.arange(w, dtype=torch.float32), indexing="ij")
+    gx = (2 * (xs + d[:, 0]) + 1) / w - 1
+    gy = (2 * (ys + d[:, 1]) + 1) / h - 1
+    return F.grid_sample(x, torch.stack([gx, gy], dim=-1), mode="bilinear", padding_mode="zeros", align_corners=False)
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--student", required=True)
@@ -55,6 +83,9 @@ def main():
     ap.add_argument("--threads", type=int, default=2)
     ap.add_argument("--mnist-dir", default="../shared/data/mnist")
     ap.add_argument("--shift", type=int, default=0, help="shift each training image by up to this many pixels (own RNG, seeded)")
+    ap.add_argument("--rotate", type=float, default=0, help="pilot: random rotation of up to this many degrees")
+    ap.add_argument("--scale", type=float, default=0, help="pilot: random scale factor in 1 ± this")
+    ap.add_argument("--elastic", type=float, nargs=2, default=None, metavar=("ALPHA", "SIGMA"), help="pilot: elastic distortion")
     ap.add_argument("--save")
     args = ap.parse_args()
     torch.set_num_threads(args.threads)
@@ -86,6 +117,10 @@ def main():
             x, y = xs[idx], ys[idx]
             if args.shift > 0:
                 x = shifted(x, args.shift, shift_rng)
+            if args.rotate > 0 or args.scale > 0:
+                x = warped(x, args.rotate, args.scale, shift_rng)
+            if args.elastic:
+                x = elastic(x, args.elastic[0], args.elastic[1], shift_rng)
             if args.schedule == "cosine":  # Pith's Schedule.rate: lr·(1 + cos(π·step/total))/2, step 0-based
                 for group in opt.param_groups:
                     group["lr"] = float(np.float32(args.lr) * (1 + np.cos(np.float32(np.pi) * np.float32(step) / np.float32(total))) / 2)
