@@ -8,6 +8,7 @@ Loss: (1 - alpha) * CE(s, y) + alpha * T^2 * KL(softmax(t/T) || softmax(s/T)), m
 the batch (alpha = 0: training from hard labels alone).
 Usage: torch_distill.py --student NAME [--teacher CKPT ...] [--temperature T] [--alpha A]
        [--epochs N] [--seed S] [--lr R] [--schedule constant|cosine] [--batch-size B] [--threads N] [--mnist-dir D] [--save W.npz]
+       [--shift P] [--rotate D] [--scale S] [--elastic ALPHA SIGMA] [--teacher-dropout]
 """
 import argparse, json, os, sys
 
@@ -42,8 +43,8 @@ def shifted(x, s, rng):
 
 
 def warped(x, rotate, scale, rng):
-    """Each image rotated by its own angle, uniform in ±rotate degrees, and scaled by a factor
-    uniform in 1 ± scale, about its centre; bilinear, zeros outside (pilot of an affine augmentation)."""
+    """Each image rotated by its own angle, uniform in ±rotate degrees, and zoomed by a factor
+    uniform in 1 ± scale, about its centre; bilinear, zeros outside (as Pith's --rotate, --scale)."""
     n = x.shape[0]
     a = np.deg2rad(rng.uniform(-rotate, rotate, size=n))
     k = 1.0 / rng.uniform(1 - scale, 1 + scale, size=n)
@@ -55,7 +56,7 @@ def warped(x, rotate, scale, rng):
 
 
 def elastic(x, alpha, sigma, rng):
-    """Pilot: Simard et al. (2003) elastic distortion: per-pixel displacements uniform in ±1,
+    """PyTorch only (Pith has no such option): Simard et al. (2003) elastic distortion: per-pixel displacements uniform in ±1,
     smoothed by a Gaussian of width sigma, times alpha pixels; bilinear, zeros outside."""
     n, _, h, w = x.shape
     r = int(3 * sigma)
@@ -83,9 +84,10 @@ def main():
     ap.add_argument("--threads", type=int, default=2)
     ap.add_argument("--mnist-dir", default="../shared/data/mnist")
     ap.add_argument("--shift", type=int, default=0, help="shift each training image by up to this many pixels (own RNG, seeded)")
-    ap.add_argument("--rotate", type=float, default=0, help="pilot: random rotation of up to this many degrees")
-    ap.add_argument("--scale", type=float, default=0, help="pilot: random scale factor in 1 ± this")
-    ap.add_argument("--elastic", type=float, nargs=2, default=None, metavar=("ALPHA", "SIGMA"), help="pilot: elastic distortion")
+    ap.add_argument("--rotate", type=float, default=0, help="rotate each training image by up to this many degrees (as Pith's --rotate)")
+    ap.add_argument("--scale", type=float, default=0, help="zoom each training image by a factor in 1 ± this (as Pith's --scale)")
+    ap.add_argument("--elastic", type=float, nargs=2, default=None, metavar=("ALPHA", "SIGMA"), help="elastic distortion (PyTorch only)")
+    ap.add_argument("--teacher-dropout", action="store_true", help="teachers keep dropout on while giving soft targets (Monte Carlo dropout; PyTorch only)")
     ap.add_argument("--save")
     args = ap.parse_args()
     torch.set_num_threads(args.threads)
@@ -104,6 +106,9 @@ def main():
         t = load_net(name, params)
         t.eval()
         teachers.append(t)
+    if args.teacher_dropout:
+        for t in teachers:
+            t.train()
     opt = torch.optim.Adam(net.parameters(), lr=args.lr)
     shift_rng = np.random.default_rng(args.seed)
     T = args.temperature
