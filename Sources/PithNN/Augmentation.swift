@@ -80,7 +80,7 @@ public struct Augmentation: Codable, Equatable, Sendable {
 
     /// One (C, H, W) sample rotated by `degrees` and zoomed by `factor` (see `warped`).
     public static func warp(_ src: UnsafeMutablePointer<Float>, into dst: UnsafeMutablePointer<Float>,
-                     channels: Int, height h: Int, width w: Int, degrees: Float, factor: Float) {
+                            channels: Int, height h: Int, width w: Int, degrees: Float, factor: Float) {
         let radians = Double(degrees) * Double.pi / 180
         let k = 1 / Double(factor)
         let a00 = k * cos(radians), a01 = -k * sin(radians), a10 = -a01, a11 = a00
@@ -99,8 +99,7 @@ public struct Augmentation: Codable, Equatable, Sendable {
                     func at(_ ty: Int, _ tx: Int) -> Float { ty >= 0 && ty < h && tx >= 0 && tx < w ? plane[ty * w + tx] : 0 }
                     let top = (1 - fu) * at(y0, x0) + fu * at(y0, x0 + 1)
                     let bottom = (1 - fu) * at(y0 + 1, x0) + fu * at(y0 + 1, x0 + 1)
-                    let sum = (1 - fv) * top + fv * bottom
-                    dst[(ch * h + y) * w + x] = sum
+                    dst[(ch * h + y) * w + x] = (1 - fv) * top + fv * bottom
                 }
             }
         }

@@ -25,18 +25,13 @@ def errors(output):
 
 
 def cached(run, args, log):
-    """A finished run's output from its log (kept under --runs-dir); the run itself otherwise."""
-    text = finished(args, log)
-    return text if text is not None else run(args, log)
-
-
-def finished(args, log):
-    """The output logged by an earlier run of exactly `args`, or None."""
+    """A finished run's output from its log (kept under --runs-dir), when the log is of
+    exactly `args` and holds a result; the run itself otherwise."""
     if os.path.exists(log):
         text = open(log).read()
         if text.startswith(" ".join(args) + "\n") and (re.search(r"\(\d+ errors of 10000\)", text) or '"test_errors"' in text):
             return text
-    return None
+    return run(args, log)
 
 
 def pith(args, log):
@@ -143,8 +138,7 @@ def main():
     order = ["pith_distilled", "torch_distilled", "pith_scratch_augmented", "pith_scratch", "torch_scratch"]
     runs.sort(key=lambda run: order.index(run[1]))
     with concurrent.futures.ThreadPoolExecutor(max_workers=max(1, args.jobs)) as pool:
-        for done in pool.map(execute, runs):
-            pass
+        list(pool.map(execute, runs))  # re-raises a failed run's error
     print()
     print(f"{args.epochs} epochs (cosine), seeds {args.seeds}; PyTorch: seeds {','.join(torch_seeds)}")
     print("| student | seed | teacher | T | α | augmentation | teacher errors | Pith scratch | Pith distilled | gap closed | PyTorch scratch | PyTorch distilled | gap closed | Pith scratch, same augmentation |")
