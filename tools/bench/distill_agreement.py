@@ -13,17 +13,8 @@ import numpy as np
 import torch
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from pith_random import read_checkpoint  # noqa: E402
-from torch_distill import load_net  # noqa: E402
+from torch_distill import load_checkpoint  # noqa: E402
 from torch_train import find, read_idx  # noqa: E402
-
-
-def net(path):
-    header, params = read_checkpoint(path)
-    name = header["config"]["modelText"].split("name ")[1].split("\n")[0]
-    n = load_net(name, params)
-    n.eval()
-    return n
 
 
 def predictions(model, x):
@@ -40,12 +31,12 @@ def main():
     xs, xt = load("train-images-idx3-ubyte"), load("t10k-images-idx3-ubyte")
     yt = torch.from_numpy(read_idx(find(args.mnist_dir, "t10k-labels-idx1-ubyte")).astype(np.int64))
     with torch.no_grad():
-        teacher = net(args.teacher)
+        teacher = load_checkpoint(args.teacher).eval()
         t_test, t_train = predictions(teacher, xt), predictions(teacher, xs)
         print(f"teacher {os.path.basename(args.teacher)}: {int((t_test != yt).sum())} test errors")
         print("student | test errors | disagree (test) | both wrong | disagree (train, of 55000) | disagree (validation, of 5000)")
         for path in args.students:
-            student = net(path)
+            student = load_checkpoint(path).eval()
             s_test, s_train = predictions(student, xt), predictions(student, xs)
             print(f"{os.path.basename(path)} | {int((s_test != yt).sum())} | {int((s_test != t_test).sum())} | "
                   f"{int(((s_test != yt) & (t_test != yt)).sum())} | {int((s_train[:55000] != t_train[:55000]).sum())} | "

@@ -30,6 +30,12 @@ def load_net(name, arrays):
     return net
 
 
+def load_checkpoint(path):
+    """The network a Pith checkpoint holds, its model named by the checkpoint's model text."""
+    header, params = read_checkpoint(path)
+    return load_net(header["config"]["modelText"].split("name ")[1].split("\n")[0], params)
+
+
 def fan_in(shape):
     return int(np.prod(shape[1:]))
 
@@ -101,14 +107,9 @@ def main():
     net = load_net(args.student, initial_weights([(s, fan_in(s)) for s in shapes], args.seed))
     teachers = []
     for path in args.teacher:
-        header, params = read_checkpoint(path)
-        name = header["config"]["modelText"].split("name ")[1].split("\n")[0]
-        t = load_net(name, params)
-        t.eval()
+        t = load_checkpoint(path)
+        t.train(args.teacher_dropout)  # dropout off (eval) unless --teacher-dropout
         teachers.append(t)
-    if args.teacher_dropout:
-        for t in teachers:
-            t.train()
     opt = torch.optim.Adam(net.parameters(), lr=args.lr)
     shift_rng = np.random.default_rng(args.seed)
     T = args.temperature
