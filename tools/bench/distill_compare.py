@@ -6,8 +6,8 @@ each student is trained from hard labels and distilled from its teacher, in Pith
 (`pith train`, `pith distill`) and in PyTorch (tools/bench/torch_distill.py) with the same
 loss, seed, initialisation (Pith's, replayed), batch order (Pith's), epochs, schedule and
 teacher (Pith's checkpoint, loaded into PyTorch). Teachers are trained once with Pith
-(--teacher-epochs, cosine schedule, --teacher-shift pixels of jitter, the models' dropout)
-and kept under --runs-dir. Prints test errors out of 10,000 and the share of the
+(--teacher-epochs, cosine schedule, --teacher-shift pixels of jitter, --teacher-rotate and
+--teacher-scale random turns and zooms, the models' dropout) and kept under --runs-dir. Prints test errors out of 10,000 and the share of the
 student-teacher gap that distillation closed: (scratch - distilled) / (scratch - teacher).
 Run through tools/bench-distill (it sets up the PyTorch virtual environment).
 """
@@ -67,6 +67,8 @@ def main():
     ap.add_argument("--alpha", default="0.9", help="alpha, or per student like --temperature")
     ap.add_argument("--teacher-epochs", default="mlp-teacher=30,cnn-teacher=12")
     ap.add_argument("--teacher-shift", type=int, default=2)
+    ap.add_argument("--teacher-rotate", default="0", help="degrees of random rotation while training the teachers, or per teacher: mlp-teacher=10,...")
+    ap.add_argument("--teacher-scale", default="0", help="random zoom 1 ± this while training the teachers, or per teacher (as --teacher-rotate)")
     ap.add_argument("--student-shift", default="0", help="pixels of shift while distilling (teacher run on every shifted batch), or per student; "
                     "the scratch student stays unaugmented (the paper's unregularized baseline) and a scratch control with the same augmentation is added")
     ap.add_argument("--student-rotate", default="0", help="degrees of random rotation while distilling, or per student (as --student-shift)")
@@ -83,17 +85,24 @@ def main():
     torch_seeds = (args.torch_seeds or args.seeds).split(",")
 
     def per_student(value, student):
+        """`value`, or its entry for `student` (or teacher) when it reads name=value,...; 0 for a name it leaves out."""
         if "=" not in value:
             return value
-        return dict(kv.split("=") for kv in value.split(","))[student]
+        return dict(kv.split("=") for kv in value.split(",")).get(student, "0")
+
+    def augmentation(shift, rotate, scale):
+        """The options of a run with these augmentations, and the tag that names its files."""
+        options = (["--shift", str(shift)] if shift else []) + (["--rotate", rotate] if float(rotate) else []) + (["--scale", scale] if float(scale) else [])
+        return options, (f"-shift{shift}" if shift else "") + (f"-rot{rotate}" if float(rotate) else "") + (f"-scale{scale}" if float(scale) else "")
     teachers = {}
     for student, teacher in PAIRS:
         if student not in args.students.split(",") or teacher in teachers:
             continue
-        ckpt = os.path.join(args.runs_dir, f"{teacher}-{teacher_epochs[teacher]}.ckpt")
+        warp, tag = augmentation(0, per_student(args.teacher_rotate, teacher), per_student(args.teacher_scale, teacher))
+        ckpt = os.path.join(args.runs_dir, f"{teacher}-{teacher_epochs[teacher]}{tag}.ckpt")
         if not os.path.exists(ckpt):
             pith(["train", teacher, "-o", ckpt, "--epochs", teacher_epochs[teacher], "--schedule", "cosine",
-                  "--shift", str(args.teacher_shift), "--seed", "1"] + common, ckpt + ".log")
+                  "--shift", str(args.teacher_shift)] + warp + ["--seed", "1"] + common, ckpt + ".log")
         teachers[teacher] = (ckpt, errors(pith(["eval", ckpt, "--split", "test"] + common[:4], ckpt + ".eval.log")))
         print(json.dumps({"teacher": teacher, "checkpoint": ckpt, "test_errors": teachers[teacher][1]}), flush=True)
     # Every run of the table: (row, column, runner, arguments, log); rows in order.
@@ -105,9 +114,7 @@ def main():
             tckpt, terr = teachers[teacher]
             temperature, alpha = per_student(args.temperature, student), per_student(args.alpha, student)
             shift = int(per_student(args.student_shift, student))
-            rotate, scale = per_student(args.student_rotate, student), per_student(args.student_scale, student)
-            augment = (["--shift", str(shift)] if shift else []) + (["--rotate", rotate] if float(rotate) else []) + (["--scale", scale] if float(scale) else [])
-            tag = (f"-shift{shift}" if shift else "") + (f"-rot{rotate}" if float(rotate) else "") + (f"-scale{scale}" if float(scale) else "")
+            augment, tag = augmentation(shift, per_student(args.student_rotate, student), per_student(args.student_scale, student))
             recipe = ["--epochs", str(args.epochs), "--schedule", "cosine", "--seed", seed]
             base = os.path.join(args.runs_dir, f"{student}-seed{seed}")
             epochs = f"-e{args.epochs}" if args.epochs != 30 else ""
@@ -144,7 +151,7 @@ def main():
     print("| student | seed | teacher | T | α | augmentation | teacher errors | Pith scratch | Pith distilled | gap closed | PyTorch scratch | PyTorch distilled | gap closed | Pith scratch, same augmentation |")
     print("| --- | ---: | --- | ---: | ---: | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |")
     closed = lambda s, d, t: f"{100 * (s - d) / (s - t):.1f}%" if s != t and s != "-" and d != "-" else "-"
-    for r in rows:
+    for r in sorted(rows, key=lambda r: r["seed"]):
         print(f"| {r['student']} | {r['seed']} | {r['teacher']} | {r['temperature']} | {r['alpha']} | {r['augmentation']} | {r['teacher_errors']} | {r['pith_scratch']} | {r['pith_distilled']} | "
               f"{closed(r['pith_scratch'], r['pith_distilled'], r['teacher_errors'])} | {r.get('torch_scratch', '-')} | {r.get('torch_distilled', '-')} | "
               f"{closed(r.get('torch_scratch', '-'), r.get('torch_distilled', '-'), r['teacher_errors'])} | {r.get('pith_scratch_augmented', '-')} |")
