@@ -1,8 +1,10 @@
 #!/usr/bin/env python3
 """How closely distilled students follow their teacher: for each student checkpoint, test
 errors, test images on which student and teacher disagree (argmax), images both get wrong,
-and the disagreements on the training and validation splits (the first 55,000 and the
-last 5,000 MNIST training images, unshifted). Checkpoints are Pith's, loaded into PyTorch.
+those only the student gets wrong and those only the teacher gets wrong (their difference is
+the student's distance to its teacher in test errors), and the disagreements on the training
+and validation splits (the first 55,000 and the last 5,000 MNIST training images, unshifted).
+Checkpoints are Pith's, loaded into PyTorch.
 
 Usage: .venv/bin/python tools/bench/distill_agreement.py TEACHER.ckpt STUDENT.ckpt [...]
        [--mnist-dir ../shared/data/mnist]
@@ -34,12 +36,15 @@ def main():
         teacher = load_checkpoint(args.teacher).eval()
         t_test, t_train = predictions(teacher, xt), predictions(teacher, xs)
         print(f"teacher {os.path.basename(args.teacher)}: {int((t_test != yt).sum())} test errors")
-        print("student | test errors | disagree (test) | both wrong | disagree (train, of 55000) | disagree (validation, of 5000)")
+        print("student | test errors | disagree (test) | both wrong | only student wrong | only teacher wrong | disagree (train, of 55000) | "
+              "disagree (validation, of 5000)")
         for path in args.students:
             student = load_checkpoint(path).eval()
             s_test, s_train = predictions(student, xt), predictions(student, xs)
-            print(f"{os.path.basename(path)} | {int((s_test != yt).sum())} | {int((s_test != t_test).sum())} | "
-                  f"{int(((s_test != yt) & (t_test != yt)).sum())} | {int((s_train[:55000] != t_train[:55000]).sum())} | "
+            s_wrong, t_wrong = s_test != yt, t_test != yt
+            print(f"{os.path.basename(path)} | {int(s_wrong.sum())} | {int((s_test != t_test).sum())} | "
+                  f"{int((s_wrong & t_wrong).sum())} | {int((s_wrong & ~t_wrong).sum())} | {int((~s_wrong & t_wrong).sum())} | "
+                  f"{int((s_train[:55000] != t_train[:55000]).sum())} | "
                   f"{int((s_train[55000:] != t_train[55000:]).sum())}")
 
 
