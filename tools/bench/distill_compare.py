@@ -7,8 +7,9 @@ each student is trained from hard labels and distilled from its teacher, in Pith
 loss, seed, initialisation (Pith's, replayed), batch order (Pith's), epochs, schedule and
 teacher (Pith's checkpoint, loaded into PyTorch). Teachers are trained once with Pith
 (--teacher-epochs, cosine schedule, --teacher-shift pixels of jitter, --teacher-rotate and
---teacher-scale random turns and zooms, the models' dropout) and kept under --runs-dir. Prints test errors out of 10,000 and the share of the
-student-teacher gap that distillation closed: (scratch - distilled) / (scratch - teacher).
+--teacher-scale random turns and zooms, the models' dropout) and kept under --runs-dir.
+Prints test errors out of 10,000 and the share of the student-teacher gap that distillation
+closed: (scratch - distilled) / (scratch - teacher).
 Run through tools/bench-distill (it sets up the PyTorch virtual environment).
 """
 import argparse, concurrent.futures, json, os, re, subprocess, sys
@@ -67,7 +68,7 @@ def main():
     ap.add_argument("--alpha", default="0.9", help="alpha, or per student like --temperature")
     ap.add_argument("--teacher-epochs", default="mlp-teacher=30,cnn-teacher=12")
     ap.add_argument("--teacher-shift", type=int, default=2)
-    ap.add_argument("--teacher-rotate", default="0", help="degrees of random rotation while training the teachers, or per teacher: mlp-teacher=10,...")
+    ap.add_argument("--teacher-rotate", default="0", help="degrees of random rotation while training the teachers, or per teacher: mlp-teacher=10 (others 0)")
     ap.add_argument("--teacher-scale", default="0", help="random zoom 1 ± this while training the teachers, or per teacher (as --teacher-rotate)")
     ap.add_argument("--student-shift", default="0", help="pixels of shift while distilling (teacher run on every shifted batch), or per student; "
                     "the scratch student stays unaugmented (the paper's unregularized baseline) and a scratch control with the same augmentation is added")
@@ -84,11 +85,13 @@ def main():
     teacher_epochs = dict(kv.split("=") for kv in args.teacher_epochs.split(","))
     torch_seeds = (args.torch_seeds or args.seeds).split(",")
 
-    def per_student(value, student):
-        """`value`, or its entry for `student` (or teacher) when it reads name=value,...; 0 for a name it leaves out."""
+    def per_student(value, name, missing=None):
+        """`value`, or its entry for `name` (a student or a teacher) when it reads name=value,...;
+        a name it leaves out is an error unless `missing` stands in for it."""
         if "=" not in value:
             return value
-        return dict(kv.split("=") for kv in value.split(",")).get(student, "0")
+        entries = dict(kv.split("=") for kv in value.split(","))
+        return entries[name] if missing is None else entries.get(name, missing)
 
     def augmentation(shift, rotate, scale):
         """The options of a run with these augmentations, and the tag that names its files."""
@@ -98,7 +101,7 @@ def main():
     for student, teacher in PAIRS:
         if student not in args.students.split(",") or teacher in teachers:
             continue
-        warp, tag = augmentation(0, per_student(args.teacher_rotate, teacher), per_student(args.teacher_scale, teacher))
+        warp, tag = augmentation(0, per_student(args.teacher_rotate, teacher, "0"), per_student(args.teacher_scale, teacher, "0"))
         ckpt = os.path.join(args.runs_dir, f"{teacher}-{teacher_epochs[teacher]}{tag}.ckpt")
         if not os.path.exists(ckpt):
             pith(["train", teacher, "-o", ckpt, "--epochs", teacher_epochs[teacher], "--schedule", "cosine",
