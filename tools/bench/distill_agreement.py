@@ -38,6 +38,7 @@ def main():
     xs, xt = load("train-images-idx3-ubyte"), load("t10k-images-idx3-ubyte")
     yt = torch.from_numpy(read_idx(find(args.mnist_dir, "t10k-labels-idx1-ubyte")).astype(np.int64))
     centred = lambda z: z - z.mean(1, keepdim=True)
+    most = lambda v: f"{float(v.max()):.2f}" if len(v) else "-"
     with torch.no_grad():
         teacher = load_checkpoint(args.teacher).eval()
         tz = logits(teacher, xt)
@@ -57,7 +58,6 @@ def main():
             s_test, s_train = sz.argmax(1), logits(student, xs).argmax(1)
             s_wrong, t_wrong = s_test != yt, t_test != yt
             only_s, only_t = s_wrong & ~t_wrong, ~s_wrong & t_wrong
-            most = lambda v: f"{float(v.max()):.2f}" if len(v) else "-"
             p_true = f"{float(t_true[only_s].min()):.2f}-{float(t_true[only_s].max()):.2f}" if only_s.any() else "-"
             print(f"{os.path.basename(path)} | {int(s_wrong.sum())} | {int((s_test != t_test).sum())} | "
                   f"{int((s_wrong & t_wrong).sum())} | {int(only_s.sum())} | {int(only_t.sum())} | "
