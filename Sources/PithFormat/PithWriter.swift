@@ -43,6 +43,14 @@ public enum PithWriter {
     /// whose file the reader would refuse.
     public static func encode(_ model: PithModel, options: WriteOptions = WriteOptions(),
                               limits: Limits = .spec) throws(FormatError) -> (bytes: [UInt8], sections: [WrittenSection]) {
+        try encode(model, options: options, limits: limits, validate: true)
+    }
+
+    /// `validate: false` skips the cross-section checks (Validation) and writes a
+    /// well-formed, checksummed file whose graph or tensor table may be wrong: what tests
+    /// and the structure-aware fuzzer hand to the reader, which must refuse it.
+    static func encode(_ model: PithModel, options: WriteOptions = WriteOptions(), limits: Limits = .spec,
+                       validate: Bool) throws(FormatError) -> (bytes: [UInt8], sections: [WrittenSection]) {
         guard model.data.count == model.tensors.count else {
             throw .invalid(field: "model", problem: "\(model.tensors.count) tensors but \(model.data.count) data arrays")
         }
@@ -101,7 +109,7 @@ public enum PithWriter {
         }
         let placeholder = SectionEntry(kind: .metadata, encoding: .raw, offset: 0, storedSize: 0, size: 0, checksum: 0)
         let dataEntries = stored.map { SectionEntry(kind: .tensorData, encoding: $0.encoding, offset: 0, storedSize: 0, size: $0.size, checksum: 0) }
-        try Validation.check(tensors: tensors, graph: model.graph, sections: [placeholder, placeholder, placeholder] + dataEntries)
+        if validate { try Validation.check(tensors: tensors, graph: model.graph, sections: [placeholder, placeholder, placeholder] + dataEntries) }
         let structure = [SectionCodec.encode(model.metadata), SectionCodec.encode(model.graph), SectionCodec.encode(tensors)]
         // Check the structured sections with the reader's decoders too (string lengths, counts).
         _ = try withBytes(structure[0]) { (b) throws(FormatError) in try SectionCodec.decodeMetadata(b, limits: limits) }

@@ -28,4 +28,14 @@ public enum StandaloneTrailer {
         }
         return (field(8), field(16))
     }
+
+    /// Whether a decoded (offset, length) describes a model that ends where the trailer
+    /// begins in a file of `fileSize` bytes: offset ≥ 0, 0 < length ≤ the format's largest
+    /// file, offset + length + 24 = fileSize, all without overflow.
+    public static func fits(offset: Int, length: Int, fileSize: Int) -> Bool {
+        guard offset >= 0, length > 0, UInt64(length) <= Limits.spec.maxFileSize else { return false }
+        let (end, o1) = offset.addingReportingOverflow(length)
+        let (total, o2) = end.addingReportingOverflow(byteSize)
+        return !o1 && !o2 && total == fileSize
+    }
 }

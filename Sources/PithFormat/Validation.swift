@@ -96,6 +96,24 @@ enum Validation {
                 throw .badGraph(node: "graph", problem: "output '\(t.name)' is not made by any node or input")
             }
         }
+        try checkEveryValueIsRead(graph, tensors: tensors)
+    }
+
+    /// Every value is read: each node's output by a later node or as a graph output, each
+    /// graph input by a node. A value nobody reads has no lifetime to plan and a graph
+    /// that makes one computes something it never gives back (docs/FORMAT.md, "Section 2").
+    static func checkEveryValueIsRead(_ graph: Graph, tensors: [TensorInfo]) throws(FormatError) {
+        var read = [Bool](repeating: false, count: tensors.count)
+        for node in graph.nodes { for i in node.inputs { read[i] = true } }
+        for i in graph.inputs where !read[i] {
+            throw .badGraph(node: "graph", problem: "input '\(tensors[i].name)' is read by no node")
+        }
+        for o in graph.outputs { read[o] = true }
+        for node in graph.nodes {
+            for o in node.outputs where !read[o] {
+                throw .badGraph(node: node.name, problem: "its output '\(tensors[o].name)' is read by no node and is not a graph output")
+            }
+        }
     }
 
     static func checkAttributes(_ node: Node) throws(FormatError) {

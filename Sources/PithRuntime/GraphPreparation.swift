@@ -173,7 +173,8 @@ struct GraphPreparation {
     func floatLinear(_ node: Node, x: Int, out: Int, w: TensorInfo, wIndex: Int, b: (info: TensorInfo, index: Int)?,
                      n: Int, k: Int, relu: Bool, conv: ConvGeometry?) throws(RuntimeError) -> FloatLinear {
         let raw = file.data(of: wIndex)
-        let weights = store.floats(n * k)
+        var packed = pith_f32_packed(K: Int32(k), N: Int32(n), NP: 0, data: try store.floats(Int(pith_f32_packed_floats(Int32(k), Int32(n)))))
+        try store.withTemporaryFloats(n * k) { weights throws(RuntimeError) in
         switch (w.dtype, w.quantization) {
         case (.float32, .none):
             for i in 0 ..< n * k { weights[i] = Float(bitPattern: UInt32(littleEndian: raw.loadUnaligned(fromByteOffset: 4 * i, as: UInt32.self))) }
@@ -187,16 +188,16 @@ struct GraphPreparation {
             throw RuntimeError.unsupported(node: node.name, problem: "float \(node.op.name) with \(w.dtype.name) weights quantized that way (float32, or int8 per channel on axis 0)")
         }
         if let g = conv { Self.toChannelsLast(weights, filters: n, channels: g.channels, kernel: g.kernel) }
+        pith_f32_pack(weights, Int32(n), Int32(k), &packed)
+        }
         var bias: UnsafeMutablePointer<Float>? = nil
         if let b {
             guard b.info.dtype == .float32 else { throw fail(node, "a float op's bias must be float32") }
             let braw = file.data(of: b.index)
-            let p = store.floats(n)
+            let p = try store.floats(n)
             for i in 0 ..< n { p[i] = Float(bitPattern: UInt32(littleEndian: braw.loadUnaligned(fromByteOffset: 4 * i, as: UInt32.self))) }
             bias = p
         }
-        var packed = pith_f32_packed(K: Int32(k), N: Int32(n), NP: 0, data: store.floats(Int(pith_f32_packed_floats(Int32(k), Int32(n)))))
-        pith_f32_pack(weights, Int32(n), Int32(k), &packed)
         return FloatLinear(input: x, output: out, packed: packed, bias: bias, relu: relu, conv: conv)
     }
 
@@ -236,39 +237,41 @@ struct GraphPreparation {
         }
         let packedK = conv.map { kernelWidth > 0 ? $0.kernel * kernelWidth * $0.channels : k } ?? k
         var packed = pith_q8_packed(K: Int32(packedK), N: Int32(n), K4: 0, NP: 0,
-                                    data: store.allocate(Int(pith_q8_packed_bytes(Int32(packedK), Int32(n)))).bindMemory(to: Int8.self, capacity: 1),
-                                    colsum: store.ints(n))
-        var rows = [Int8](repeating: 0, count: n * k)
-        for i in 0 ..< n * k { rows[i] = Int8(bitPattern: raw[i]) }
-        rows.withUnsafeMutableBufferPointer { r in
-            if let order = outputOrder { ChannelOrder.permuteRows(r.baseAddress!, per: k, order: order) }
+                                    data: try store.allocate(Int(pith_q8_packed_bytes(Int32(packedK), Int32(n)))).bindMemory(to: Int8.self, capacity: 1),
+                                    colsum: try store.ints(n))
+        try store.withTemporary(n * k, of: Int8.self) { rows throws(RuntimeError) in
+            let r = rows.baseAddress!
+            for i in 0 ..< n * k { r[i] = Int8(bitPattern: raw[i]) }
+            if let order = outputOrder { ChannelOrder.permuteRows(r, per: k, order: order) }
             if let order = inputOrder, let g = conv {
-                for f in 0 ..< n { ChannelOrder.permuteRows(r.baseAddress! + f * k, per: g.kernel * g.kernel, order: order) }
+                for f in 0 ..< n { ChannelOrder.permuteRows(r + f * k, per: g.kernel * g.kernel, order: order) }
             }
-        }
-        if let g = conv { rows.withUnsafeMutableBufferPointer { Self.toChannelsLast($0.baseAddress!, filters: n, channels: g.channels, kernel: g.kernel) } }
-        if let g = conv, kernelWidth > g.kernel {
+            if let g = conv { Self.toChannelsLast(r, filters: n, channels: g.channels, kernel: g.kernel) }
+            guard let g = conv, kernelWidth > g.kernel else {
+                pith_q8_pack(r, Int32(n), Int32(packedK), &packed)
+                return
+            }
             // (F, k, k, C) → (F, k, kernelWidth, C), zeros past the kernel.
-            var wide = [Int8](repeating: 0, count: n * packedK)
-            let run = g.kernel * g.channels, wideRun = kernelWidth * g.channels
-            for f in 0 ..< n {
-                for ky in 0 ..< g.kernel {
-                    for t in 0 ..< run { wide[f * packedK + ky * wideRun + t] = rows[f * k + ky * run + t] }
+            try store.withTemporary(n * packedK, of: Int8.self) { wide throws(RuntimeError) in
+                let run = g.kernel * g.channels, wideRun = kernelWidth * g.channels
+                for f in 0 ..< n {
+                    for ky in 0 ..< g.kernel {
+                        for t in 0 ..< run { wide[f * packedK + ky * wideRun + t] = r[f * k + ky * run + t] }
+                    }
                 }
+                pith_q8_pack(wide.baseAddress!, Int32(n), Int32(packedK), &packed)
             }
-            rows = wide
         }
-        pith_q8_pack(rows, Int32(n), Int32(packedK), &packed)
         var bias: UnsafeMutablePointer<Int32>? = nil
         if let b {
             guard b.info.dtype == .int32 else { throw fail(node, "an integer op's bias must be int32") }
             let braw = file.data(of: b.index)
-            let p = store.ints(n)
+            let p = try store.ints(n)
             for i in 0 ..< n { p[i] = Int32(bitPattern: UInt32(littleEndian: braw.loadUnaligned(fromByteOffset: 4 * i, as: UInt32.self))) }
             if let order = outputOrder { ChannelOrder.permuteRows(p, per: 1, order: order) }
             bias = p
         }
-        let mult = store.ints(n), shift = store.ints(n)
+        let mult = try store.ints(n), shift = try store.ints(n)
         for c in 0 ..< n {
             // The integer sum is in units of sx·sw[c]; the output's are sy.
             let m = Double(xv.scale) * Double(scales[c]) / Double(ov.scale)
@@ -279,7 +282,7 @@ struct GraphPreparation {
                                    out_min: relu ? max(0, ov.zeroPoint) : 0, out_max: 255)
         var offsets: UnsafeMutablePointer<Int32>? = nil
         if let g = conv, kernelWidth > 0 {
-            let p = store.ints(packedK / 4)
+            let p = try store.ints(packedK / 4)
             pith_q8_conv_offsets(Int32(g.channels), Int32(g.kernel), Int32(kernelWidth), Int32(g.paddedWidth), p)
             offsets = p
         }

@@ -33,6 +33,8 @@ public final class Interpreter {
     /// The caller's input during a run (readsInputInPlace), else nil.
     var callerInput: UnsafeMutableRawPointer? = nil
     let scratch: UnsafeMutableRawPointer
+    /// Bytes of `scratch` (the largest step's im2row patches and copies for one sample).
+    let scratchBytes: Int
 
     /// Per-sample shape, dtype and byte count of the (first) graph input and output.
     public var inputShape: [Int] { values[inputValue].shape }
@@ -64,85 +66,57 @@ public final class Interpreter {
     /// (ChannelOrder; none with PITH_CHANNEL_ORDER=0). Results are the same either way.
     public let channelReorderings: Int
 
-    /// The most the arena, or one step's scratch, may take: 1 GiB, as the format bounds
-    /// the decoded file (a crafted graph cannot make the runtime allocate more).
-    public static let maxArenaBytes = 1 << 30
+    /// What this interpreter was allowed to take (RuntimeLimits).
+    public let limits: RuntimeLimits
 
     #if canImport(CPosix)  // files need POSIX; a bare-metal build runs models from bytes in memory
-    public convenience init(path: String, maxBatch: Int = 1, threads: Int = 1) throws(RuntimeError) {
+    public convenience init(path: String, maxBatch: Int = 1, threads: Int = 1, limits: RuntimeLimits = .standard) throws(RuntimeError) {
         let file: PithFile
         do { file = try PithFile(path: path) } catch { throw .format(error) }
-        try self.init(file: file, maxBatch: maxBatch, threads: threads)
+        try self.init(file: file, maxBatch: maxBatch, threads: threads, limits: limits)
     }
     #endif
 
-    public init(file: PithFile, maxBatch: Int = 1, threads: Int = 1) throws(RuntimeError) {
+    /// Checks and prepares `file` for batches of up to `maxBatch` samples spread over
+    /// `threads` threads. Every size is checked against `limits` before it is allocated.
+    public convenience init(file: PithFile, maxBatch: Int = 1, threads: Int = 1, limits: RuntimeLimits = .standard) throws(RuntimeError) {
         guard maxBatch >= 1, maxBatch <= 1 << 16 else { throw .badInput("maxBatch \(maxBatch) is outside 1...65536") }
         guard threads >= 1, threads <= 64 else { throw .badInput("threads \(threads) is outside 1...64") }
         guard UInt16(1).littleEndian == 1 else { throw .unsupported(node: "file", problem: "a big-endian host") }
-        self.file = file
-        self.maxBatch = maxBatch
         let workers = min(threads, maxBatch)
-        self.threads = workers
         let chunk = (maxBatch + workers - 1) / workers
-        self.chunk = chunk
-        var helpers: [Interpreter] = []
-        for _ in 1 ..< workers { helpers.append(try Interpreter(file: file, maxBatch: chunk, threads: 1)) }
-        self.helpers = helpers
-        let store = WeightStore()
-        self.store = store
-        var prep = try GraphPreparation(file: file, store: store)
-        guard file.graph.inputs.count == 1, file.graph.outputs.count == 1 else {
-            throw .unsupported(node: "graph", problem: "\(file.graph.inputs.count) inputs and \(file.graph.outputs.count) outputs (one of each)")
+        let graph = try PreparedGraph(file: file, chunk: chunk, limits: limits)
+        // Each thread: its arena (+ 64 bytes of slack) and its scratch.
+        let (perThread, o1) = graph.arenaBytes.addingReportingOverflow(64 + graph.scratchBytes)
+        let (all, o2) = perThread.multipliedReportingOverflow(by: workers)
+        guard !o1, !o2, all <= limits.maxActivationBytes else {
+            throw .overLimit(what: "activations", bytes: o1 || o2 ? Int.max : all, limit: limits.maxActivationBytes)
         }
-        var steps: [Step] = []
-        for node in file.graph.nodes { steps.append(try prep.prepare(node)) }
-        channelReorderings = prep.channelOrder.outputs.count
-        let values = prep.values
-        inputValue = prep.valueIndex[file.graph.inputs[0]]!
-        outputValue = prep.valueIndex[file.graph.outputs[0]]!
-        for v in [inputValue, outputValue] where values[v].dtype == .int32 {
-            throw .unsupported(node: values[v].name, problem: "int32 graph inputs and outputs")
-        }
+        self.init(graph: graph, maxBatch: maxBatch, workers: workers, chunk: chunk, limits: limits)
+    }
 
-        // Lifetimes: made at the step that writes it (the input: before the first),
-        // needed until the last step that reads it (the output: after the last).
-        var producedAt = [Int](repeating: -1, count: values.count)
-        var lastUse = [Int](repeating: -1, count: values.count)
-        for (i, s) in steps.enumerated() {
-            producedAt[s.output] = i
-            for v in s.inputs { lastUse[v] = max(lastUse[v], i) }
-        }
-        lastUse[outputValue] = steps.count
-        let input = inputValue
-        let inputReaders = steps.filter { $0.inputs.contains(input) }
-        let inPlace = values[inputValue].dtype == .float32 && !inputReaders.isEmpty
-            && inputReaders.allSatisfy { if case .quantize = $0 { return true } else { return false } }
-        readsInputInPlace = inPlace
-        var sizes = [Int](repeating: 0, count: values.count)
-        for v in values.indices where producedAt[v] >= 0 || (v == inputValue && !inPlace) {
-            let (bytes, overflow) = values[v].bytesPerSample.multipliedReportingOverflow(by: chunk)
-            guard !overflow, bytes <= Self.maxArenaBytes else { throw .outOfMemory(bytes: overflow ? Int.max : bytes) }
-            sizes[v] = bytes
-        }
-        let plan = ArenaPlanner.plan(sizes: sizes, producedAt: producedAt, lastUse: lastUse)
-        guard plan.total <= Self.maxArenaBytes else { throw .outOfMemory(bytes: plan.total) }
-        var scratchBytes = 64
-        for step in steps {
-            let (b, overflow) = step.scratchBytes
-            guard !overflow, b <= Self.maxArenaBytes else { throw .outOfMemory(bytes: overflow ? Int.max : b) }
-            scratchBytes = max(scratchBytes, b)
-        }
-        var placed = values
-        for v in placed.indices { placed[v].offset = plan.offsets[v] }
-        self.values = placed
-        self.steps = steps
-        arenaBytes = plan.total
+    /// An interpreter over a prepared graph: its own arena, scratch and helpers, the
+    /// graph's weights shared.
+    init(graph: PreparedGraph, maxBatch: Int, workers: Int, chunk: Int, limits: RuntimeLimits) {
+        file = graph.file
+        self.maxBatch = maxBatch
+        self.threads = workers
+        self.chunk = chunk
+        self.limits = limits
+        helpers = (1 ..< max(workers, 1)).map { _ in Interpreter(graph: graph, maxBatch: chunk, workers: 1, chunk: chunk, limits: limits) }
+        store = graph.store
+        steps = graph.steps
+        values = graph.values
+        inputValue = graph.inputValue
+        outputValue = graph.outputValue
+        readsInputInPlace = graph.readsInputInPlace
+        channelReorderings = graph.channelReorderings
+        arenaBytes = graph.arenaBytes
         // 64 bytes of slack: kernels may read a few bytes past a value's end (im2row's
         // 4-byte moves), never using them.
-        arena = UnsafeMutableRawPointer.allocate(byteCount: plan.total + 64, alignment: 64)
-        scratch = UnsafeMutableRawPointer.allocate(byteCount: scratchBytes, alignment: 64)
-        // Last: nothing after this can fail, so the threads never outlive a failed init.
+        arena = UnsafeMutableRawPointer.allocate(byteCount: graph.arenaBytes + 64, alignment: 64)
+        scratchBytes = graph.scratchBytes
+        scratch = UnsafeMutableRawPointer.allocate(byteCount: graph.scratchBytes, alignment: 64)
         pool = workers > 1 ? pith_pool_create(Int32(workers)) : nil
     }
 

@@ -11,8 +11,9 @@ public enum RuntimeError: Error, Equatable, Sendable {
     case invalidGraph(node: String, problem: String)
     /// The input given to `run` is wrong (size, batch, a NaN).
     case badInput(String)
-    /// Memory could not be had.
-    case outOfMemory(bytes: Int)
+    /// The model would need more memory of one kind than `RuntimeLimits` allows (`what`:
+    /// "prepared weights" or "activations"; `bytes`: Int.max when the size overflowed).
+    case overLimit(what: String, bytes: Int, limit: Int)
 
     public var description: String {
         switch self {
@@ -20,7 +21,8 @@ public enum RuntimeError: Error, Equatable, Sendable {
         case let .unsupported(node, problem): return "node '\(node)': not supported: \(problem)"
         case let .invalidGraph(node, problem): return "node '\(node)': \(problem)"
         case let .badInput(problem): return "input: \(problem)"
-        case let .outOfMemory(bytes): return "the model needs \(bytes == Int.max ? "more than 2^63" : String(bytes)) bytes of working memory, above the runtime's limit of \(Interpreter.maxArenaBytes)"
+        case let .overLimit(what, bytes, limit):
+            return "the model needs \(bytes == Int.max ? "more than 2^63" : String(bytes)) bytes of \(what), above the runtime's limit of \(limit)"
         }
     }
 }

@@ -1,23 +1,6 @@
 import CPithKernels
 import PithFormat
 
-/// Memory the prepared steps own (packed weights, multipliers), freed with the interpreter.
-final class WeightStore {
-    private var blocks: [UnsafeMutableRawPointer] = []
-
-    /// `bytes` (at least 64) of 64-byte-aligned memory.
-    func allocate(_ bytes: Int) -> UnsafeMutableRawPointer {
-        let p = UnsafeMutableRawPointer.allocate(byteCount: max(bytes, 64), alignment: 64)
-        blocks.append(p)
-        return p
-    }
-
-    func floats(_ count: Int) -> UnsafeMutablePointer<Float> { allocate(count * 4).bindMemory(to: Float.self, capacity: count) }
-    func ints(_ count: Int) -> UnsafeMutablePointer<Int32> { allocate(count * 4).bindMemory(to: Int32.self, capacity: count) }
-
-    deinit { for p in blocks { p.deallocate() } }
-}
-
 /// Dense or Conv2D in float32: y = x·Wᵀ + b (conv: on im2row patches, per sample).
 struct FloatLinear {
     var input: Int, output: Int

@@ -35,29 +35,3 @@ struct Value {
         }
     }
 }
-
-/// Lays the values out in one arena: each gets the lowest offset (a multiple of 64) that
-/// does not overlap a value still needed when it is made. `lastUse[v]` is the index of the
-/// last step that reads v (graph outputs: past the last step).
-enum ArenaPlanner {
-    static func plan(sizes: [Int], producedAt: [Int], lastUse: [Int]) -> (offsets: [Int], total: Int) {
-        var offsets = [Int](repeating: 0, count: sizes.count)
-        var placed: [(start: Int, end: Int, made: Int, last: Int)] = []
-        var total = 0
-        let order = sizes.indices.filter { sizes[$0] > 0 }.sorted { producedAt[$0] < producedAt[$1] }
-        for v in order {
-            let size = (sizes[v] + 63) / 64 * 64
-            // Buffers alive at some point of v's life [producedAt, lastUse].
-            let live = placed.filter { $0.last >= producedAt[v] && $0.made <= lastUse[v] }.sorted { $0.start < $1.start }
-            var candidate = 0
-            for block in live {
-                if candidate + size <= block.start { break }
-                candidate = max(candidate, block.end)
-            }
-            offsets[v] = candidate
-            placed.append((candidate, candidate + size, producedAt[v], lastUse[v]))
-            total = max(total, candidate + size)
-        }
-        return (offsets, total)
-    }
-}

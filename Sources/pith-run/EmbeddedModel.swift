@@ -20,7 +20,7 @@ enum EmbeddedModel {
         guard size > trailerSize else { return nil }
         var trailer = [UInt8](repeating: 0, count: trailerSize)
         guard readExactly(fd, &trailer, at: size - trailerSize), let (offset, length) = StandaloneTrailer.decode(trailer) else { return nil }
-        guard offset >= 0, length > 0, offset + length + trailerSize == size else {
+        guard StandaloneTrailer.fits(offset: offset, length: length, fileSize: size) else {
             fail("\(path): the embedded model's trailer (offset \(offset), length \(length)) does not fit the \(size)-byte executable")
         }
         var model = [UInt8](repeating: 0, count: length)

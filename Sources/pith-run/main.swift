@@ -103,23 +103,50 @@ func commandLineArguments() -> [String] {
     #endif
 }
 
-/// The float32 stored little-endian at `at`.
-func littleEndianFloat(_ b: [UInt8], _ at: Int) -> Float {
-    var bits: UInt32 = 0
-    for j in 0..<4 { bits |= UInt32(b[at + j]) << UInt32(8 * j) }
-    return Float(bitPattern: bits)
-}
-
-/// x with `digits` decimals, without Foundation.
+/// x with `digits` decimals, without Foundation; magnitudes of 10¹² and more as
+/// d.dddde±NN (a float's integer part would not fit the digits).
 func fixed(_ x: Float, _ digits: Int = 4) -> String {
     guard x.isFinite else { return x.isNaN ? "nan" : (x > 0 ? "inf" : "-inf") }
+    if abs(x) >= 1e12 {
+        var m = Double(abs(x)), e = 0
+        while m >= 10 { m /= 10; e += 1 }
+        return (x < 0 ? "-" : "") + fixed(Float(m), digits) + "e+" + String(e)
+    }
     var scale: Float = 1
     for _ in 0..<digits { scale *= 10 }
-    let n = Int((abs(x) * scale).rounded())
-    let whole = n / Int(scale), frac = n % Int(scale)
+    let n = Int64((Double(abs(x)) * Double(scale)).rounded())
+    let whole = n / Int64(scale), frac = n % Int64(scale)
     var f = String(frac)
     while f.count < digits { f = "0" + f }
     return (x < 0 && n != 0 ? "-" : "") + String(whole) + "." + f
+}
+
+/// `s` as the body of a JSON string: quotes, backslashes and control characters escaped.
+func jsonEscaped(_ s: String) -> String {
+    var out = ""
+    let hex: [Character] = ["0", "1", "2", "3", "4", "5", "6", "7", "8", "9", "a", "b", "c", "d", "e", "f"]
+    for c in s.unicodeScalars {
+        switch c {
+        case "\"": out += "\\\""
+        case "\\": out += "\\\\"
+        default:
+            if c.value < 0x20 {
+                out += "\\u00"
+                out.append(hex[Int(c.value >> 4)])
+                out.append(hex[Int(c.value & 15)])
+            } else {
+                out.unicodeScalars.append(c)
+            }
+        }
+    }
+    return out
+}
+
+/// Ends the program with one line when anything written to stdout was lost (a full
+/// disk, a closed pipe): results that did not arrive are a failure, not exit 0.
+func finishOutput() -> Never {
+    if pith_stdout_failed() != 0 { fail("cannot write the output: \(String(cString: strerror(pith_errno())))") }
+    exit(0)
 }
 
 let embeddedModel = EmbeddedModel.read()
@@ -145,12 +172,15 @@ do throws(InputReader.Failure) {
 
 // Model inputs: 8-bit codes times the file's input.scale; a uint8 graph input gets them
 // quantized with its own scale and zero point.
-/// The samples as model inputs (a function, so the loop reads locals, not top-level globals).
-func modelInputs(_ samples: Samples, scale: Float) -> [Float] { samples.areBytes ? samples.values.map { $0 * scale } : samples.values }
 let pixelScale = Float(interpreter.file.metadata.double("input.scale") ?? 1)
-let modelInput = modelInputs(samples, scale: pixelScale)
+/// Sample s as model inputs: 8-bit codes times input.scale, floats as they are.
+func modelInput(_ s: Int) -> ArraySlice<Float> {
+    let values = samples.values[(s * features)..<((s + 1) * features)]
+    return samples.areBytes ? ArraySlice(values.map { $0 * pixelScale }) : values
+}
 let labels = interpreter.file.metadata.strings("model.labels")
-let endsInSoftmax = interpreter.file.graph.nodes.last?.op == .softmax
+/// Whether the graph's output is a Softmax's (then it is printed as it is, not softmaxed again).
+let endsInSoftmax = interpreter.file.graph.nodes.contains { $0.op == .softmax && $0.outputs == interpreter.file.graph.outputs }
 
 func encodeInput(_ values: ArraySlice<Float>, _ interpreter: Interpreter) -> [UInt8] {
     switch interpreter.inputType {
@@ -199,7 +229,7 @@ if options.profile {
     // Each step's best time over --runs runs of one batch of --batch samples, on one thread.
     let count = min(samples.count, options.batch)
     var encoded: [UInt8] = []
-    for s in 0..<options.batch { encoded += encodeInput(modelInput[((s % count) * features)..<((s % count + 1) * features)], interpreter) }
+    for s in 0..<options.batch { encoded += encodeInput(modelInput(s % count), interpreter) }
     var rows: [(node: String, op: String, time: Int64)] = []
     var failure: RuntimeError? = nil
     encoded.withUnsafeBytes { i in
@@ -215,7 +245,7 @@ if options.profile {
         print("  \(r.node) (\(r.op)): \(fixed(Float(r.time) / 1000, 2)) µs, \(fixed(share, 1))%")
     }
     print("  total: \(fixed(Float(total) / 1000, 2)) µs")
-    exit(0)
+    finishOutput()
 }
 
 if options.bench {
@@ -226,7 +256,7 @@ if options.bench {
     times.reserveCapacity(options.runs)
     let count = min(samples.count, 256)
     var encoded: [UInt8] = []
-    for s in 0..<count { encoded += encodeInput(modelInput[(s * features)..<((s + 1) * features)], interpreter) }
+    for s in 0..<count { encoded += encodeInput(modelInput(s), interpreter) }
     let inputBytes = encoded.count / count
     var failure: RuntimeError? = nil
     encoded.withUnsafeBytes { i in
@@ -262,7 +292,7 @@ if options.bench {
         print("batch 1 latency over \(times.count) runs: p50 \(percentile(50)) µs, p90 \(percentile(90)) µs, p99 \(percentile(99)) µs")
         print("batch \(options.batch): \(fixed(throughput, 1)) images/s (median of \(batchTimes.count) runs, \(fixed(Float(medianBatch) / 1e6, 3)) ms each)")
     }
-    exit(0)
+    finishOutput()
 }
 
 var trueClasses: [Int]? = nil
@@ -273,7 +303,7 @@ var correct = 0
 var out = [UInt8](repeating: 0, count: outputBytes)
 var jsonItems: [String] = []
 for s in 0..<samples.count {
-    let x = encodeInput(modelInput[(s * features)..<((s + 1) * features)], interpreter)
+    let x = encodeInput(modelInput(s), interpreter)
     infer(x, &out, batch: 1, context: "sample \(s): ", interpreter)
     var p = decodeOutput(out, interpreter)
     if !endsInSoftmax {
@@ -286,7 +316,7 @@ for s in 0..<samples.count {
     if let trueClasses, trueClasses[s] == best { correct += 1 }
     let label = labels.map { best < $0.count ? $0[best] : String(best) } ?? String(best)
     if options.json {
-        jsonItems.append("{\"sample\":\(s),\"class\":\"\(label)\",\"index\":\(best),\"probabilities\":[" + p.map { fixed($0, 6) }.joined(separator: ",") + "]}")
+        jsonItems.append("{\"sample\":\(s),\"class\":\"\(jsonEscaped(label))\",\"index\":\(best),\"probabilities\":[" + p.map { fixed($0, 6) }.joined(separator: ",") + "]}")
     } else {
         print("sample \(s): class \(label) (p \(fixed(p[best]))), probabilities " + p.map { fixed($0) }.joined(separator: " "))
     }
@@ -296,3 +326,4 @@ if trueClasses != nil {
     let n = samples.count
     print("accuracy \(fixed(Float(correct) * 100 / Float(max(n, 1)), 2))% (\(n - correct) errors of \(n))")
 }
+finishOutput()

@@ -1,5 +1,7 @@
 import ArgumentParser
 import PithFormat
+import PithNN
+import PithRuntime
 
 /// `pith inspect FILE`: header, sections, metadata, graph and tensors of a `.pith` file.
 struct Inspect: ParsableCommand {
@@ -17,7 +19,9 @@ struct Inspect: ParsableCommand {
     }
 }
 
-/// `pith verify FILE`: every check the reader makes; exit 0 or one line saying what is wrong.
+/// `pith verify FILE`: every check the reader makes, then every check the runtime makes
+/// when it loads the file (ops, shapes, dtypes, quantization, the memory limits), so a file
+/// verify passes is one `pith-run` runs; exit 0 or one line saying what is wrong.
 struct Verify: ParsableCommand {
     static let configuration = CommandConfiguration(abstract: "Check a .pith file: structure, limits, graph and every checksum.")
 
@@ -26,7 +30,10 @@ struct Verify: ParsableCommand {
 
     func run() throws {
         let opened = try FormatFiles.open(file)
+        do { _ = try Interpreter(file: opened) } catch {
+            throw PithError.badFile(path: file, problem: "the runtime refuses it: \(error.description)")
+        }
         let constants = opened.tensors.filter { $0.role == .constant }.count
-        print("\(file): OK (.pith version \(opened.header.version), \(opened.header.fileSize) bytes, \(opened.sections.count) sections with checksums verified, \(opened.tensors.count) tensors of which \(constants) constants, \(opened.graph.nodes.count) nodes)")
+        print("\(file): OK (.pith version \(opened.header.version), \(opened.header.fileSize) bytes, \(opened.sections.count) sections with checksums verified, runs in PithRuntime, \(opened.tensors.count) tensors of which \(constants) constants, \(opened.graph.nodes.count) nodes)")
     }
 }

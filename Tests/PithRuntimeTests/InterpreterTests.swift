@@ -182,7 +182,7 @@ final class InterpreterTests: XCTestCase {
         let hy = huge.addValue("y", dtype: .float32, shape: [1 << 15, 1 << 15])
         huge.graph = Graph(inputs: [hx], outputs: [hy], nodes: [Node(op: .relu, name: "r", inputs: [hx], outputs: [hy])])
         XCTAssertThrowsError(try Interpreter(file: try PithFile(bytes: try PithWriter.encode(huge).bytes))) { error in
-            guard case .outOfMemory = error as? RuntimeError else { return XCTFail("\(error)") }
+            guard case .overLimit(what: "activations", _, _) = error as? RuntimeError else { return XCTFail("\(error)") }
         }
         XCTAssertThrowsError(try Interpreter(path: "/nonexistent.pith")) { error in
             guard case .format(.io) = error as? RuntimeError else { return XCTFail("\(error)") }
