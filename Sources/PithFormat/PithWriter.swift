@@ -51,6 +51,7 @@ public enum PithWriter {
     /// and the structure-aware fuzzer hand to the reader, which must refuse it.
     static func encode(_ model: PithModel, options: WriteOptions = WriteOptions(), limits: Limits = .spec,
                        validate: Bool) throws(FormatError) -> (bytes: [UInt8], sections: [WrittenSection]) {
+        try Encodability.check(model, limits: limits)
         guard model.data.count == model.tensors.count else {
             throw .invalid(field: "model", problem: "\(model.tensors.count) tensors but \(model.data.count) data arrays")
         }

@@ -8,6 +8,8 @@ import PithFormat
 enum EmbeddedModel {
     static let trailerSize = StandaloneTrailer.byteSize
 
+    struct Failure: Error { let message: String }
+
     /// The embedded model's bytes, nil when this executable carries none; a trailer that
     /// does not fit the file ends the program with one line.
     static func read(from path: String = "/proc/self/exe") -> [UInt8]? {
@@ -16,15 +18,27 @@ enum EmbeddedModel {
         defer { close(fd) }
         var info = stat()
         guard fstat(fd, &info) == 0 else { return nil }
-        let size = Int(info.st_size)
-        guard size > trailerSize else { return nil }
-        var trailer = [UInt8](repeating: 0, count: trailerSize)
-        guard readExactly(fd, &trailer, at: size - trailerSize), let (offset, length) = StandaloneTrailer.decode(trailer) else { return nil }
-        guard StandaloneTrailer.fits(offset: offset, length: length, fileSize: size) else {
-            fail("\(path): the embedded model's trailer (offset \(offset), length \(length)) does not fit the \(size)-byte executable")
+        do throws(Failure) {
+            return try locate(fileSize: Int(info.st_size), name: path) { offset, count in
+                var buffer = [UInt8](repeating: 0, count: count)
+                return readExactly(fd, &buffer, at: offset) ? buffer : nil
+            }
+        } catch {
+            fail(error.message)
         }
-        var model = [UInt8](repeating: 0, count: length)
-        guard readExactly(fd, &model, at: offset) else { fail("\(path): cannot read the embedded model") }
+    }
+
+    /// The model in a file of `fileSize` bytes whose bytes `readAt(offset, count)` gives
+    /// (nil when they cannot be read): nil when the file ends in no trailer; a trailer
+    /// whose offset and length do not describe the bytes before it is a failure. Nothing
+    /// is allocated for the model before its length has been checked against the file.
+    static func locate(fileSize: Int, name: String, readAt: (Int, Int) -> [UInt8]?) throws(Failure) -> [UInt8]? {
+        guard fileSize > trailerSize, let trailer = readAt(fileSize - trailerSize, trailerSize),
+              let (offset, length) = StandaloneTrailer.decode(trailer) else { return nil }
+        guard StandaloneTrailer.fits(offset: offset, length: length, fileSize: fileSize) else {
+            throw Failure(message: "\(name): the embedded model's trailer (offset \(offset), length \(length)) does not fit the \(fileSize)-byte executable")
+        }
+        guard let model = readAt(offset, length) else { throw Failure(message: "\(name): cannot read the embedded model") }
         return model
     }
 

@@ -7,7 +7,7 @@ import XCTest
 final class SeedCorpusTests: XCTestCase {
     static let corpus = URL(fileURLWithPath: #filePath)
         .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
-        .appendingPathComponent("tools/fuzz/corpus")
+        .appendingPathComponent("tools/fuzz/corpus/pith-reader")
 
     static func seeds() throws -> [(name: String, bytes: [UInt8])] {
         let model = Fixtures.smallModel()

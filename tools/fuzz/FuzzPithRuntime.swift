@@ -1,18 +1,44 @@
-// The runtime's part of the fuzz target (built with FuzzPithReader.swift by
-// tools/fuzz-format): every file the reader accepts is handed to the interpreter, which
-// must refuse it with a typed error or run it. Only models of modest size are run, so
-// that one input cannot take seconds; loading is always tried.
+// The runtime's part of the `.pith` fuzz targets (built with FuzzPithReader.swift or
+// FuzzPithStructured.swift by tools/fuzz): every file the reader accepts is handed to the
+// interpreter, which must refuse it with a typed error or run it. A model it runs must
+// give each sample the same bytes whether the sample runs alone, beside a copy of itself
+// in a batch, or in a batch split over two threads (the arena plan, the batch loops and
+// the thread split may not change an answer). Only models of modest size are run, so that
+// one input cannot take seconds; loading is always tried.
 
 import PithFormat
 
 func fuzzRuntime(_ file: PithFile) {
-    guard let interpreter = try? Interpreter(file: file, maxBatch: 2) else { return }
-    guard interpreter.multiplyAdds < 20_000_000, interpreter.arenaSize < 64 << 20 else { return }
-    let inBytes = interpreter.inputElements * interpreter.inputType.size * 2
-    let outBytes = interpreter.outputElements * interpreter.outputType.size * 2
-    let input = UnsafeMutableRawPointer.allocate(byteCount: max(inBytes, 1), alignment: 64)
-    let output = UnsafeMutableRawPointer.allocate(byteCount: max(outBytes, 1), alignment: 64)
-    defer { input.deallocate(); output.deallocate() }
-    input.initializeMemory(as: UInt8.self, repeating: 0, count: max(inBytes, 1))
-    _ = try? interpreter.run(input: input, output: output, batch: 2)
+    guard let one = try? Interpreter(file: file, maxBatch: 1) else { return }
+    guard one.multiplyAdds < 4_000_000, one.arenaSize < 16 << 20 else { return }
+    guard let split = try? Interpreter(file: file, maxBatch: 4, threads: 2) else {
+        fatalError("the runtime loads a model at batch 1 but refuses it at batch 4 on two threads")
+    }
+    let inBytes = one.inputElements * one.inputType.size, outBytes = one.outputElements * one.outputType.size
+    // Four samples: zeros, then three different pseudo-random ones (finite floats or codes).
+    var input = [UInt8](repeating: 0, count: 4 * inBytes)
+    var state: UInt64 = 0x2545_F491_4F6C_DD1D
+    for s in 1 ..< 4 {
+        for i in 0 ..< one.inputElements {
+            state ^= state << 13; state ^= state >> 7; state ^= state << 17
+            if one.inputType == .float32 {
+                let v = Float(Int(state >> 48) - 32768) / 4096
+                withUnsafeBytes(of: v.bitPattern.littleEndian) { for j in 0 ..< 4 { input[s * inBytes + 4 * i + j] = $0[j] } }
+            } else {
+                input[s * inBytes + i] = UInt8(truncatingIfNeeded: state >> 32)
+            }
+        }
+    }
+    var alone = [UInt8](repeating: 0, count: 4 * outBytes), together = alone
+    for s in 0 ..< 4 {
+        let ok = input.withUnsafeBytes { i in
+            alone.withUnsafeMutableBytes { o in (try? one.run(input: i.baseAddress! + s * inBytes, output: o.baseAddress! + s * outBytes, batch: 1)) != nil }
+        }
+        if !ok { return }  // a typed refusal at run time (e.g. a NaN made from the input)
+    }
+    let ok = input.withUnsafeBytes { i in
+        together.withUnsafeMutableBytes { o in (try? split.run(input: i.baseAddress!, output: o.baseAddress!, batch: 4)) != nil }
+    }
+    precondition(ok, "a batch of four fails where each of its samples ran alone")
+    precondition(alone == together, "a sample's output depends on its batch or thread")
 }

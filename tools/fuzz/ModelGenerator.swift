@@ -1,0 +1,222 @@
+// Random `.pith` models for the structure-aware fuzzer (FuzzPithStructured.swift): the
+// fuzzer's bytes choose a graph — a chain of the format's ops over float32 and quantized
+// values, with shapes, dtypes, scales, zero points, attributes and weights — that is
+// mostly one the runtime can run, and now and then bent in one place (a wrong shape or
+// dtype, a hostile scale, a value nobody reads, a second output, a huge zero-filled
+// weight). It is written checksummed, so every case reaches the checks behind the
+// checksums: the reader's cross-section validation and the runtime's own.
+
+@testable import PithFormat
+
+struct ModelGenerator {
+    var input: FuzzBytes
+    var model = PithModel(metadata: Metadata(), tensors: [], graph: Graph(inputs: [], outputs: [], nodes: []), data: [])
+    var nodes: [Node] = []
+    var names = 0
+
+    /// The value the chain has reached.
+    struct Current {
+        var tensor: Int
+        var dtype: DType
+        var shape: [Int]
+        var quantization: Quantization
+        var elements: Int { shape.reduce(1, *) }
+        var isFloat: Bool { dtype == .float32 }
+    }
+
+    init(_ input: FuzzBytes) { self.input = input }
+
+    mutating func name(_ prefix: String) -> String {
+        names += 1
+        return "\(prefix)\(names)"
+    }
+
+    /// Bytes of a constant: zeros, one repeated byte, or a pseudo-random stream seeded
+    /// from the input (so a large tensor costs the fuzzer four bytes, not its size).
+    mutating func constantBytes(_ count: Int) -> [UInt8] {
+        switch input.int(0 ... 3) {
+        case 0: return [UInt8](repeating: 0, count: count)
+        case 1: return [UInt8](repeating: input.byte(), count: count)
+        default:
+            var state = UInt64(input.u32()) | 1
+            return (0 ..< count).map { _ in
+                state ^= state << 13; state ^= state >> 7; state ^= state << 17
+                return UInt8(truncatingIfNeeded: state >> 24)
+            }
+        }
+    }
+
+    /// Float32 constant bytes: small values, or hostile ones now and then.
+    mutating func floatBytes(_ count: Int) -> [UInt8] {
+        if input.oneIn(16) { return constantBytes(count * 4) }
+        var state = UInt64(input.u32()) | 1
+        let spread = Float(input.int(1 ... 100)) / 50
+        return littleEndianBytes((0 ..< count).map { _ in
+            state ^= state << 13; state ^= state >> 7; state ^= state << 17
+            return (Float(state >> 40) / Float(1 << 24) - 0.5) * spread
+        })
+    }
+
+    /// A shape for a value: `valid` mostly, a random one now and then.
+    mutating func shape(_ valid: [Int]) -> [Int] {
+        guard input.oneIn(40) else { return valid }
+        return (0 ..< input.int(0 ... 4)).map { _ in input.oneIn(8) ? input.int(0 ... (1 << 24) + 1) : input.int(1 ... 12) }
+    }
+
+    mutating func dtype(_ valid: DType) -> DType {
+        guard input.oneIn(40) else { return valid }
+        return DType(rawValue: UInt8(input.int(0 ... 5))) ?? valid
+    }
+
+    /// A per-tensor quantization for an 8-bit value of `dtype`.
+    mutating func activationQuantization(_ dtype: DType) -> Quantization {
+        if input.oneIn(48) { return .perChannel(axis: 0, scales: [input.scale()], zeroPoints: [0]) }
+        let zero = dtype == .int8 ? input.int(-128 ... 127) : input.int(0 ... 255)
+        return .perTensor(scale: input.scale(), zeroPoint: Int32(input.oneIn(48) ? input.int(-1000 ... 1000) : zero))
+    }
+
+    mutating func value(_ prefix: String, _ dtype: DType, _ shape: [Int], _ q: Quantization = .none) -> Current {
+        let d = self.dtype(dtype), s = self.shape(shape)
+        let quant = d == dtype ? q : (d.size == 1 ? activationQuantization(d) : .none)
+        return Current(tensor: model.addValue(name(prefix), dtype: d, shape: s, quantization: quant), dtype: d, shape: s, quantization: quant)
+    }
+
+    mutating func attributes(_ valid: [Attribute]) -> [Attribute] {
+        var a = valid
+        if input.oneIn(32), !a.isEmpty { a.remove(at: input.int(0 ... a.count - 1)) }
+        if input.oneIn(32) {
+            let keys = ["relu", "stride", "padding", "kernel", "axis"]
+            a.append(Attribute(keys[input.int(0 ... keys.count - 1)], Int64(input.int(-3 ... 70_000))))
+        }
+        return a
+    }
+
+    mutating func add(_ op: OpCode, _ inputs: [Int], _ output: Current, _ attributes: [Attribute] = []) {
+        nodes.append(Node(op: op, name: name(op.name), inputs: inputs, outputs: [output.tensor], attributes: self.attributes(attributes)))
+    }
+
+    /// Dense or Conv2D from `x`: float weights (or int8 weight-only) on float input,
+    /// int8 weights with int32 bias and a requantized uint8 output on 8-bit input.
+    mutating func linear(_ x: Current) -> Current {
+        let conv = x.shape.count == 3
+        let n = input.int(1 ... (input.oneIn(64) ? 4096 : 32))
+        var wShape: [Int], outShape: [Int], attrs: [Attribute] = []
+        if conv {
+            let (c, h, w) = (x.shape[0], x.shape[1], x.shape[2])
+            let pad = input.int(0 ... 2), stride = input.int(1 ... 3)
+            let k = input.int(1 ... max(1, min(5, min(h, w) + 2 * pad)))
+            wShape = [n, c, k, k]
+            outShape = [n, max(0, (h + 2 * pad - k) / stride + 1), max(0, (w + 2 * pad - k) / stride + 1)]
+            attrs = [Attribute("stride", Int64(stride)), Attribute("padding", Int64(pad))]
+        } else {
+            wShape = [n, x.elements]
+            outShape = [n]
+        }
+        if input.bool() { attrs.append(Attribute("relu", 1)) }
+        let wElements = wShape.reduce(1, *)
+        guard wElements <= 1 << 22 else { return x }
+        let inputs: [Int]
+        let out: Current
+        if x.isFloat {
+            let int8 = input.bool()
+            let w = int8
+                ? model.addConstant(name("w"), dtype: .int8, shape: wShape, bytes: constantBytes(wElements),
+                                    quantization: .perChannel(axis: 0, scales: (0 ..< n).map { _ in input.scale() }, zeroPoints: [Int32](repeating: 0, count: n)))
+                : model.addConstant(name("w"), dtype: .float32, shape: wShape, bytes: floatBytes(wElements))
+            let b = input.bool() ? [model.addConstant(name("b"), dtype: .float32, shape: [n], bytes: floatBytes(n))] : []
+            inputs = [x.tensor, w] + b
+            out = value("y", .float32, outShape)
+        } else {
+            let perTensor = input.oneIn(4)
+            let q: Quantization = perTensor ? .perTensor(scale: input.scale(), zeroPoint: 0)
+                : .perChannel(axis: 0, scales: (0 ..< n).map { _ in input.scale() }, zeroPoints: [Int32](repeating: 0, count: n))
+            let w = model.addConstant(name("w"), dtype: .int8, shape: wShape, bytes: constantBytes(wElements), quantization: q)
+            let b = input.bool() ? [model.addConstant(name("b"), dtype: .int32, shape: [n], bytes: constantBytes(4 * n))] : []
+            inputs = [x.tensor, w] + b
+            out = value("q", .uint8, outShape, activationQuantization(.uint8))
+        }
+        add(conv ? .conv2d : .dense, inputs, out, attrs)
+        return out
+    }
+
+    /// One more op after `x`, or nil when none fits it.
+    mutating func next(_ x: Current) -> Current? {
+        switch input.int(0 ... 9) {
+        case 0, 1:
+            guard x.shape.count == 1 || x.shape.count == 3, x.dtype == .float32 || x.dtype == .uint8 else { return nil }
+            return linear(x)
+        case 2:
+            guard x.shape.count == 3 else { return nil }
+            let (c, h, w) = (x.shape[0], x.shape[1], x.shape[2])
+            let k = input.int(1 ... max(1, min(4, min(h, w)))), stride = input.int(1 ... 3)
+            let out = value("p", x.dtype, [c, max(0, (h - k) / stride + 1), max(0, (w - k) / stride + 1)], x.quantization)
+            add(input.bool() ? .maxPool : .avgPool, [x.tensor], out, [Attribute("kernel", Int64(k)), Attribute("stride", Int64(stride))])
+            return out
+        case 3:
+            let out = value("r", x.dtype, x.shape, x.quantization)
+            add(.relu, [x.tensor], out)
+            return out
+        case 4:
+            let out = value("f", x.dtype, input.oneIn(3) && x.elements % 2 == 0 ? [x.elements / 2, 2] : [x.elements], x.quantization)
+            add(input.bool() ? .flatten : .reshape, [x.tensor], out)
+            return out
+        case 5:
+            guard x.isFloat else { return nil }
+            let d: DType = input.oneIn(4) ? .int8 : .uint8
+            let out = value("q", d, x.shape, activationQuantization(d))
+            add(.quantize, [x.tensor], out)
+            return out
+        case 6:
+            guard !x.isFloat else { return nil }
+            let out = value("d", .float32, x.shape)
+            add(.dequantize, [x.tensor], out)
+            return out
+        case 7:
+            guard x.isFloat else { return nil }
+            let out = value("s", .float32, x.shape)
+            add(.softmax, [x.tensor], out)
+            return out
+        case 8:
+            guard x.isFloat else { return nil }
+            let out = value("a", .float32, x.shape)
+            add(.add, [x.tensor, x.tensor], out)
+            return out
+        default:
+            return nil
+        }
+    }
+
+    /// The model, the writer's options, and whether the writer should check it.
+    mutating func generate() -> (PithModel, WriteOptions, Bool) {
+        let quantizedInput = input.oneIn(3)
+        let shape: [Int] = input.bool() ? [input.int(1 ... 64)] : [input.int(1 ... 4), input.int(1 ... 12), input.int(1 ... 12)]
+        let x = quantizedInput ? value("x", .uint8, shape, activationQuantization(.uint8)) : value("x", .float32, shape)
+        model.graph.inputs = [x.tensor]
+        var current = x
+        for _ in 0 ..< input.int(1 ... 6) {
+            if let next = next(current) { current = next }
+            if input.oneIn(48), current.isFloat {
+                // A value nobody reads.
+                let unread = value("u", .float32, current.shape)
+                add(.softmax, [current.tensor], unread)
+            }
+        }
+        if nodes.isEmpty {
+            let out = value("r", current.dtype, current.shape, current.quantization)
+            add(.relu, [current.tensor], out)
+            current = out
+        }
+        model.graph.nodes = nodes
+        model.graph.outputs = [current.tensor]
+        if input.oneIn(64) { model.graph.outputs.append(x.tensor) }
+        if input.oneIn(64) { model.graph.inputs.append(model.tensors.count - 1) }
+        if input.bool() { model.metadata["input.scale"] = .double(Double(input.float())) }
+        if input.oneIn(4) { model.metadata["model.labels"] = .strings((0 ..< input.int(0 ... 12)).map { "c\($0)" }) }
+        var options = WriteOptions()
+        options.layout = WriteOptions.Layout.allCases[input.int(0 ... 3)]
+        options.dataLevel = input.oneIn(3) ? nil : Int32(input.int(1 ... 4))
+        options.structureLevel = input.oneIn(3) ? nil : 3
+        options.filters = input.bool()
+        return (model, options, !input.oneIn(4))
+    }
+}
