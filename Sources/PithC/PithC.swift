@@ -3,17 +3,22 @@ import PithRuntime
 
 // The C API of include/pith.h (Sources/CPithAPI), on top of `Interpreter`. A model handle
 // is a retained `CModel`; errors go to a thread-local string that pith_last_error returns.
+// Every entry point sets it: "" on success (`succeeded`), one line on failure (`failed`).
 
 @_silgen_name("pith_set_last_error")
 func pith_set_last_error(_ message: UnsafePointer<CChar>?)
 
-func setError(_ message: String) {
-    var text = message
-    text.withUTF8 { bytes in
-        var buffer = [CChar](repeating: 0, count: bytes.count + 1)
-        for i in 0..<bytes.count { buffer[i] = CChar(bitPattern: bytes[i]) }
-        buffer.withUnsafeBufferPointer { pith_set_last_error($0.baseAddress) }
-    }
+/// Sets this thread's error to `message` (cut on a character boundary by api.c); returns
+/// `result`, the failing call's return value.
+func failed<T>(_ message: String, _ result: T) -> T {
+    message.withCString { pith_set_last_error($0) }
+    return result
+}
+
+/// Clears this thread's error (without allocating); returns `result`.
+func succeeded<T>(_ result: T) -> T {
+    pith_set_last_error(nil)
+    return result
 }
 
 /// A model and the buffers that convert float32 to and from its edge dtypes.
@@ -69,18 +74,13 @@ final class CModel {
 
 @_cdecl("pith_open")
 public func pith_open(_ path: UnsafePointer<CChar>?, _ maxBatch: Int32) -> UnsafeMutableRawPointer? {
-    guard let path else {
-        setError("pith_open: path is NULL")
-        return nil
-    }
+    guard let path else { return failed("pith_open: path is NULL", nil) }
     let name = String(cString: path)
     do {
         let model = CModel(try Interpreter(path: name, maxBatch: Int(maxBatch)))
-        setError("")
-        return Unmanaged.passRetained(model).toOpaque()
+        return succeeded(Unmanaged.passRetained(model).toOpaque())
     } catch {
-        setError("\(name): \(error.description)")
-        return nil
+        return failed("\(name): \(error.description)", nil)
     }
 }
 
@@ -96,41 +96,60 @@ func copyShape(_ shape: [Int], _ dims: UnsafeMutablePointer<Int64>?, _ maxDims: 
 
 @_cdecl("pith_input_shape")
 public func pith_input_shape(_ m: UnsafeRawPointer?, _ dims: UnsafeMutablePointer<Int64>?, _ maxDims: Int32) -> Int32 {
-    guard let model = model(m) else { setError("pith_input_shape: model is NULL"); return -1 }
-    return copyShape(model.interpreter.inputShape, dims, maxDims)
+    guard let model = model(m) else { return failed("pith_input_shape: model is NULL", -1) }
+    return succeeded(copyShape(model.interpreter.inputShape, dims, maxDims))
 }
 
 @_cdecl("pith_output_shape")
 public func pith_output_shape(_ m: UnsafeRawPointer?, _ dims: UnsafeMutablePointer<Int64>?, _ maxDims: Int32) -> Int32 {
-    guard let model = model(m) else { setError("pith_output_shape: model is NULL"); return -1 }
-    return copyShape(model.interpreter.outputShape, dims, maxDims)
+    guard let model = model(m) else { return failed("pith_output_shape: model is NULL", -1) }
+    return succeeded(copyShape(model.interpreter.outputShape, dims, maxDims))
 }
 
 @_cdecl("pith_input_size")
-public func pith_input_size(_ m: UnsafeRawPointer?) -> Int64 { Int64(model(m)?.interpreter.inputElements ?? -1) }
+public func pith_input_size(_ m: UnsafeRawPointer?) -> Int64 {
+    guard let model = model(m) else { return failed("pith_input_size: model is NULL", -1) }
+    return succeeded(Int64(model.interpreter.inputElements))
+}
 
 @_cdecl("pith_output_size")
-public func pith_output_size(_ m: UnsafeRawPointer?) -> Int64 { Int64(model(m)?.interpreter.outputElements ?? -1) }
+public func pith_output_size(_ m: UnsafeRawPointer?) -> Int64 {
+    guard let model = model(m) else { return failed("pith_output_size: model is NULL", -1) }
+    return succeeded(Int64(model.interpreter.outputElements))
+}
 
+/// Checks every argument before it reads or writes a value: `input` must hold
+/// batch × inputElements floats (`inputCount` of them are there), `output` must have room
+/// for batch × outputElements (`outputCount`).
 @_cdecl("pith_run")
-public func pith_run(_ m: UnsafeMutableRawPointer?, _ input: UnsafePointer<Float>?, _ batch: Int32,
-                     _ output: UnsafeMutablePointer<Float>?) -> Int32 {
-    guard let model = model(m), let input, let output else { setError("pith_run: a NULL argument"); return -1 }
-    guard batch >= 1, Int(batch) <= model.interpreter.maxBatch else {
-        setError("pith_run: batch \(batch) is outside 1...\(model.interpreter.maxBatch)")
-        return -1
+public func pith_run(_ m: UnsafeMutableRawPointer?, _ input: UnsafePointer<Float>?, _ inputCount: Int64, _ batch: Int32,
+                     _ output: UnsafeMutablePointer<Float>?, _ outputCount: Int64) -> Int32 {
+    guard let model = model(m) else { return failed("pith_run: model is NULL", -1) }
+    guard let input else { return failed("pith_run: input is NULL", -1) }
+    guard let output else { return failed("pith_run: output is NULL", -1) }
+    let interpreter = model.interpreter
+    guard batch >= 1, Int(batch) <= interpreter.maxBatch else {
+        return failed("pith_run: batch \(batch) is outside 1...\(interpreter.maxBatch)", -1)
+    }
+    // batch ≤ maxBatch and the per-sample sizes are what the interpreter allocated for: no overflow.
+    let needIn = Int64(batch) * Int64(interpreter.inputElements), needOut = Int64(batch) * Int64(interpreter.outputElements)
+    guard inputCount >= needIn else {
+        return failed("pith_run: input holds \(inputCount) floats; batch \(batch) needs \(batch) × \(interpreter.inputElements) = \(needIn)", -1)
+    }
+    guard outputCount >= needOut else {
+        return failed("pith_run: output has room for \(outputCount) floats; batch \(batch) needs \(batch) × \(interpreter.outputElements) = \(needOut)", -1)
     }
     do {
         try model.run(input, batch: Int(batch), output)
-        return 0
+        return succeeded(0)
     } catch {
-        setError(error.description)
-        return -1
+        return failed(error.description, -1)
     }
 }
 
 @_cdecl("pith_close")
 public func pith_close(_ m: UnsafeMutableRawPointer?) {
+    pith_set_last_error(nil)
     guard let m else { return }
     Unmanaged<CModel>.fromOpaque(m).release()
 }

@@ -74,6 +74,31 @@ public struct Checkpoint {
         var activationRanges: [ActivationRange]?
         /// Trailing parameters that belong to the training objective, not the model.
         var auxiliaryParameters: Int?
+
+        /// The first field holding a value no trainer writes (one that would make a resumed
+        /// run trap or loop), as a line naming it; nil when all are in range. The trainer
+        /// appends one history record per epoch, so `history` holds `epochsDone` of them.
+        var problem: String? {
+            func outside<T: Comparable>(_ field: String, _ value: T, _ range: ClosedRange<T>) -> String? {
+                range.contains(value) ? nil : "header field '\(field)' is \(value), not in \(range.lowerBound)...\(range.upperBound)"
+            }
+            let c = config, positiveFinite = Float.leastNonzeroMagnitude...Float.greatestFiniteMagnitude
+            let checks: [String?] = [
+                outside("config.epochs", c.epochs, 1...Checkpoint.maxEpochs),
+                outside("epochsDone", epochsDone, 0...max(c.epochs, 0)),
+                history.count == epochsDone ? nil : "header field 'history' holds \(history.count) epochs, but 'epochsDone' is \(epochsDone)",
+                outside("step", step, 0...Checkpoint.maxSteps),
+                outside("config.batchSize", c.batchSize, 0...Checkpoint.maxFloats),
+                outside("config.schedule.warmupSteps", c.schedule.warmupSteps, 0...Checkpoint.maxSteps),
+                outside("config.schedule.stepEpochs", c.schedule.stepEpochs, 1...Int.max),
+                c.qat.flatMap { outside("config.qat.momentum", $0.momentum, positiveFinite.lowerBound...1) },
+                c.distillation.flatMap { outside("config.distillation.temperature", $0.temperature, positiveFinite) },
+                c.distillation.flatMap { outside("config.distillation.alpha", $0.alpha, 0...1) },
+                c.distillation.flatMap { d in d.teachers.count == d.teacherHashes.count ? nil
+                    : "header field 'config.distillation.teacherHashes' holds \(d.teacherHashes.count) hashes for \(d.teachers.count) teachers" },
+            ]
+            return checks.lazy.compactMap { $0 }.first
+        }
     }
 
     public var config: TrainingConfig
@@ -124,7 +149,7 @@ public struct Checkpoint {
         #else
         for f in floats { appendLE(&out, f.bitPattern) }
         #endif
-        appendLE(&out, crc(out))
+        appendLE(&out, crc(out[...]))
         return out
     }
 
@@ -133,14 +158,28 @@ public struct Checkpoint {
         try AtomicFile.write(encoded(), to: path)
     }
 
-    /// Reads and checks a checkpoint file: magic, version, sizes, CRC, shapes.
+    /// Most epochs a run may ask for (`pith train --epochs` allows as many).
+    public static let maxEpochs = 100_000
+    /// Most update steps a checkpoint may have taken: far more than `maxEpochs` epochs of
+    /// any data set that fits in memory, far from overflowing the step counter.
+    public static let maxSteps = 1 << 48
+    /// Highest rank of a stored tensor (a convolution's weight: filters, channels, K, K).
+    public static let maxRank = 4
+
+    /// Reads and checks a checkpoint file: magic, version, sizes, CRC, header fields, shapes.
+    ///
+    /// Every count is checked before it is used: each shape has rank 1...`maxRank` and
+    /// dimensions in 1...`ModelDescription.maxDimension`; the parameters' values
+    /// P = Σ ∏ shape and P · (1 + optimizerSlots) must equal the stored float count
+    /// (≤ `maxFloats`), all computed without overflow. The file is read with at most
+    /// `FileBytes.Limit.checkpoint` bytes.
     public init(path: String) throws(PithError) {
-        let bytes = try FileBytes.read(path)
+        let bytes = try FileBytes.read(path, limit: FileBytes.Limit.checkpoint)
         func bad(_ problem: String) -> PithError { .badFile(path: path, problem: problem) }
         guard bytes.count >= 8 + 4 + 8 + 8 + 4 else { throw bad("truncated: \(bytes.count) bytes is too short for a checkpoint") }
         guard Array(bytes[0..<8]) == Self.magic else { throw bad("not a Pith checkpoint (bad magic)") }
         let storedCRC: UInt32 = readLE(bytes, bytes.count - 4)
-        guard storedCRC == crc(Array(bytes[0..<(bytes.count - 4)])) else {
+        guard storedCRC == crc(bytes[0..<(bytes.count - 4)]) else {
             throw bad("checksum mismatch: the file is corrupt or truncated")
         }
         let version: UInt32 = readLE(bytes, 8)
@@ -152,18 +191,36 @@ public struct Checkpoint {
         let headerEnd = 20 + Int(headerLength)
         let header: Header
         do { header = try JSONDecoder().decode(Header.self, from: Data(bytes[20..<headerEnd])) } catch {
-            throw bad("header is not valid: \(error)")
+            throw bad("header \(PithError.jsonProblem(error))")
         }
+        if let problem = header.problem { throw bad(problem) }
         let floatCount: UInt64 = readLE(bytes, headerEnd)
         guard floatCount <= UInt64(Self.maxFloats), headerEnd + 8 + Int(floatCount) * 4 + 4 == bytes.count else {
             throw bad("declares \(floatCount) values but the file size disagrees")
         }
-        let sizes = header.parameterShapes.map { $0.reduce(1, *) }
-        let parameterFloats = sizes.reduce(0, +)
-        guard header.parameterShapes.allSatisfy({ $0.allSatisfy { $0 > 0 } }),
-              header.optimizerSlots >= 0, header.optimizerSlots <= 2,
-              parameterFloats * (1 + header.optimizerSlots) == Int(floatCount) else {
+        var sizes: [Int] = []
+        var parameterFloats = 0
+        for (i, shape) in header.parameterShapes.enumerated() {
+            guard (1...Self.maxRank).contains(shape.count), shape.allSatisfy({ (1...ModelDescription.maxDimension).contains($0) }) else {
+                throw bad("header field 'parameterShapes[\(i)]' \(shape) is not a shape of rank 1...\(Self.maxRank) with sizes in 1...\(ModelDescription.maxDimension)")
+            }
+            guard let size = Self.product(shape, limit: Self.maxFloats),
+                  case (let sum, false) = parameterFloats.addingReportingOverflow(size), sum <= Self.maxFloats else {
+                throw bad("parameter shapes hold more than \(Self.maxFloats) values")
+            }
+            sizes.append(size)
+            parameterFloats = sum
+        }
+        guard (0...2).contains(header.optimizerSlots) else {
+            throw bad("header field 'optimizerSlots' is \(header.optimizerSlots), not 0, 1 or 2")
+        }
+        guard case (let total, false) = parameterFloats.multipliedReportingOverflow(by: 1 + header.optimizerSlots),
+              total == Int(floatCount) else {
             throw bad("parameter shapes and optimizer state do not add up to the \(floatCount) stored values")
+        }
+        let auxiliary = header.auxiliaryParameters ?? 0
+        guard auxiliary >= 0 && auxiliary < max(sizes.count, 1) else {
+            throw bad("declares \(auxiliary) objective parameters of \(sizes.count)")
         }
         var offset = headerEnd + 8
         func take(_ n: Int) -> [Float] {
@@ -188,23 +245,34 @@ public struct Checkpoint {
         for i in sizes.indices { for _ in 0..<header.optimizerSlots { state[i].append(take(sizes[i])) } }
         optimizerState = state
         activationRanges = header.activationRanges
-        auxiliaryCount = header.auxiliaryParameters ?? 0
-        guard auxiliaryCount >= 0 && auxiliaryCount < max(parameters.count, 1) else {
-            throw bad("declares \(auxiliaryCount) objective parameters of \(parameters.count)")
+        auxiliaryCount = auxiliary
+    }
+
+    /// ∏ shape, or nil when it overflows or exceeds `limit`.
+    static func product(_ shape: [Int], limit: Int) -> Int? {
+        var result = 1
+        for d in shape {
+            let (p, overflow) = result.multipliedReportingOverflow(by: d)
+            guard !overflow, p <= limit else { return nil }
+            result = p
         }
+        return result
     }
 
     /// The values of the objective's parameters (the last `auxiliaryCount`).
     public var auxiliaryParameters: [[Float]] { Array(parameters.suffix(auxiliaryCount)) }
 
     /// The model this checkpoint holds, with its weights; `path` names the file in errors.
+    /// The description's parameter shapes are compared with the stored ones before the
+    /// model is built, so what it allocates is what the file holds.
     public func model(path: String) throws(PithError) -> Model {
         let description = try ModelDescription(parsing: config.modelText, source: "\(path) (model)")
-        let model = Model(description, seed: 0)
-        let params = model.parameters
-        guard params.map(\.shape) == Array(parameterShapes.dropLast(auxiliaryCount)) else {
+        // Shapes first: the text may describe a far larger model than the stored weights.
+        guard description.parameterShapes == Array(parameterShapes.dropLast(auxiliaryCount)) else {
             throw .badFile(path: path, problem: "stored weight shapes do not match the model description '\(description.name)'")
         }
+        let model = Model(description, seed: 0)
+        let params = model.parameters
         for (p, values) in zip(params, parameters) {
             values.withUnsafeBufferPointer { p.data.update(from: $0.baseAddress!, count: p.count) }
         }
@@ -233,7 +301,17 @@ func readLE<T: FixedWidthInteger>(_ bytes: [UInt8], _ offset: Int) -> T {
     return v
 }
 
-/// CRC-32 (zlib's polynomial) of `bytes`.
-func crc(_ bytes: [UInt8]) -> UInt32 {
-    bytes.withUnsafeBufferPointer { UInt32(crc32(0, $0.baseAddress, UInt32($0.count))) }
+/// CRC-32 (zlib's polynomial) of `bytes`, without copying them; fed to zlib in pieces
+/// of at most 1 GiB, as its length argument is 32 bits.
+func crc(_ bytes: ArraySlice<UInt8>) -> UInt32 {
+    bytes.withUnsafeBufferPointer { buffer in
+        var value: uLong = 0
+        var offset = 0
+        repeat {
+            let n = min(buffer.count - offset, 1 << 30)
+            value = crc32(value, buffer.baseAddress.map { $0 + offset }, uInt(n))
+            offset += n
+        } while offset < buffer.count
+        return UInt32(value)
+    }
 }

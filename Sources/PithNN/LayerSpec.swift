@@ -56,13 +56,19 @@ public enum LayerSpec: Equatable, Sendable {
         }
     }
 
+    /// The shapes of the trainable tensors for an input of `shape`, as `Layer` builds them:
+    /// dense (units, in) and (units); conv (filters, C, K, K) and (filters); none otherwise.
+    public func parameterShapes(for shape: [Int]) -> [[Int]] {
+        switch self {
+        case let .dense(units): return [[units, shape.reduce(1, *)], [units]]
+        case let .conv(filters, k, _, _): return [[filters, shape[0], k, k], [filters]]
+        default: return []
+        }
+    }
+
     /// Number of trainable parameters for an input of `shape` (weights and biases).
     public func parameterCount(for shape: [Int]) -> Int {
-        switch self {
-        case let .dense(units): return shape.reduce(1, *) * units + units
-        case let .conv(filters, k, _, _): return filters * shape[0] * k * k + filters
-        default: return 0
-        }
+        parameterShapes(for: shape).reduce(0) { $0 + $1.reduce(1, *) }
     }
 }
 

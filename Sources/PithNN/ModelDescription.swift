@@ -67,6 +67,12 @@ public struct ModelDescription: Equatable, Sendable {
         layers.indices.reduce(0) { $0 + layers[$1].parameterCount(for: shapes[$1]) }
     }
 
+    /// The shape of each trainable tensor, in `Model.parameters` order (per weighted layer,
+    /// its weight then its bias), computed without allocating any.
+    public var parameterShapes: [[Int]] {
+        layers.indices.flatMap { layers[$0].parameterShapes(for: shapes[$0]) }
+    }
+
     /// The description as file text (parses back to an equal description).
     public var text: String {
         (["name \(name)", "input " + inputShape.map(String.init).joined(separator: " ")]

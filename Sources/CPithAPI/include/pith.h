@@ -3,13 +3,27 @@
  *   pith_model *m = pith_open("model.pith", 1);
  *   if (!m) { fprintf(stderr, "%s\n", pith_last_error()); return 1; }
  *   float x[784], y[10];
- *   if (pith_run(m, x, 1, y) != 0) fprintf(stderr, "%s\n", pith_last_error());
+ *   if (pith_run(m, x, 784, 1, y, 10) != 0) fprintf(stderr, "%s\n", pith_last_error());
  *   pith_close(m);
  *
  * Inputs and outputs are float32, batch-major: batch × pith_input_size(m) values in,
  * batch × pith_output_size(m) out. A model whose graph takes or gives 8-bit values is
- * quantized and dequantized at the edges with the graph's own scales. No call allocates
- * after pith_open. A pith_model is not safe to use from two threads at once.
+ * quantized and dequantized at the edges with the graph's own scales. A successful
+ * pith_run does not allocate.
+ *
+ * Errors. Every function but pith_last_error sets this thread's last error: "" when it
+ * succeeds, one line saying what failed when it fails (NULL from pith_open, -1 from the
+ * others). So pith_last_error never shows an earlier failure after a later success.
+ * Messages longer than 1,023 bytes are cut on a UTF-8 character boundary and end in "…".
+ *
+ * Ownership. pith_open returns a model that the caller owns until pith_close (once;
+ * pith_close(NULL) does nothing). The library keeps no pointer to the caller's buffers
+ * after a call returns. pith_last_error's string belongs to the library: it stays valid,
+ * and unchanged, until the next call of this API on the same thread.
+ *
+ * Threads. One model is used by one thread at a time (calls on the same model from two
+ * threads at once must be serialized by the caller). Distinct models may run on distinct
+ * threads at the same time. The last error is per thread.
  */
 #ifndef PITH_H
 #define PITH_H
@@ -21,25 +35,32 @@ extern "C" {
 
 typedef struct pith_model pith_model;
 
-/* Opens and checks the file, prepares the graph for batches of up to max_batch samples.
+/* Opens and checks the file, prepares the graph for batches of 1...max_batch samples.
  * NULL on failure (see pith_last_error). */
 pith_model *pith_open(const char *path, int32_t max_batch);
 
-/* Rank of the per-sample input (output) shape; its dimensions go to dims (up to
- * max_dims of them). */
+/* Rank of the per-sample input (output) shape; its first min(rank, max_dims)
+ * dimensions go to dims (which may be NULL when max_dims is 0). -1 when m is NULL. */
 int32_t pith_input_shape(const pith_model *m, int64_t *dims, int32_t max_dims);
 int32_t pith_output_shape(const pith_model *m, int64_t *dims, int32_t max_dims);
 
-/* Values per sample. */
+/* Values per sample; -1 when m is NULL. */
 int64_t pith_input_size(const pith_model *m);
 int64_t pith_output_size(const pith_model *m);
 
-/* Runs batch samples. 0 on success, -1 on failure (see pith_last_error). */
-int32_t pith_run(pith_model *m, const float *input, int32_t batch, float *output);
+/* Runs batch samples: reads batch × pith_input_size(m) floats of input, which holds
+ * input_count floats, and writes batch × pith_output_size(m) floats to output, which
+ * has room for output_count floats. 0 on success; -1 on failure (a NULL argument, a
+ * batch outside 1...max_batch, a buffer too short for the batch, a non-finite input
+ * value), with nothing written to output; see pith_last_error. */
+int32_t pith_run(pith_model *m, const float *input, int64_t input_count, int32_t batch,
+                 float *output, int64_t output_count);
 
-/* The last failure on this thread, as one line; "" when none. */
+/* The last failure of this API on this thread, as one line of UTF-8; "" when the last
+ * call succeeded (or none was made). Never NULL. */
 const char *pith_last_error(void);
 
+/* Frees the model. */
 void pith_close(pith_model *m);
 
 #ifdef __cplusplus

@@ -50,23 +50,36 @@ public enum DataSource: Equatable, Sendable {
             }
             let parsed = try CSVReader.parse(text, path: "embedded digits", scale: 1.0 / 16.0, classes: 10)
             let all = Dataset(name: "digits", features: parsed.features, labels: parsed.labels, sampleShape: [1, 8, 8], classes: 10)
-            return Self.shuffledSplits(all)
+            return try Self.shuffledSplits(all)
         case let .csv(path, scale):
             let parsed = try CSVReader.parse(FileBytes.readMaybeGzip(path), path: path, scale: scale, classes: 1 << 16)
             let classes = Int(parsed.labels.max() ?? 0) + 1
             let all = Dataset(name: path, features: parsed.features, labels: parsed.labels, sampleShape: [parsed.columns], classes: classes)
-            return Self.shuffledSplits(all)
+            return try Self.shuffledSplits(all)
         case let .mnist(directory):
-            let train = try Self.mnistPart(directory, images: "train-images-idx3-ubyte", labels: "train-labels-idx1-ubyte", name: "mnist-train")
-            let test = try Self.mnistPart(directory, images: "t10k-images-idx3-ubyte", labels: "t10k-labels-idx1-ubyte", name: "mnist-test")
-            let cut = max(train.count - 5000, 0)
+            let train = try Self.mnistPart(directory, images: "train-images-idx3-ubyte", labels: "train-labels-idx1-ubyte", name: "mnist-train",
+                                           minimum: Self.mnistValidationCount + 1, why: "the last \(Self.mnistValidationCount) are the validation split")
+            let test = try Self.mnistPart(directory, images: "t10k-images-idx3-ubyte", labels: "t10k-labels-idx1-ubyte", name: "mnist-test",
+                                          minimum: 1, why: "they are the test split")
+            let cut = train.count - Self.mnistValidationCount
             return DataSplits(train: train.slice(0..<cut, name: "mnist-train"),
                               validation: train.slice(cut..<train.count, name: "mnist-validation"),
                               test: test)
         }
     }
 
-    static func shuffledSplits(_ all: Dataset) -> DataSplits {
+    /// Fewest rows the 60% / 20% / 20% split leaves no part of empty: ⌊5·0.6⌋ = 3 train,
+    /// ⌊5·0.2⌋ = 1 validation, 1 test.
+    public static let minimumRows = 5
+    /// MNIST training images kept back as the validation split.
+    public static let mnistValidationCount = 5000
+
+    /// The fixed shuffle and the 60% / 20% / 20% split; refuses a set with fewer than
+    /// `minimumRows` rows, which would leave a split empty.
+    static func shuffledSplits(_ all: Dataset) throws(PithError) -> DataSplits {
+        guard all.count >= minimumRows else {
+            throw .badFile(path: all.name, problem: "has \(all.count) row\(all.count == 1 ? "" : "s"); the 60% / 20% / 20% split into training, validation and test needs at least \(minimumRows)")
+        }
         var rng = PithRandom(seed: 1797)
         let order = rng.permutation(all.count)
         let nTrain = all.count * 6 / 10, nVal = all.count * 2 / 10
@@ -75,8 +88,10 @@ public enum DataSource: Equatable, Sendable {
                           test: all.subset(Array(order[(nTrain + nVal)...]), name: all.name + "-test"))
     }
 
-    /// One MNIST image file and its label file; `.gz` is tried after the plain name.
-    static func mnistPart(_ directory: String, images: String, labels: String, name: String) throws(PithError) -> Dataset {
+    /// One MNIST image file and its label file; `.gz` is tried after the plain name. Refuses
+    /// fewer than `minimum` images (`why` says what needs them) and images without pixels.
+    static func mnistPart(_ directory: String, images: String, labels: String, name: String,
+                          minimum: Int, why: String) throws(PithError) -> Dataset {
         func find(_ base: String) -> String {
             let plain = directory + "/" + base
             return FileExists.check(plain) ? plain : plain + ".gz"
@@ -90,6 +105,9 @@ public enum DataSource: Equatable, Sendable {
         guard labelFile.dimensions.count == 1 else {
             throw .badFile(path: labelPath, problem: "expected 1 dimension (count), found \(labelFile.dimensions.count)")
         }
+        guard imageFile.dimensions[1] > 0, imageFile.dimensions[2] > 0 else {
+            throw .badFile(path: imagePath, problem: "images of \(imageFile.dimensions[1])x\(imageFile.dimensions[2]) pixels hold no values")
+        }
         guard imageFile.dimensions[0] == labelFile.dimensions[0] else {
             throw .badFile(path: labelPath, problem: "\(labelFile.dimensions[0]) labels but \(imagePath) has \(imageFile.dimensions[0]) images")
         }
@@ -97,6 +115,9 @@ public enum DataSource: Equatable, Sendable {
         for (i, v) in labelFile.values.enumerated() {
             guard v < 10 else { throw .badFile(path: labelPath, problem: "label \(v) at index \(i) is not a digit 0-9") }
             labelValues[i] = Int32(v)
+        }
+        guard imageFile.dimensions[0] >= minimum else {
+            throw .badFile(path: imagePath, problem: "holds \(imageFile.dimensions[0]) images; at least \(minimum) are needed (\(why))")
         }
         let scale: Float = 1.0 / 255.0
         let features = imageFile.values.map { Float($0) * scale }

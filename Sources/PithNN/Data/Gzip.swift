@@ -8,8 +8,9 @@ public enum Gzip {
         bytes.count >= 2 && bytes[0] == 0x1F && bytes[1] == 0x8B
     }
 
-    /// The decompressed bytes, or a one-line reason (corrupt data, truncated stream, or
-    /// output beyond `limit` bytes).
+    /// The decompressed bytes, or a one-line reason (corrupt data, truncated stream, input
+    /// beyond zlib's 32-bit count of 4 GiB, or output beyond `limit` bytes: data files
+    /// pass `FileBytes.Limit.decompressedData`).
     public static func decompress(_ input: [UInt8], limit: Int) -> Result<[UInt8], GzipProblem> {
         var output: [UInt8] = []
         var stream = z_stream()
@@ -20,6 +21,7 @@ public enum Gzip {
         defer { inflateEnd(&stream) }
         return input.withUnsafeBufferPointer { src -> Result<[UInt8], GzipProblem> in
             guard let base = src.baseAddress else { return .failure(GzipProblem("empty gzip stream")) }
+            guard src.count <= Int(UInt32.max) else { return .failure(GzipProblem("more than 4 GiB of gzip data")) }
             stream.next_in = UnsafeMutablePointer(mutating: base)
             stream.avail_in = UInt32(src.count)
             while true {
