@@ -1,4 +1,4 @@
-// libFuzzer target for the .pith reader (built by tools/fuzz-format, not by SwiftPM).
+// libFuzzer target for the .pith reader (built by tools/fuzz-run pith-reader, not by SwiftPM).
 //
 // Each input is read twice: as a device would (checksums verified) and with checksums
 // off, so that mutated inputs reach the structural checks behind the checksums. An

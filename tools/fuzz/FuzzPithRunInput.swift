@@ -23,7 +23,7 @@ public func fuzzPithRunInput(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt 
             precondition(offset >= 0 && count >= 0 && offset <= bytes.count - count, "a read outside the executable")
             return Array(bytes[offset ..< offset + count])
         }
-        if let model, let model { precondition(model.count + 24 <= bytes.count, "a model larger than its executable") }
+        if let model { precondition(model.count + 24 <= bytes.count, "a model larger than its executable") }
     }
     return 0
 }

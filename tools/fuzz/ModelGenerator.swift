@@ -20,7 +20,13 @@ struct ModelGenerator {
         var dtype: DType
         var shape: [Int]
         var quantization: Quantization
-        var elements: Int { shape.reduce(1, *) }
+        /// The product of the shape, saturated (a bent shape may overflow it).
+        var elements: Int {
+            shape.reduce(1) { p, d in
+                let (q, overflow) = p.multipliedReportingOverflow(by: d)
+                return overflow ? Int.max / 2 : q
+            }
+        }
         var isFloat: Bool { dtype == .float32 }
     }
 
@@ -113,7 +119,7 @@ struct ModelGenerator {
             outShape = [n]
         }
         if input.bool() { attrs.append(Attribute("relu", 1)) }
-        let wElements = wShape.reduce(1, *)
+        let wElements = Current(tensor: 0, dtype: .int8, shape: wShape, quantization: .none).elements
         guard wElements <= 1 << 22 else { return x }
         let inputs: [Int]
         let out: Current
