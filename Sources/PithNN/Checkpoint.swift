@@ -174,7 +174,11 @@ public struct Checkpoint {
     /// (≤ `maxFloats`), all computed without overflow. The file is read with at most
     /// `FileBytes.Limit.checkpoint` bytes.
     public init(path: String) throws(PithError) {
-        let bytes = try FileBytes.read(path, limit: FileBytes.Limit.checkpoint)
+        try self.init(bytes: try FileBytes.read(path, limit: FileBytes.Limit.checkpoint), path: path)
+    }
+
+    /// The checkpoint held in `bytes` (the same checks); `path` names it in errors.
+    public init(bytes: [UInt8], path: String) throws(PithError) {
         func bad(_ problem: String) -> PithError { .badFile(path: path, problem: problem) }
         guard bytes.count >= 8 + 4 + 8 + 8 + 4 else { throw bad("truncated: \(bytes.count) bytes is too short for a checkpoint") }
         guard Array(bytes[0..<8]) == Self.magic else { throw bad("not a Pith checkpoint (bad magic)") }
