@@ -39,7 +39,7 @@ let package = Package(
         // The runtime: loads a .pith file and runs it. Foundation-free, Embedded Swift subset.
         .target(name: "PithRuntime", dependencies: ["PithFormat", "CPithKernels"]),
         .target(name: "PithTensor", dependencies: ["COpenBLAS", "CMalloc", "CPithKernels"]),
-        .target(name: "PithNN", dependencies: ["PithTensor", "CZlib", "CDigits"]),
+        .target(name: "PithNN", dependencies: ["PithTensor", "PithFormat", "CZlib", "CDigits"]),
         // Quantization and export to the .pith graph (toolchain side).
         .target(name: "PithQuant", dependencies: ["PithNN", "PithTensor", "PithFormat", "PithRuntime"]),
         .target(name: "PithDistill", dependencies: ["PithNN", "PithTensor"]),

@@ -28,3 +28,9 @@ static inline long long pith_now_ns(void) {
 static inline float pith_expf(float x) { return expf(x); }
 /// Flushes stdout: nonzero when anything written to it was lost (a full disk, a closed pipe).
 static inline int pith_stdout_failed(void) { return fflush(stdout) != 0 || ferror(stdout) != 0; }
+#include <sys/file.h>
+/// open(2) for an atomic write's temporary: created with `mode` if absent, not truncated
+/// (the caller truncates it once it holds the lock).
+static inline int pith_open_create(const char *path, unsigned mode) { return open(path, O_WRONLY | O_CREAT | O_CLOEXEC, (mode_t)mode); }
+/// A folder, opened to fsync it after a rename.
+static inline int pith_open_folder(const char *path) { return open(path, O_RDONLY | O_CLOEXEC); }

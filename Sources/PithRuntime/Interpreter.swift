@@ -12,29 +12,31 @@ public final class Interpreter {
     public let file: PithFile
     /// The largest batch `run` takes.
     public let maxBatch: Int
-    /// Threads a batch is spread over (each with its own arena and a copy of the packed
-    /// weights); batches no larger than `chunk` run on the calling thread alone.
+    /// Threads a batch is spread over (each with its own arena and scratch; the packed
+    /// weights are shared); batches no larger than `chunk` run on the calling thread alone.
     public let threads: Int
     let chunk: Int
     let helpers: [Interpreter]
     /// Worker threads kept for the interpreter's life (nil with one thread).
     let pool: OpaquePointer?
-    let steps: [Step]
-    let values: [Value]
-    let inputValue: Int
-    let outputValue: Int
-    let store: WeightStore
-    let arena: UnsafeMutableRawPointer
-    let arenaBytes: Int
+    /// The steps, values, plan and weights every thread shares.
+    let graph: PreparedGraph
+    var steps: [Step] { graph.steps }
+    var values: [Value] { graph.values }
+    var inputValue: Int { graph.inputValue }
+    var outputValue: Int { graph.outputValue }
+    var store: WeightStore { graph.store }
+    var arenaBytes: Int { graph.arenaBytes }
     /// The float input is read where the caller holds it (not copied into the arena) and
     /// checked for NaN and infinity as it is quantized: true when Quantize steps alone
     /// read it (every int8 model).
-    let readsInputInPlace: Bool
+    var readsInputInPlace: Bool { graph.readsInputInPlace }
+    let arena: UnsafeMutableRawPointer
     /// The caller's input during a run (readsInputInPlace), else nil.
     var callerInput: UnsafeMutableRawPointer? = nil
     let scratch: UnsafeMutableRawPointer
     /// Bytes of `scratch` (the largest step's im2row patches and copies for one sample).
-    let scratchBytes: Int
+    var scratchBytes: Int { graph.scratchBytes }
 
     /// Per-sample shape, dtype and byte count of the (first) graph input and output.
     public var inputShape: [Int] { values[inputValue].shape }
@@ -64,7 +66,7 @@ public final class Interpreter {
 
     /// Convolution pairs whose channels between them were reordered for zero skipping
     /// (ChannelOrder; none with PITH_CHANNEL_ORDER=0). Results are the same either way.
-    public let channelReorderings: Int
+    public var channelReorderings: Int { graph.channelReorderings }
 
     /// What this interpreter was allowed to take (RuntimeLimits).
     public let limits: RuntimeLimits
@@ -104,18 +106,10 @@ public final class Interpreter {
         self.chunk = chunk
         self.limits = limits
         helpers = (1 ..< max(workers, 1)).map { _ in Interpreter(graph: graph, maxBatch: chunk, workers: 1, chunk: chunk, limits: limits) }
-        store = graph.store
-        steps = graph.steps
-        values = graph.values
-        inputValue = graph.inputValue
-        outputValue = graph.outputValue
-        readsInputInPlace = graph.readsInputInPlace
-        channelReorderings = graph.channelReorderings
-        arenaBytes = graph.arenaBytes
+        self.graph = graph
         // 64 bytes of slack: kernels may read a few bytes past a value's end (im2row's
         // 4-byte moves), never using them.
         arena = UnsafeMutableRawPointer.allocate(byteCount: graph.arenaBytes + 64, alignment: 64)
-        scratchBytes = graph.scratchBytes
         scratch = UnsafeMutableRawPointer.allocate(byteCount: graph.scratchBytes, alignment: 64)
         pool = workers > 1 ? pith_pool_create(Int32(workers)) : nil
     }

@@ -104,3 +104,6 @@ enum FileExists {
         return stat(path, &info) == 0 && info.st_mode & S_IFMT != S_IFDIR
     }
 }
+
+/// strerror's text for an errno value.
+func errorText(_ code: Int32) -> String { String(cString: strerror(code)) }
