@@ -7,7 +7,8 @@ import PithNN
 /// otherwise be ignored without a word).
 ///
 /// An option counts as given when its value is not the default, so a bare
-/// `pith train --resume -o CKPT` takes everything from the checkpoint.
+/// `pith train --resume -o CKPT` takes everything from the checkpoint, except --data, which
+/// must name the run's data set (the data is loaded from the command line).
 struct ResumeCheck {
     let path: String
     private(set) var conflicts: [String] = []
@@ -39,7 +40,11 @@ struct ResumeCheck {
         compare("--shift", training.shift, default: d.shift, recorded: augmentation.shift)
         compare("--rotate", training.rotate, default: d.rotate, recorded: augmentation.rotate)
         compare("--scale", training.scale, default: d.scale, recorded: augmentation.scale)
-        compare("--data", data.data, default: try DataOptions.parse([]).data, recorded: config.data)
+        // The data always: without --data the default would be loaded, not the run's.
+        if data.data != config.data {
+            let isDefault = data.data == (try DataOptions.parse([])).data
+            conflicts.append("--data \(data.data)\(isDefault ? ", the default," : "") (the run has \(config.data): give --data \(config.data))")
+        }
     }
 
     /// Notes a conflict when `given` is not the default and not what the checkpoint records.

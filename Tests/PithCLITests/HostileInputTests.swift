@@ -83,10 +83,17 @@ extension CLITests {
         crafted.epochsDone = 7
         try crafted.write(to: folder + "/done7.ckpt")
         assertOneLineError(try run(["train", "-o", folder + "/done7.ckpt", "--resume"]), "7 epochs done of a run of 3", "epochsDone")
-        crafted.epochsDone = 1
-        crafted.config.epochs = 1 << 40
+        crafted.config.epochs = 200_000  // beyond --epochs' range; one epoch left, so that without the check this run ends
+        crafted.epochsDone = 199_999
         try crafted.write(to: folder + "/long.ckpt")
         assertOneLineError(try run(["train", "-o", folder + "/long.ckpt", "--resume"]), "field 'epochs'", "config.epochs")
+        // Without --data the default data set would be loaded, not the run's.
+        let csv = folder + "/d.csv"
+        try (0..<300).map { i in (0..<64).map { j in String((i * 7 + j * 3) % 17) }.joined(separator: ",") + ",\(i % 10)" }.joined(separator: "\n")
+            .write(toFile: csv, atomically: true, encoding: .utf8)
+        XCTAssertEqual(try run(["train", model, "-o", folder + "/c.ckpt", "--data", csv, "--epochs", "2", "--stop-after", "1"]).status, 0)
+        assertOneLineError(try run(["train", "-o", folder + "/c.ckpt", "--resume"]), "--data digits, the default, (the run has \(csv): give --data \(csv))", "--data")
+        XCTAssertEqual(try run(["train", "-o", folder + "/c.ckpt", "--resume", "--data", csv]).status, 0)
         // A distillation run, the same way.
         let distilled = folder + "/s.ckpt"
         XCTAssertEqual(try run(["distill", "--teacher", ckpt, "--student", model, "-o", distilled, "--epochs", "2", "--stop-after", "1"]).status, 0)
