@@ -44,10 +44,11 @@ struct Build: ParsableCommand {
 
     /// Writes the executable; returns its size, the runner used and the two parts' sizes.
     static func make(model: String, output: String, runner: String?) throws -> (Int, String, Int, Int) {
+        let runnerPath = runner ?? defaultRunner()
+        try OutputPath.refuseSameFile("build", outputs: [.init("-o", output)], inputs: [.init("the model", model), .init("the runner", runnerPath)])
         let file = try FormatFiles.open(model)
         do { _ = try Interpreter(file: file) } catch { throw PithError.badFile(path: model, problem: "the runtime cannot run it: \(error.description)") }
         let modelBytes = try FileBytes.read(model)
-        let runnerPath = runner ?? defaultRunner()
         guard FileManager.default.isExecutableFile(atPath: runnerPath) else {
             throw PithError.badFile(path: runnerPath, problem: "no runner executable here; build it with 'swift build -c release --product pith-run' or pass --runner")
         }

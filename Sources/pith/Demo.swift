@@ -14,15 +14,19 @@ struct Demo: ParsableCommand {
     @Option(help: "Folder for the demo's outputs.")
     var output = "runs/demo"
 
-    @Option(help: "Threads for BLAS and Pith's own loops.")
-    var threads: Int = ProcessInfo.processInfo.activeProcessorCount
+    @Option(help: "Threads for BLAS and Pith's own loops (1 to 256; default: the processors', at most 256).")
+    var threads: Int = min(ProcessInfo.processInfo.activeProcessorCount, DataOptions.maxThreads)
+
+    func validate() throws {
+        try DataOptions.validate(threads: threads)
+    }
 
     /// The digits recipe (models/digits.recipe) through `pith pipeline`, every stage run afresh.
     func run() throws {
         let started = Date()
         let recipe = try Recipe("digits", modelsDirectory: modelsDirectory)
         let run = try PipelineRun(recipe: recipe, output: output, modelsDirectory: modelsDirectory, mnistDirectory: nil,
-                                  threads: max(1, threads), runner: nil, force: true, stopAfter: nil)
+                                  threads: threads, runner: nil, force: true, stopAfter: nil)
         print("pith demo: the built-in UCI digits (8x8 images): teacher → distilled student → int8 .pith → standalone executable")
         _ = try run.execute()
         print("")

@@ -89,6 +89,7 @@ struct Distill: ParsableCommand {
     }
 
     func run() throws {
+        try refuseOutputOnInput(teachers: teacher)
         let splits = try dataOptions.load()
         let trainer: Trainer
         let objective: DistillationObjective
@@ -97,6 +98,17 @@ struct Distill: ParsableCommand {
             guard let distillation = checkpoint.config.distillation else {
                 throw PithError.badFile(path: runOptions.output, problem: "was not written by 'pith distill' (no teachers recorded); resume it with 'pith train --resume'")
             }
+            try refuseOutputOnInput(teachers: distillation.teachers)
+            var check = try ResumeCheck(checkpoint, path: runOptions.output, training: training, data: dataOptions)
+            let d = try Self.parse(["--teacher", "x", "--student", "x", "-o", "x"])
+            check.compare("--temperature", temperature, default: d.temperature, recorded: distillation.temperature)
+            check.compare("--alpha", alpha, default: d.alpha, recorded: distillation.alpha)
+            check.compare("--cache-logits", cacheLogits, default: d.cacheLogits, recorded: distillation.cacheLogits)
+            check.compare("--hint", hint ?? "none", default: d.hint ?? "none", recorded: distillation.hint.map { "\($0.student):\($0.teacher)" } ?? "none")
+            check.compare("--hint-weight", hintWeight, default: d.hintWeight, recorded: distillation.hint?.weight ?? d.hintWeight)
+            check.compare("--qat", qat, default: d.qat, recorded: checkpoint.config.qat != nil)
+            check.compare("--mixup", mixup, default: d.mixup, recorded: checkpoint.config.augmentation?.mixup ?? 0)
+            try check.finish()
             let (teachers, hashes) = try Self.loadTeachers(distillation.teachers, data: checkpoint.config.data)
             for (path, (was, now)) in zip(distillation.teachers, zip(distillation.teacherHashes, hashes)) where was != now {
                 throw PithError.badFile(path: path, problem: "has changed since the run began (xxh64 \(now), was \(was))")
@@ -131,5 +143,15 @@ struct Distill: ParsableCommand {
             objective.teachers.cacheSoftTargets(splits.train, shape: objective.teachers.models[0].description.inputShape)
         }
         try runOptions.train(trainer, test: splits.test)
+    }
+
+    /// Refuses a -o that is one of `teachers`, the student's model description or a data
+    /// file (with --resume the checkpoint at -o is read and written by design).
+    func refuseOutputOnInput(teachers: [String]) throws(PithError) {
+        var inputs = dataOptions.inputFiles + teachers.map { OutputPath.File("the --teacher checkpoint", $0) }
+        if let student, let path = try? ModelFiles.find(student, modelsDirectory: runOptions.modelsDirectory, extension: "model", kind: "model") {
+            inputs.append(.init("the --student model description", path))
+        }
+        try OutputPath.refuseSameFile("distill", outputs: [.init("-o", runOptions.output)], inputs: inputs)
     }
 }

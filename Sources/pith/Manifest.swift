@@ -44,17 +44,42 @@ struct Manifest: Codable {
         var finished: String?
     }
 
-    static func load(_ path: String) -> Manifest? {
-        guard let data = FileManager.default.contents(atPath: path) else { return nil }
-        return try? JSONDecoder().decode(Manifest.self, from: data)
+    /// The manifest at `path`, or nil when there is none. One that cannot be read is an error
+    /// naming the field (JSON checked by StrictJSON first: line and column, no field twice).
+    static func load(_ path: String) throws(PithError) -> Manifest? {
+        guard FileManager.default.fileExists(atPath: path) else { return nil }
+        let bytes = try FileBytes.read(path)
+        let advice = "; remove it to run every stage again"
+        do { _ = try StrictJSON.parse(bytes) } catch {
+            throw .badFile(path: path, problem: "not valid JSON (\(error))\(advice)")
+        }
+        do { return try JSONDecoder().decode(Manifest.self, from: Data(bytes)) } catch {
+            throw .badFile(path: path, problem: describe(error) + advice)
+        }
     }
 
     func write(to path: String) throws(PithError) {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
         let data: Data
-        do { data = try encoder.encode(self) } catch { throw .cannotWrite(path: path, problem: "\(error)") }
+        do { data = try encoder.encode(self) } catch { throw .cannotWrite(path: path, problem: Self.describe(error)) }
         try AtomicFile.write([UInt8](data) + [10], to: path)
+    }
+
+    /// A Codable error in one line naming the field ("field 'stages[0].status' is missing").
+    static func describe(_ error: Error) -> String {
+        func field(_ path: [CodingKey]) -> String {
+            let name = path.map { $0.intValue.map { "[\($0)]" } ?? ".\($0.stringValue)" }.joined()
+            return name.isEmpty ? "the top level" : "field '\(name.hasPrefix(".") ? String(name.dropFirst()) : name)'"
+        }
+        switch error {
+        case let DecodingError.keyNotFound(key, c): return "\(field(c.codingPath + [key])) is missing"
+        case let DecodingError.typeMismatch(type, c): return "\(field(c.codingPath)) is not of type \(type)"
+        case let DecodingError.valueNotFound(type, c): return "\(field(c.codingPath)) is null, not of type \(type)"
+        case let DecodingError.dataCorrupted(c): return "\(field(c.codingPath)): \(c.debugDescription)"
+        case let EncodingError.invalidValue(value, c): return "\(field(c.codingPath)): the value \(value) cannot be written as JSON"
+        default: return "cannot be encoded or decoded"
+        }
     }
 
     func stage(_ name: String) -> StageRecord? { stages.first { $0.name == name } }

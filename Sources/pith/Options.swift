@@ -18,8 +18,20 @@ struct DataOptions: ParsableArguments {
     var threads: Int = 1
 
     func validate() throws {
-        guard threads >= 1 && threads <= 256 else { throw ValidationError("--threads must be between 1 and 256") }
+        try Self.validate(threads: threads)
+        guard csvScale.isFinite && csvScale != 0 else { throw ValidationError("--csv-scale must be a finite number other than 0") }
     }
+
+    /// The most threads a command may use.
+    static let maxThreads = 256
+
+    /// Checks a --threads value (for every command that has one).
+    static func validate(threads: Int) throws {
+        guard threads >= 1 && threads <= maxThreads else { throw ValidationError("--threads must be between 1 and \(maxThreads)") }
+    }
+
+    /// The files the data set is read from (for refusing an output that is one of them).
+    var inputFiles: [OutputPath.File] { OutputPath.dataInputs(data, mnistDirectory: mnistDirectory) }
 
     func source() throws(PithError) -> DataSource {
         try DataSource.named(data, mnistDirectory: mnistDirectory, csvScale: csvScale)
@@ -46,6 +58,10 @@ struct RunOptions: ParsableArguments {
     @Option(name: .customLong("stop-after"), help: "Stop after this many epochs of this invocation (for testing --resume).")
     var stopAfter: Int?
 
+    func validate() throws {
+        if let stopAfter, stopAfter < 1 { throw ValidationError("--stop-after must be at least 1 (epochs)") }
+    }
+
     /// Runs `trainer` with checkpoints at --output; when the last epoch is done, prints the
     /// test figures (the simulated int8 model's for a quantization-aware run).
     func train(_ trainer: Trainer, test data: Dataset) throws(PithError) {
@@ -61,7 +77,10 @@ struct RunOptions: ParsableArguments {
 
 /// The training recipe.
 struct TrainingOptions: ParsableArguments {
-    @Option(help: "Passes over the training split.")
+    /// The most epochs a run may have.
+    static let maxEpochs = 100_000
+
+    @Option(help: "Passes over the training split (1 to 100000).")
     var epochs: Int = 10
 
     @Option(name: .customLong("batch-size"), help: "Samples per update; 0 = the whole split (full-batch gradient descent), 1 = per-sample SGD.")
@@ -113,12 +132,12 @@ struct TrainingOptions: ParsableArguments {
     }
 
     func validate() throws {
-        guard epochs >= 1 && epochs <= 100_000 else { throw ValidationError("--epochs must be between 1 and 100000") }
+        guard epochs >= 1 && epochs <= Self.maxEpochs else { throw ValidationError("--epochs must be between 1 and \(Self.maxEpochs)") }
         guard batchSize >= 0 else { throw ValidationError("--batch-size must be 0 (full batch) or positive") }
         guard lr > 0 && lr.isFinite else { throw ValidationError("--lr must be a positive number") }
         guard weightDecay >= 0 && weightDecay.isFinite else { throw ValidationError("--weight-decay must be zero or positive") }
         guard momentum >= 0 && momentum < 1 else { throw ValidationError("--momentum must be in [0, 1)") }
-        guard warmup >= 0, stepEpochs >= 1, gamma > 0 else { throw ValidationError("--warmup must be ≥ 0, --step-epochs ≥ 1, --gamma > 0") }
+        guard warmup >= 0, stepEpochs >= 1, gamma > 0, gamma.isFinite else { throw ValidationError("--warmup must be ≥ 0, --step-epochs ≥ 1, --gamma a finite number > 0") }
         guard shift >= 0 && shift <= 64 else { throw ValidationError("--shift must be between 0 and 64") }
         if let problem = Augmentation(rotate: rotate, scale: scale).rangeProblem { throw ValidationError("--\(problem)") }
     }

@@ -54,6 +54,8 @@ struct Pack: ParsableCommand {
         options.filters = !noFilters
         let ckpt = try Checkpoint(path: checkpoint)
         let dataName = data ?? ckpt.config.data
+        try OutputPath.refuseSameFile("pack", outputs: [.init("-o", output)],
+                                      inputs: [.init("the input checkpoint", checkpoint)] + OutputPath.dataInputs(dataName, mnistDirectory: mnistDirectory))
         let splits = noEval ? nil : try DataSource.named(dataName, mnistDirectory: mnistDirectory).load()
         let (file, accuracy) = try Self.write(checkpoint: checkpoint, ckpt: ckpt, output: output, weights: weights,
                                               dataName: dataName, splits: splits, options: options)

@@ -27,8 +27,8 @@ struct Pipeline: ParsableCommand {
     @Option(name: .customLong("mnist-dir"), help: "Folder holding the MNIST IDX files (overrides the recipe's).")
     var mnistDirectory: String?
 
-    @Option(help: "Threads for BLAS and Pith's own loops.")
-    var threads: Int = ProcessInfo.processInfo.activeProcessorCount
+    @Option(help: "Threads for BLAS and Pith's own loops (1 to 256; default: the processors', at most 256).")
+    var threads: Int = min(ProcessInfo.processInfo.activeProcessorCount, DataOptions.maxThreads)
 
     @Option(help: "The runner for the standalone executable (default as for 'pith build').")
     var runner: String?
@@ -39,10 +39,15 @@ struct Pipeline: ParsableCommand {
     @Option(name: .customLong("stop-after"), help: .hidden)
     var stopAfter: Int?
 
+    func validate() throws {
+        try DataOptions.validate(threads: threads)
+        if let stopAfter, stopAfter < 1 { throw ValidationError("--stop-after must be at least 1 (epochs)") }
+    }
+
     func run() throws {
         let recipe = try Recipe(self.recipe, modelsDirectory: modelsDirectory)
         let run = try PipelineRun(recipe: recipe, output: output ?? "runs/\(recipe.name)", modelsDirectory: modelsDirectory,
-                                  mnistDirectory: mnistDirectory, threads: max(1, threads), runner: runner, force: force, stopAfter: stopAfter)
+                                  mnistDirectory: mnistDirectory, threads: threads, runner: runner, force: force, stopAfter: stopAfter)
         guard try run.execute() else {
             print("stopped (--stop-after); run the same command again to resume")
             return

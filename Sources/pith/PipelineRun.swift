@@ -34,7 +34,7 @@ final class PipelineRun {
             throw .cannotWrite(path: self.output, problem: "is a file, not a folder; the pipeline's output (--output) must be a folder")
         }
         let recipeHash = hex(XXH64.hash(recipe.bytes))
-        manifest = Manifest.load(self.output + "/manifest.json") ?? Manifest(recipe: recipe.path, recipeXXH64: recipeHash)
+        manifest = try Manifest.load(self.output + "/manifest.json") ?? Manifest(recipe: recipe.path, recipeXXH64: recipeHash)
         manifest.recipe = recipe.path
         manifest.recipeXXH64 = recipeHash
     }
@@ -56,11 +56,13 @@ final class PipelineRun {
             _ = try Self.parse(Distill.self, ["--teacher", "x", "--student", student.model ?? "", "-o", "x"] + student.arguments, stage: "student", recipe: recipe)
         }
         _ = try Self.parse(Quantize.self, ["x", "-o", "x"] + recipe.quantize, stage: "quantize", recipe: recipe)
+        try refuseOutputOnInput()
         let source = try DataSource.named(recipe.data, mnistDirectory: mnistDirectory)
         Threads.set(threads)
         let splits = try source.load()
         do { try FileManager.default.createDirectory(atPath: output, withIntermediateDirectories: true) } catch {
-            throw PithError.cannotWrite(path: output, problem: (error as NSError).localizedDescription)
+            let posix = ((error as NSError).userInfo[NSUnderlyingErrorKey] as? NSError).map { String(cString: strerror(Int32($0.code))) }
+            throw PithError.cannotWrite(path: output, problem: "the folder cannot be created" + (posix.map { " (\($0))" } ?? ""))
         }
         let data = Self.fingerprint(splits)
         print("pipeline \(recipe.name) (\(recipe.path)) → \(output): \(source.label), \(splits.train.count) train, \(splits.validation.count) validation, \(splits.test.count) test samples")
@@ -143,6 +145,21 @@ final class PipelineRun {
         return true
     }
 
+    /// Refuses an output folder where a file the pipeline writes is one the recipe reads (its
+    /// given teacher checkpoint as `student.ckpt`, the recipe itself as `report.html`, ...).
+    func refuseOutputOnInput() throws(PithError) {
+        var inputs = [OutputPath.File("the recipe", recipe.path)] + OutputPath.dataInputs(recipe.data, mnistDirectory: mnistDirectory)
+        var written = [studentPath, pithPath, output + "/quantize.log", executablePath, output + "/test-images.idx",
+                       output + "/test-labels.idx", output + "/report.html", manifestPath]
+        if let given = recipe.teacher.checkpoint { inputs.append(.init("the recipe's teacher checkpoint", given)) } else { written.append(teacherPath) }
+        for (role, model) in [("the teacher's model description", recipe.teacher.model), ("the student's model description", recipe.student?.model)] {
+            if let model, let path = try? ModelFiles.find(model, modelsDirectory: modelsDirectory, extension: "model", kind: "model") { inputs.append(.init(role, path)) }
+        }
+        inputs.append(.init("the runner", runner ?? Build.defaultRunner()))
+        let outputs = written.flatMap { [$0, $0 + ".partial"] }.map { OutputPath.File("the output", $0) }
+        try OutputPath.refuseSameFile("pipeline", outputs: outputs, inputs: inputs)
+    }
+
     /// Runs or skips one stage, recording it in the manifest before (as running) and after.
     /// A resumable (training) stage writes `OUTPUT.partial` and renames it to its output when
     /// its last epoch is done, so the previous output stays whole until then; a run that stops
@@ -195,20 +212,21 @@ final class PipelineRun {
         }
     }
 
-    /// Runs `body` with standard output going to the file at `path` (created or truncated).
+    /// Runs `body` with standard output going to the file at `path` (created or truncated);
+    /// a write to it that fails (a full disk) is an error naming the file.
     static func writingStandardOutput(to path: String, _ body: () throws -> Void) throws {
-        fflush(nil)
+        StandardOutput.flush()  // what was printed before goes to the real standard output
         let fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0o644)
         guard fd >= 0 else { throw PithError.cannotWrite(path: path, problem: String(cString: strerror(errno))) }
         let saved = dup(1)
         dup2(fd, 1)
         close(fd)
-        defer {
-            fflush(nil)
-            dup2(saved, 1)
-            close(saved)
-        }
-        try body()
+        let result = Result { try body() }
+        let failed = fflush(nil) != 0 ? errno : nil
+        dup2(saved, 1)
+        close(saved)
+        try result.get()
+        if let failed { throw PithError.cannotWrite(path: path, problem: String(cString: strerror(failed))) }
     }
 
     static func finished(_ checkpoint: String) throws(PithError) -> Bool {
@@ -248,9 +266,9 @@ final class PipelineRun {
     static func standaloneFigures(_ exe: String, images: String, labels: String) throws -> Manifest.Figures {
         let run = try StageTable.execute(exe, [images, "--labels", labels])
         guard let line = run.split(separator: "\n").last(where: { $0.hasPrefix("accuracy ") }),
-              let errors = Int(line.split(separator: "(")[1].split(separator: " ")[0]),
-              let count = Int(line.split(separator: " of ").last?.prefix { $0.isNumber } ?? "") else {
-            throw PithError.mismatch("\(exe) did not report its accuracy:\n\(run)")
+              let errors = line.split(separator: "(").dropFirst().first.flatMap({ Int($0.prefix { $0.isNumber }) }),
+              let count = Int(line.split(separator: " of ").last?.prefix { $0.isNumber } ?? ""), count > 0, errors <= count else {
+            throw PithError.mismatch("\(exe) did not report its accuracy (its last line: '\(run.split(separator: "\n").last ?? "")')")
         }
         let bench = try StageTable.execute(exe, [images, "--bench", "--runs", "20000", "--json"])
         let p50 = bench.split(separator: "\"p50\":").dropFirst().first.flatMap { Double($0.prefix { $0 != "," }) }

@@ -25,7 +25,7 @@ struct ProgressDisplay {
         print(String(format: "epoch %d/%d  train loss %.4f acc %.2f%%  validation loss %.4f acc %.2f%%  %.0f samples/s  %.1fs",
                      r.epoch, epochs, r.trainLoss, r.trainAccuracy * 100, r.validationLoss,
                      r.validationAccuracy * 100, r.samplesPerSecond, r.seconds))
-        fflush(nil)
+        StandardOutput.flush()
     }
 
     static func duration(_ s: Double) -> String {

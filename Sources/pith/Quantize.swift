@@ -44,9 +44,11 @@ struct Quantize: ParsableCommand {
 
     func run() throws {
         let ckpt = try Checkpoint(path: checkpoint)
+        let dataName = data ?? ckpt.config.data
+        try OutputPath.refuseSameFile("quantize", outputs: [.init("-o", output)],
+                                      inputs: [.init("the input checkpoint", checkpoint)] + OutputPath.dataInputs(dataName, mnistDirectory: mnistDirectory))
         let model = try ckpt.model(path: checkpoint)
         let d = model.description
-        let dataName = data ?? ckpt.config.data
         let splits = try DataSource.named(dataName, mnistDirectory: mnistDirectory).load()
         guard d.inputFeatures == splits.train.featureCount else {
             throw PithError.mismatch("\(checkpoint): model '\(d.name)' takes \(d.inputFeatures) input values but \(dataName) has \(splits.train.featureCount)")

@@ -20,7 +20,8 @@ struct Recipe {
     var data: String
     var mnistDirectory: String?
     var seed: UInt64
-    /// Per stage: the model (or checkpoint) and the options as `--key value` arguments.
+    /// Per stage: the model (or checkpoint) and the options as `--key=value` arguments (one
+    /// word each, so that a negative value is not taken for an option and gets its range check).
     var teacher: Stage
     var student: Stage?
     var quantize: [String]
@@ -45,8 +46,8 @@ struct Recipe {
         self.path = path
         self.bytes = bytes
         let parsed: JSONValue
-        do { parsed = try JSONDecoder().decode(JSONValue.self, from: Data(bytes)) } catch {
-            throw .badFile(path: path, problem: "not valid JSON (\(Self.describe(error)))")
+        do { parsed = try StrictJSON.parse(bytes) } catch {
+            throw .badFile(path: path, problem: "not valid JSON (\(error))")
         }
         guard case let .object(object) = parsed else { throw .badFile(path: path, problem: "a recipe is a JSON object") }
         let known: Set<String> = ["name", "description", "data", "seed", "teacher", "student", "quantize"]
@@ -104,9 +105,9 @@ struct Recipe {
                 case let .bool(b):
                     if b { stage.arguments.append("--" + key) }
                 case let .number(n):
-                    stage.arguments += ["--" + key, n == n.rounded() && abs(n) < 1e15 ? String(Int64(n)) : String(n)]
+                    stage.arguments.append("--\(key)=" + (n == n.rounded() && abs(n) < 1e15 ? String(Int64(n)) : String(n)))
                 case let .string(s):
-                    stage.arguments += ["--" + key, s]
+                    stage.arguments.append("--\(key)=\(s)")
                 default:
                     throw .badFile(path: path, problem: "field '\(field).\(key)' must be a number, string, boolean or list of them")
                 }
@@ -121,27 +122,5 @@ struct Recipe {
             }
         }
         return stage
-    }
-
-    static func describe(_ error: Error) -> String {
-        switch error {
-        case let DecodingError.dataCorrupted(context): return (context.underlyingError as NSError?)?.userInfo[NSDebugDescriptionErrorKey] as? String ?? context.debugDescription
-        default: return "\(error)"
-        }
-    }
-}
-
-/// Any JSON value, decoded without losing the difference between `true` and `1`.
-enum JSONValue: Decodable, Equatable {
-    case null, bool(Bool), number(Double), string(String), array([JSONValue]), object([String: JSONValue])
-
-    init(from decoder: Decoder) throws {
-        let c = try decoder.singleValueContainer()
-        if c.decodeNil() { self = .null }
-        else if let b = try? c.decode(Bool.self) { self = .bool(b) }
-        else if let n = try? c.decode(Double.self) { self = .number(n) }
-        else if let s = try? c.decode(String.self) { self = .string(s) }
-        else if let a = try? c.decode([JSONValue].self) { self = .array(a) }
-        else { self = .object(try c.decode([String: JSONValue].self)) }
     }
 }

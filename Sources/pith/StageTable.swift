@@ -45,17 +45,22 @@ enum StageTable {
         p.arguments = arguments.map { FileManager.default.fileExists(atPath: $0) ? URL(fileURLWithPath: $0).standardizedFileURL.path : $0 }
         p.environment = [:]
         let empty = NSTemporaryDirectory() + "pith-demo-" + UUID().uuidString
-        try FileManager.default.createDirectory(atPath: empty, withIntermediateDirectories: true)
+        do { try FileManager.default.createDirectory(atPath: empty, withIntermediateDirectories: true) } catch {
+            throw PithError.cannotWrite(path: empty, problem: "cannot create the empty folder to run \(path) in")
+        }
         defer { try? FileManager.default.removeItem(atPath: empty) }
         p.currentDirectoryURL = URL(fileURLWithPath: empty)
         let out = Pipe(), err = Pipe()
         p.standardOutput = out
         p.standardError = err
-        try p.run()
+        do { try p.run() } catch { throw PithError.badFile(path: path, problem: "cannot be run") }
         let o = out.fileHandleForReading.readDataToEndOfFile(), e = err.fileHandleForReading.readDataToEndOfFile()
         p.waitUntilExit()
-        guard p.terminationStatus == 0 else {
-            throw PithError.mismatch("\(path) failed (\(p.terminationStatus)): \(String(decoding: e, as: UTF8.self))")
+        guard p.terminationReason == .exit && p.terminationStatus == 0 else {
+            // One line: the program's first line of error output.
+            let said = String(decoding: e, as: UTF8.self).split(separator: "\n").first.map { ": \($0)" } ?? ""
+            let how = p.terminationReason == .exit ? "exit status \(p.terminationStatus)" : "killed by signal \(p.terminationStatus)"
+            throw PithError.mismatch("\(path) failed (\(how))\(said)")
         }
         return String(decoding: o, as: UTF8.self)
     }

@@ -39,6 +39,7 @@ struct Train: ParsableCommand {
     }
 
     func run() throws {
+        try refuseOutputOnInput()
         let splits = try dataOptions.load()
         let trainer: Trainer
         let qatConfig = qat ? QATConfig(momentum: qatMomentum) : nil
@@ -55,6 +56,9 @@ struct Train: ParsableCommand {
             print("fine-tuning \(start.description.name) from \(from)\(qat ? ", quantization-aware" : "") on \(splits.train.name) for \(config.epochs) epochs")
         } else if runOptions.resume {
             let checkpoint = try Checkpoint(path: runOptions.output)
+            var check = try ResumeCheck(checkpoint, path: runOptions.output, training: training, data: dataOptions)
+            check.compare("--qat", qat, default: false, recorded: checkpoint.config.qat != nil)
+            try check.finish()
             trainer = try Trainer(resuming: checkpoint, path: runOptions.output, splits: splits)
             print("resuming \(trainer.model.description.name) at epoch \(trainer.epochsDone + 1) of \(trainer.config.epochs)")
         } else {
@@ -67,6 +71,17 @@ struct Train: ParsableCommand {
             print("training \(description.name) (\(description.parameterCount) parameters)\(qat ? " quantization-aware" : "") on \(splits.train.name): \(splits.train.count) train, \(splits.validation.count) validation samples")
         }
         try runOptions.train(trainer, test: splits.test)
+    }
+
+    /// Refuses a -o that is the model description, the --from checkpoint or a data file
+    /// (with --resume the checkpoint at -o is read and written by design).
+    func refuseOutputOnInput() throws(PithError) {
+        var inputs = dataOptions.inputFiles
+        if let from { inputs.append(.init("the --from checkpoint", from)) }
+        if let model, !runOptions.resume, let path = try? ModelFiles.find(model, modelsDirectory: runOptions.modelsDirectory, extension: "model", kind: "model") {
+            inputs.append(.init("the model description", path))
+        }
+        try OutputPath.refuseSameFile("train", outputs: [.init("-o", runOptions.output)], inputs: inputs)
     }
 }
 
