@@ -44,7 +44,7 @@ let package = Package(
         .target(name: "PithQuant", dependencies: ["PithNN", "PithTensor", "PithFormat", "PithRuntime"]),
         .target(name: "PithDistill", dependencies: ["PithNN", "PithTensor"]),
         .executableTarget(name: "pith", dependencies: [
-            "PithNN", "PithTensor", "PithFormat", "PithQuant", "PithRuntime", "PithDistill",
+            "CPosix", "PithNN", "PithTensor", "PithFormat", "PithQuant", "PithRuntime", "PithDistill",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
 

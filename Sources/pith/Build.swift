@@ -48,11 +48,11 @@ struct Build: ParsableCommand {
         try OutputPath.refuseSameFile("build", outputs: [.init("-o", output)], inputs: [.init("the model", model), .init("the runner", runnerPath)])
         let file = try FormatFiles.open(model)
         do { _ = try Interpreter(file: file) } catch { throw PithError.badFile(path: model, problem: "the runtime cannot run it: \(error.description)") }
-        let modelBytes = try FileBytes.read(model)
+        let modelBytes = try FileBytes.read(model, limit: FileBytes.Limit.pithFile)
         guard FileManager.default.isExecutableFile(atPath: runnerPath) else {
             throw PithError.badFile(path: runnerPath, problem: "no runner executable here; build it with 'swift build -c release --product pith-run' or pass --runner")
         }
-        let runnerBytes = try FileBytes.read(runnerPath)
+        let runnerBytes = try FileBytes.read(runnerPath, limit: FileBytes.Limit.executable)
         if runnerBytes.count >= StandaloneTrailer.byteSize, StandaloneTrailer.decode(Array(runnerBytes.suffix(StandaloneTrailer.byteSize))) != nil {
             throw PithError.badFile(path: runnerPath, problem: "already carries a model; use the plain runner")
         }

@@ -83,7 +83,7 @@ struct Distill: ParsableCommand {
             let model = try ckpt.model(path: path)
             model.fakeQuantization = nil
             models.append(model)
-            hashes.append(hex(XXH64.hash(try FileBytes.read(path))))
+            hashes.append(hex(XXH64.hash(try FileBytes.read(path, limit: FileBytes.Limit.checkpoint))))
         }
         return (models, hashes)
     }

@@ -48,7 +48,7 @@ struct Manifest: Codable {
     /// naming the field (JSON checked by StrictJSON first: line and column, no field twice).
     static func load(_ path: String) throws(PithError) -> Manifest? {
         guard FileManager.default.fileExists(atPath: path) else { return nil }
-        let bytes = try FileBytes.read(path)
+        let bytes = try FileBytes.read(path, limit: FileBytes.Limit.manifest)
         let advice = "; remove it to run every stage again"
         do { _ = try StrictJSON.parse(bytes) } catch {
             throw .badFile(path: path, problem: "not valid JSON (\(error))\(advice)")
@@ -91,7 +91,7 @@ struct Manifest: Codable {
     /// The artifact at `path` now, or nil when the file is missing.
     static func artifact(_ path: String, relativeTo folder: String) throws(PithError) -> Artifact? {
         guard FileManager.default.fileExists(atPath: path) else { return nil }
-        let bytes = try FileBytes.read(path)
+        let bytes = try FileBytes.read(path, limit: FileBytes.Limit.checkpoint)
         let relative = path.hasPrefix(folder + "/") ? String(path.dropFirst(folder.count + 1))
             : URL(fileURLWithPath: path).standardizedFileURL.path
         return Artifact(path: relative, bytes: bytes.count, xxh64: hex(XXH64.hash(bytes)))

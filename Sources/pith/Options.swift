@@ -174,8 +174,9 @@ enum ModelFiles {
 
     static func load(_ nameOrPath: String, modelsDirectory: String = "models") throws(PithError) -> ModelDescription {
         let path = try find(nameOrPath, modelsDirectory: modelsDirectory, extension: "model", kind: "model")
-        guard let data = FileManager.default.contents(atPath: path), let text = String(data: data, encoding: .utf8) else {
-            throw .badFile(path: path, problem: "cannot be read as UTF-8 text")
+        let bytes = try FileBytes.read(path, limit: FileBytes.Limit.modelDescription)
+        guard let text = String(validating: bytes, as: UTF8.self) else {
+            throw .badFile(path: path, problem: "is not UTF-8 text")
         }
         return try ModelDescription(parsing: text, source: path)
     }

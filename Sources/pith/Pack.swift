@@ -111,7 +111,7 @@ func exportMetadata(checkpoint: String, ckpt: Checkpoint, description d: ModelDe
         // MNIST grey levels are 0-255, the digits set's 0-16; the model saw them scaled to [0, 1].
         metadata["input.scale"] = .double(dataName == "mnist" ? 1.0 / 255 : 1.0 / 16)
     }
-    let bytes = try FileBytes.read(checkpoint)
+    let bytes = try FileBytes.read(checkpoint, limit: FileBytes.Limit.checkpoint)
     let name = (checkpoint as NSString).lastPathComponent
     metadata["provenance.source"] = .string("\(name) xxh64:\(hex(XXH64.hash(bytes))) (\(ckpt.epochsDone) epochs)")
     metadata["provenance.dataset"] = .string(dataName)

@@ -120,7 +120,7 @@ final class PipelineRun {
         // 4. Build the standalone executable.
         let runnerPath = runner ?? Build.defaultRunner()
         let pithHash = manifest.stage("quantize")!.artifacts[0].xxh64
-        let runnerHash = (try? FileBytes.read(runnerPath)).map { hex(XXH64.hash($0)) } ?? "missing"
+        let runnerHash = (try? FileBytes.read(runnerPath, limit: FileBytes.Limit.executable)).map { hex(XXH64.hash($0)) } ?? "missing"
         try stage("build", inputs: [pithHash, runnerHash], command: ["build", pithPath, "-o", executablePath, "--runner", runnerPath], outputs: [executablePath]) { _ throws in
             let (size, _, _, _) = try Build.make(model: pithPath, output: executablePath, runner: runnerPath)
             return Manifest.Figures(bytes: size, note: "runner \(runnerPath)")

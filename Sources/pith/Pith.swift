@@ -1,4 +1,5 @@
 import ArgumentParser
+import CPosix
 import Foundation
 
 /// The `pith` command: train, evaluate and cross-validate models (and, in later stages,
@@ -28,18 +29,17 @@ struct Pith: ParsableCommand {
     }
 }
 
-/// Whether what `print` wrote reached standard output. Swift 6 cannot name the C `stdout`
-/// stream, so this flushes every stream (`fflush(NULL)`; standard output is the only one
-/// pith buffers) and keeps the first failure.
+/// Whether what `print` wrote reached standard output: stdout flushed, and its error
+/// flag, which stays set after any earlier write that failed (CPosix's pith_stdout_failed).
 enum StandardOutput {
     /// errno of the first flush that failed.
     nonisolated(unsafe) static var failure: Int32?
 
-    /// Flushes; errno when that failed (also kept in `failure`), else nil.
+    /// Flushes; errno when that or an earlier write failed (also kept in `failure`), else nil.
     @discardableResult
     static func flush() -> Int32? {
-        guard fflush(nil) != 0 else { return nil }
-        let code = errno
+        guard pith_stdout_failed() != 0 else { return nil }
+        let code = errno != 0 ? errno : EIO
         failure = failure ?? code
         return code
     }

@@ -35,13 +35,6 @@ struct Recipe {
         var arguments: [String]
     }
 
-    /// Finds `nameOrPath` as a file, else as `modelsDirectory/NAME.recipe`, and parses it.
-    init(_ nameOrPath: String, modelsDirectory: String) throws(PithError) {
-        let path = try ModelFiles.find(nameOrPath, modelsDirectory: modelsDirectory, extension: "recipe", kind: "recipe")
-        let bytes = try FileBytes.read(path)
-        try self.init(parsing: bytes, path: path)
-    }
-
     init(parsing bytes: [UInt8], path: String) throws(PithError) {
         self.path = path
         self.bytes = bytes

@@ -51,7 +51,7 @@ struct Train: ParsableCommand {
             var config = training.config(model: start.description, data: dataOptions.data)
             config.qat = qatConfig
             let name = (from as NSString).lastPathComponent
-            config.startedFrom = "\(name) xxh64:\(hex(XXH64.hash(try FileBytes.read(from)))) (\(source.epochsDone) epochs)"
+            config.startedFrom = "\(name) xxh64:\(hex(XXH64.hash(try FileBytes.read(from, limit: FileBytes.Limit.checkpoint)))) (\(source.epochsDone) epochs)"
             trainer = try Trainer(config: config, startingFrom: start, splits: splits)
             print("fine-tuning \(start.description.name) from \(from)\(qat ? ", quantization-aware" : "") on \(splits.train.name) for \(config.epochs) epochs")
         } else if runOptions.resume {

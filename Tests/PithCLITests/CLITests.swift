@@ -204,7 +204,7 @@ final class CLITests: XCTestCase {
         let failed = try run(["pack", ckpt, "-o", folder + "/missing/t.pith", "--no-eval"])
         XCTAssertNotEqual(failed.status, 0)
         XCTAssert(failed.stderr.contains("t.pith: cannot write"), failed.stderr)
-        XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: folder).filter { $0.contains(".tmp-") }, [])
+        XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: folder).filter { $0.hasSuffix(".partial-write") }, [])
     }
 
     func testQuantizeMakesAnIntegerModelThatRuns() throws {

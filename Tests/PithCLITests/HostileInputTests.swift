@@ -82,11 +82,11 @@ extension CLITests {
         var crafted = try Checkpoint(path: ckpt)
         crafted.epochsDone = 7
         try crafted.write(to: folder + "/done7.ckpt")
-        assertOneLineError(try run(["train", "-o", folder + "/done7.ckpt", "--resume"]), "7 epochs done of a run of 3", "epochsDone")
+        assertOneLineError(try run(["train", "-o", folder + "/done7.ckpt", "--resume"]), "header field 'epochsDone' is 7, not in 0...3", "epochsDone")
         crafted.config.epochs = 200_000  // beyond --epochs' range; one epoch left, so that without the check this run ends
         crafted.epochsDone = 199_999
         try crafted.write(to: folder + "/long.ckpt")
-        assertOneLineError(try run(["train", "-o", folder + "/long.ckpt", "--resume"]), "field 'epochs'", "config.epochs")
+        assertOneLineError(try run(["train", "-o", folder + "/long.ckpt", "--resume"]), "header field 'config.epochs' is 200000, not in 1...100000", "config.epochs")
         // Without --data the default data set would be loaded, not the run's.
         let csv = folder + "/d.csv"
         try (0..<300).map { i in (0..<64).map { j in String((i * 7 + j * 3) % 17) }.joined(separator: ",") + ",\(i % 10)" }.joined(separator: "\n")

@@ -160,7 +160,7 @@ extension CLITests {
                 XCTAssertEqual(bytes.count, artifact["bytes"] as? Int, "\(name): \(path) changed")
             }
         }
-        let leftovers = try FileManager.default.contentsOfDirectory(atPath: out).filter { $0.contains(".tmp-") }
+        let leftovers = try FileManager.default.contentsOfDirectory(atPath: out).filter { $0.hasSuffix(".partial-write") }
         XCTAssertEqual(leftovers, [], "temporary files left behind")
         // With room again, the run completes.
         XCTAssertEqual(try pipeline(recipe, out).status, 0)

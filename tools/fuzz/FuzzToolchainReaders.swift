@@ -1,7 +1,8 @@
 // libFuzzer target for the toolchain's readers of outside bytes (built by tools/fuzz-run
 // on PithNN compiled with coverage): checkpoints (their CRC-32 re-sealed, so mutations
 // reach the header and the shapes behind it; then the model they describe), labelled
-// CSV, IDX, gzip and model descriptions. The first byte chooses the reader. Each must
+// CSV, IDX, gzip, model descriptions and pipeline recipes (Sources/pith/Recipe.swift and
+// its strict JSON parser, compiled in). The first byte chooses the reader. Each must
 // return a value or a PithError — never trap, hang or allocate past its documented limit.
 
 import CZlib
@@ -11,7 +12,7 @@ import PithNN
 public func fuzzToolchainReaders(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
     guard size >= 1 else { return 0 }
     var bytes = Array(UnsafeBufferPointer(start: data + 1, count: size - 1))
-    switch data[0] % 5 {
+    switch data[0] % 6 {
     case 0:
         if bytes.count >= 4 {
             let n = bytes.count - 4
@@ -32,8 +33,10 @@ public func fuzzToolchainReaders(_ data: UnsafePointer<UInt8>, _ size: Int) -> C
         }
     case 3:
         _ = Gzip.decompress(bytes, limit: 1 << 20)
-    default:
+    case 4:
         _ = try? ModelDescription(parsing: String(decoding: bytes, as: UTF8.self), source: "fuzz.model")
+    default:
+        _ = try? Recipe(parsing: bytes, path: "fuzz.recipe")
     }
     return 0
 }
