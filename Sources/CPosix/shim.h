@@ -30,7 +30,9 @@ static inline float pith_expf(float x) { return expf(x); }
 static inline int pith_stdout_failed(void) { return fflush(stdout) != 0 || ferror(stdout) != 0; }
 #include <sys/file.h>
 /// open(2) for an atomic write's temporary: created with `mode` if absent, not truncated
-/// (the caller truncates it once it holds the lock).
-static inline int pith_open_create(const char *path, unsigned mode) { return open(path, O_WRONLY | O_CREAT | O_CLOEXEC, (mode_t)mode); }
+/// (the caller truncates it once it holds the lock), never through a symbolic link.
+static inline int pith_open_create(const char *path, unsigned mode) { return open(path, O_WRONLY | O_CREAT | O_CLOEXEC | O_NOFOLLOW, (mode_t)mode); }
+/// The process's umask (read by setting it and back).
+static inline unsigned pith_umask(void) { mode_t m = umask(0); umask(m); return (unsigned)m; }
 /// A folder, opened to fsync it after a rename.
 static inline int pith_open_folder(const char *path) { return open(path, O_RDONLY | O_CLOEXEC); }

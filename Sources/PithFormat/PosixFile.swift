@@ -75,7 +75,8 @@ public enum AtomicWrite {
         }
         let written = bytes.withUnsafeBufferPointer { writeAll(fd, $0) }
         var failure: String? = written == 0 ? nil : errorText(written)
-        if failure == nil && fchmod(fd, mode_t(mode)) != 0 { failure = errorText(pith_errno()) }
+        // The mode as a new file gets it (the umask applied), also for a temporary taken over.
+        if failure == nil && fchmod(fd, mode_t(mode & ~pith_umask())) != 0 { failure = errorText(pith_errno()) }
         if failure == nil && fsync(fd) != 0 { failure = errorText(pith_errno()) }
         if failure == nil && rename(temporary, path) != 0 { failure = errorText(pith_errno()) }
         if failure != nil { unlink(temporary) }

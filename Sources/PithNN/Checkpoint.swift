@@ -96,6 +96,15 @@ public struct Checkpoint {
                 c.distillation.flatMap { outside("config.distillation.alpha", $0.alpha, 0...1) },
                 c.distillation.flatMap { d in d.teachers.count == d.teacherHashes.count ? nil
                     : "header field 'config.distillation.teacherHashes' holds \(d.teacherHashes.count) hashes for \(d.teachers.count) teachers" },
+                c.distillation.flatMap { $0.teachers.isEmpty ? "header field 'config.distillation.teachers' is empty" : nil },
+                outside("config.schedule.baseLR", c.schedule.baseLR, positiveFinite),
+                outside("config.schedule.gamma", c.schedule.gamma, positiveFinite),
+                outside("config.schedule.minLR", c.schedule.minLR, 0...Float.greatestFiniteMagnitude),
+                outside("config.optimizer.momentum", c.optimizer.momentum, 0...1),
+                outside("config.optimizer.beta1", c.optimizer.beta1, 0...1),
+                outside("config.optimizer.beta2", c.optimizer.beta2, 0...1),
+                outside("config.optimizer.epsilon", c.optimizer.epsilon, positiveFinite),
+                outside("config.optimizer.weightDecay", c.optimizer.weightDecay, 0...Float.greatestFiniteMagnitude),
             ]
             return checks.lazy.compactMap { $0 }.first
         }

@@ -21,7 +21,11 @@ public struct ModelDescription: Equatable, Sendable {
 
     /// Limits that keep a malformed file from asking for absurd allocations.
     public static let maxDimension = 1 << 20
-    public static let maxParameters = 1 << 30
+    /// 2²⁸ parameters: 1 GiB of float weights (3 GiB with Adam's two moments).
+    public static let maxParameters = 1 << 28
+    /// 2²² values per sample over the input and every layer's output (16 MiB of floats):
+    /// what one sample's forward pass keeps for the backward one.
+    public static let maxActivations = 1 << 22
     public static let maxLayers = 1024
 
     /// Builds and shape-checks a description; `source` names the file in errors.
@@ -32,6 +36,11 @@ public struct ModelDescription: Equatable, Sendable {
         }
         var shapes = [inputShape]
         var params = 0
+        // Each shape has at most 3 dimensions of at most 2²⁰: its product cannot overflow.
+        var activations = inputShape.reduce(1, *)
+        guard activations <= Self.maxActivations else {
+            throw .badFile(path: source, problem: "input shape \(inputShape) has more than \(Self.maxActivations) values")
+        }
         for (i, layer) in layers.enumerated() {
             switch layer.outputShape(for: shapes[i]) {
             case let .success(next):
@@ -41,6 +50,10 @@ public struct ModelDescription: Equatable, Sendable {
                 params += layer.parameterCount(for: shapes[i])
                 guard params <= Self.maxParameters else {
                     throw .badFile(path: source, problem: "more than \(Self.maxParameters) parameters")
+                }
+                activations += next.reduce(1, *)
+                guard activations <= Self.maxActivations else {
+                    throw .badFile(path: source, problem: "layer \(i + 1) '\(layer.text)': more than \(Self.maxActivations) values per sample over the layers")
                 }
                 shapes.append(next)
             case let .failure(problem):

@@ -80,10 +80,11 @@ struct ChannelOrder {
         return dead + live
     }
 
-    /// rows (count, per) in place: new row i = old row order[i].
-    static func permuteRows<T>(_ p: UnsafeMutablePointer<T>, per: Int, order: [Int]) {
-        let copy = UnsafeMutablePointer<T>.allocate(capacity: per * order.count)
-        defer { copy.deallocate() }
+    /// rows (count, per) in place: new row i = old row order[i]. `scratch` (per × count
+    /// elements, counted in the caller's budget) holds the copy; nil: allocated here.
+    static func permuteRows<T>(_ p: UnsafeMutablePointer<T>, per: Int, order: [Int], scratch: UnsafeMutablePointer<T>? = nil) {
+        let copy = scratch ?? UnsafeMutablePointer<T>.allocate(capacity: per * order.count)
+        defer { if scratch == nil { copy.deallocate() } }
         copy.update(from: p, count: per * order.count)
         for (i, old) in order.enumerated() { (p + i * per).update(from: copy + old * per, count: per) }
     }

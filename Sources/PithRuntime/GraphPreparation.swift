@@ -174,7 +174,8 @@ struct GraphPreparation {
                      n: Int, k: Int, relu: Bool, conv: ConvGeometry?) throws(RuntimeError) -> FloatLinear {
         let raw = file.data(of: wIndex)
         var packed = pith_f32_packed(K: Int32(k), N: Int32(n), NP: 0, data: try store.floats(Int(pith_f32_packed_floats(Int32(k), Int32(n)))))
-        try store.withTemporaryFloats(n * k) { weights throws(RuntimeError) in
+        // The unpacked weights, then room for one filter's copy (toChannelsLast).
+        try store.withTemporaryFloats(n * k + k) { weights throws(RuntimeError) in
         switch (w.dtype, w.quantization) {
         case (.float32, .none):
             for i in 0 ..< n * k { weights[i] = Float(bitPattern: UInt32(littleEndian: raw.loadUnaligned(fromByteOffset: 4 * i, as: UInt32.self))) }
@@ -187,7 +188,10 @@ struct GraphPreparation {
         default:
             throw RuntimeError.unsupported(node: node.name, problem: "float \(node.op.name) with \(w.dtype.name) weights quantized that way (float32, or int8 per channel on axis 0)")
         }
-        if let g = conv { Self.toChannelsLast(weights, filters: n, channels: g.channels, kernel: g.kernel) }
+        for i in 0 ..< n * k where !weights[i].isFinite {
+            throw fail(node, "weight \(i) of '\(w.name)' is \(weights[i].isNaN ? "NaN" : "infinite")")
+        }
+        if let g = conv { Self.toChannelsLast(weights, filters: n, channels: g.channels, kernel: g.kernel, scratch: weights + n * k) }
         pith_f32_pack(weights, Int32(n), Int32(k), &packed)
         }
         var bias: UnsafeMutablePointer<Float>? = nil
@@ -195,19 +199,20 @@ struct GraphPreparation {
             guard b.info.dtype == .float32 else { throw fail(node, "a float op's bias must be float32") }
             let braw = file.data(of: b.index)
             let p = try store.floats(n)
-            for i in 0 ..< n { p[i] = Float(bitPattern: UInt32(littleEndian: braw.loadUnaligned(fromByteOffset: 4 * i, as: UInt32.self))) }
+            for i in 0 ..< n {
+                p[i] = Float(bitPattern: UInt32(littleEndian: braw.loadUnaligned(fromByteOffset: 4 * i, as: UInt32.self)))
+                guard p[i].isFinite else { throw fail(node, "bias \(i) of '\(b.info.name)' is not finite") }
+            }
             bias = p
         }
         return FloatLinear(input: x, output: out, packed: packed, bias: bias, relu: relu, conv: conv)
     }
 
     /// Reorders conv weights (F, C, k, k) → (F, k, k, C) in place: the order of a
-    /// channels-last patch row.
-    static func toChannelsLast<T>(_ w: UnsafeMutablePointer<T>, filters: Int, channels: Int, kernel: Int) {
+    /// channels-last patch row. `scratch`: C·k·k elements for one filter's copy.
+    static func toChannelsLast<T>(_ w: UnsafeMutablePointer<T>, filters: Int, channels: Int, kernel: Int, scratch copy: UnsafeMutablePointer<T>) {
         let per = channels * kernel * kernel
         guard channels > 1, per > 0 else { return }
-        let copy = UnsafeMutablePointer<T>.allocate(capacity: per)
-        defer { copy.deallocate() }
         for f in 0 ..< filters {
             let row = w + f * per
             copy.update(from: row, count: per)
@@ -239,14 +244,15 @@ struct GraphPreparation {
         var packed = pith_q8_packed(K: Int32(packedK), N: Int32(n), K4: 0, NP: 0,
                                     data: try store.allocate(Int(pith_q8_packed_bytes(Int32(packedK), Int32(n)))).bindMemory(to: Int8.self, capacity: 1),
                                     colsum: try store.ints(n))
-        try store.withTemporary(n * k, of: Int8.self) { rows throws(RuntimeError) in
-            let r = rows.baseAddress!
+        // The weights, then as much again for the copies of reordering them in place.
+        try store.withTemporary(2 * n * k, of: Int8.self) { rows throws(RuntimeError) in
+            let r = rows.baseAddress!, copy = r + n * k
             for i in 0 ..< n * k { r[i] = Int8(bitPattern: raw[i]) }
-            if let order = outputOrder { ChannelOrder.permuteRows(r, per: k, order: order) }
+            if let order = outputOrder { ChannelOrder.permuteRows(r, per: k, order: order, scratch: copy) }
             if let order = inputOrder, let g = conv {
-                for f in 0 ..< n { ChannelOrder.permuteRows(r + f * k, per: g.kernel * g.kernel, order: order) }
+                for f in 0 ..< n { ChannelOrder.permuteRows(r + f * k, per: g.kernel * g.kernel, order: order, scratch: copy) }
             }
-            if let g = conv { Self.toChannelsLast(r, filters: n, channels: g.channels, kernel: g.kernel) }
+            if let g = conv { Self.toChannelsLast(r, filters: n, channels: g.channels, kernel: g.kernel, scratch: copy) }
             guard let g = conv, kernelWidth > g.kernel else {
                 pith_q8_pack(r, Int32(n), Int32(packedK), &packed)
                 return

@@ -137,8 +137,9 @@ public final class Interpreter {
             try runChunk(input: input, output: output, batch: batch, firstSample: 0)
             return
         }
-        // Split the batch evenly; part 0 runs here, the others on their own threads.
-        let parts = min(threads, (batch + 1) / 2)
+        // Split the batch evenly, at least two samples a part and at most `chunk` (what each
+        // thread's arena holds); part 0 runs here, the others on their own threads.
+        let parts = min(threads, max((batch + 1) / 2, (batch + chunk - 1) / chunk))
         let job = ParallelJob(workers: [self] + helpers, input: input, output: output, batch: batch, parts: parts,
                               inBytes: values[inputValue].bytesPerSample, outBytes: values[outputValue].bytesPerSample)
         let context = Unmanaged.passUnretained(job).toOpaque()
@@ -168,6 +169,7 @@ public final class Interpreter {
     /// One thread's share of a batch (at most `chunk` samples), samples
     /// firstSample..<firstSample + batch of the caller's.
     func runChunk(input: UnsafeRawPointer, output: UnsafeMutableRawPointer, batch: Int, firstSample: Int) throws(RuntimeError) {
+        guard batch >= 1, batch <= chunk else { throw .badInput("a share of \(batch) samples is outside 1...\(chunk) (one thread's arena)") }
         bindInput(input, batch: batch)
         defer { callerInput = nil }
         for step in steps {

@@ -37,6 +37,9 @@ final class PreparedGraph {
         for v in [input, output] where values[v].dtype == .int32 {
             throw .unsupported(node: values[v].name, problem: "int32 graph inputs and outputs")
         }
+        for v in [input, output] where values[v].dtype != .float32 && !values[v].quantized {
+            throw .invalidGraph(node: values[v].name, problem: "an 8-bit graph input or output needs a per-tensor scale and zero point")
+        }
 
         // Lifetimes: made at the step that writes it (the input: before the first),
         // needed until the last step that reads it (the output: after the last).

@@ -13,8 +13,10 @@ final class WeightStore {
 
     init(limit: Int) { self.limit = limit }
 
-    /// Counts `bytes` against the budget, or throws without counting them.
-    private func reserve(_ bytes: Int) throws(RuntimeError) {
+    /// Counts `bytes` (rounded up to 64) against the budget and returns what it counted, or
+    /// throws without counting them.
+    @discardableResult
+    private func reserve(_ bytes: Int) throws(RuntimeError) -> Int {
         let rounded = bytes > Int.max - 63 ? Int.max : (max(bytes, 64) + 63) / 64 * 64
         let (total, overflow) = used.addingReportingOverflow(rounded)
         guard !overflow, total <= limit else {
@@ -22,6 +24,7 @@ final class WeightStore {
         }
         used = total
         peak = max(peak, used)
+        return rounded
     }
 
     /// `bytes` (at least 64) of 64-byte-aligned memory, kept until the store goes.
@@ -45,9 +48,8 @@ final class WeightStore {
     func withTemporary<T: FixedWidthInteger, R>(_ count: Int, of _: T.Type,
                                                 _ body: (UnsafeMutableBufferPointer<T>) throws(RuntimeError) -> R) throws(RuntimeError) -> R {
         let bytes = try bytes(count, MemoryLayout<T>.stride)
-        try reserve(bytes)
-        let rounded = (max(bytes, 64) + 63) / 64 * 64
-        defer { used -= rounded }
+        let counted = try reserve(bytes)
+        defer { used -= counted }
         let p = UnsafeMutableBufferPointer<T>.allocate(capacity: max(count, 1))
         p.initialize(repeating: 0)
         defer { p.deallocate() }

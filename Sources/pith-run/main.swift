@@ -173,6 +173,7 @@ do throws(InputReader.Failure) {
 // Model inputs: 8-bit codes times the file's input.scale; a uint8 graph input gets them
 // quantized with its own scale and zero point.
 let pixelScale = Float(interpreter.file.metadata.double("input.scale") ?? 1)
+guard pixelScale.isFinite, pixelScale > 0 else { fail("the model's metadata 'input.scale' is \(fixed(pixelScale)), not a finite positive number") }
 /// Sample s as model inputs: 8-bit codes times input.scale, floats as they are.
 func modelInput(_ s: Int) -> ArraySlice<Float> {
     let values = samples.values[(s * features)..<((s + 1) * features)]
@@ -193,6 +194,9 @@ func encodeInput(_ values: ArraySlice<Float>, _ interpreter: Interpreter) -> [UI
         let info = interpreter.file.tensors[interpreter.file.graph.inputs[0]]
         guard case let .perTensor(scale, zero) = info.quantization else { fail("the model's input is not quantized per tensor") }
         let lo: Float = interpreter.inputType == .uint8 ? 0 : -128, hi: Float = interpreter.inputType == .uint8 ? 255 : 127
+        if let bad = values.firstIndex(where: { !$0.isFinite }) {
+            fail("input value \(bad) (sample \(bad / max(features, 1))) is \(values[bad].isNaN ? "NaN" : "infinite")")
+        }
         return values.map { v in
             let q = min(hi, max(lo, (v / scale).rounded(.toNearestOrEven) + Float(zero)))
             return interpreter.inputType == .uint8 ? UInt8(q) : UInt8(bitPattern: Int8(q))

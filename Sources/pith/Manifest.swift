@@ -99,7 +99,7 @@ struct Manifest: Codable {
 
     /// True when every artifact of `record` is on disk with the recorded hash.
     static func artifactsIntact(_ record: StageRecord, folder: String) -> Bool {
-        record.artifacts.allSatisfy { a in
+        !record.artifacts.isEmpty && record.artifacts.allSatisfy { a in
             let path = a.path.hasPrefix("/") ? a.path : folder + "/" + a.path
             return (try? artifact(path, relativeTo: folder)) == a
         }

@@ -22,8 +22,11 @@ enum OutputPath {
     static func refuseSameFile(_ command: String, outputs: [File], inputs: [File]) throws(PithError) {
         let existing = inputs.compactMap { input in identity(input.path).map { (input, $0) } }
         for output in outputs {
-            guard let id = identity(output.path), let (input, _) = existing.first(where: { $0.1 == id }) else { continue }
-            throw .mismatch("pith \(command): \(output.role) \(output.path) is \(input.role) \(input.path) (same file); choose another output")
+            // The output, and the temporary its atomic write goes through (truncated first).
+            for (path, what) in [(output.path, ""), (AtomicFile.temporaryPath(for: output.path), "the temporary of ")] {
+                guard let id = identity(path), let (input, _) = existing.first(where: { $0.1 == id }) else { continue }
+                throw .mismatch("pith \(command): \(what)\(output.role) \(path) is \(input.role) \(input.path) (same file); choose another output")
+            }
         }
     }
 

@@ -88,7 +88,13 @@ struct Recipe {
                 if key == "model" { stage.model = s } else { stage.checkpoint = s }
                 continue
             }
-            guard !["output", "o", "resume", "data", "mnist-dir", "threads", "models-dir", "stop-after", "teacher"].contains(key) else {
+            // An option name: lower-case words joined by '-' (no '=', no spaces), so a key
+            // cannot smuggle in a value ("output=/elsewhere") past the list below.
+            guard let first = key.utf8.first, first >= UInt8(ascii: "a"), first <= UInt8(ascii: "z"),
+                  key.utf8.allSatisfy({ ($0 >= UInt8(ascii: "a") && $0 <= UInt8(ascii: "z")) || ($0 >= UInt8(ascii: "0") && $0 <= UInt8(ascii: "9")) || $0 == UInt8(ascii: "-") }) else {
+                throw .badFile(path: path, problem: "field '\(field).\(key)' is not an option name (lower-case letters, digits and '-')")
+            }
+            guard !["output", "o", "resume", "data", "mnist-dir", "threads", "models-dir", "stop-after", "teacher", "from"].contains(key) else {
                 throw .badFile(path: path, problem: "field '\(field).\(key)' is set by the pipeline itself")
             }
             let items: [JSONValue]

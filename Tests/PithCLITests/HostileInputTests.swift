@@ -30,6 +30,8 @@ extension CLITests {
         XCTAssertEqual(try run(["pack", ckpt, "-o", file, "--no-eval"]).status, 0)
         try FileManager.default.createSymbolicLink(atPath: folder + "/link.ckpt", withDestinationPath: ckpt)
         try FileManager.default.linkItem(atPath: ckpt, toPath: folder + "/hard.ckpt")
+        // An input where the output's atomic write puts its temporary (it would be truncated).
+        try FileManager.default.linkItem(atPath: ckpt, toPath: folder + "/.q.pith.partial-write")
         let runner = folder + "/runner"
         try FileManager.default.copyItem(atPath: tool("pith-run").path, toPath: runner)
         let csv = folder + "/d.csv"
@@ -37,6 +39,7 @@ extension CLITests {
             .write(toFile: csv, atomically: true, encoding: .utf8)
         let cases: [([String], String)] = [
             (["quantize", ckpt, "-o", ckpt], ckpt),
+            (["quantize", folder + "/.q.pith.partial-write", "-o", folder + "/q.pith", "--calibration", "10"], ckpt),
             (["quantize", ckpt, "-o", folder + "/link.ckpt", "--calibration", "10"], ckpt),
             (["pack", ckpt, "-o", ckpt], ckpt),
             (["pack", ckpt, "-o", folder + "/hard.ckpt", "--no-eval"], ckpt),
@@ -157,6 +160,9 @@ extension CLITests {
             (#"{ "name": 01 }"#, "does not start with 0"),
             (String(repeating: "[", count: 100_000), "nested deeper than 64 levels"),
             (String(repeating: "{\"a\":", count: 100_000), "nested deeper than 64 levels"),
+            // A key that would carry its own value past the pipeline's list of its own options.
+            (#"{ "name": "x", "data": "digits", "teacher": { "model": "digits-teacher", "output=/tmp/elsewhere": true } }"#, "field 'teacher.output=/tmp/elsewhere' is not an option name"),
+            (#"{ "name": "x", "data": "digits", "teacher": { "model": "digits-teacher", "from": "t.ckpt" } }"#, "field 'teacher.from' is set by the pipeline itself"),
         ]
         for (i, (text, fragment)) in cases.enumerated() {
             let path = folder + "/r\(i).recipe"

@@ -103,6 +103,15 @@ final class CheckpointHostileTests: XCTestCase {
                 s["warmupSteps"] = Int.min; c["schedule"] = s; h["config"] = c
             }, "header field 'config.schedule.warmupSteps' is \(Int.min), not in 0...\(1 << 48)"),
             ("negative objective count", { $0["auxiliaryParameters"] = -1 }, "declares -1 objective parameters of 2"),
+            ("negative learning rate", { h in
+                var c = h["config"] as! [String: Any], s = c["schedule"] as! [String: Any]
+                s["baseLR"] = -0.5; c["schedule"] = s; h["config"] = c
+            }, "header field 'config.schedule.baseLR' is -0.5, not in \(Float.leastNonzeroMagnitude)...\(Float.greatestFiniteMagnitude)"),
+            ("distillation from no teacher", { h in
+                var c = h["config"] as! [String: Any]
+                c["distillation"] = ["teachers": [String](), "teacherHashes": [String](), "temperature": 4, "alpha": 0.5, "cacheLogits": false]
+                h["config"] = c
+            }, "header field 'config.distillation.teachers' is empty"),
         ]
         for (name, edit, expected) in cases {
             XCTAssertEqual(problem(try edited(try validCheckpoint(), edit)), folder + "/x.ckpt: " + expected, name)
@@ -126,11 +135,11 @@ final class CheckpointHostileTests: XCTestCase {
         XCTAssertEqual(problem(inArray), folder + "/x.ckpt: header field 'history[0].trainLoss' is missing")
     }
 
-    /// A small checkpoint whose model text describes a 268-million-parameter model: refused
+    /// A small checkpoint whose model text describes a 134-million-parameter model: refused
     /// on the shapes, before a gigabyte of weights is allocated for it.
     func testAHugeModelTextIsRefusedBeforeItsWeightsAreAllocated() throws {
         let bytes = try edited(try validCheckpoint()) { h in
-            var c = h["config"] as! [String: Any]; c["modelText"] = "name huge\ninput 16384\ndense 16384\n"; h["config"] = c
+            var c = h["config"] as! [String: Any]; c["modelText"] = "name huge\ninput 8192\ndense 16384\n"; h["config"] = c
         }
         let path = folder + "/huge.ckpt"
         writeBytes(bytes, path)
@@ -299,3 +308,19 @@ final class CSVHostileTests: XCTestCase {
                        folder + "/t10k-images-idx3-ubyte: images of 0x3 pixels hold no values")
     }
 }
+
+/// Model descriptions whose parameters or per-sample activations pass their limits are
+/// refused when read: a 100-byte file cannot make training allocate gigabytes.
+final class ModelDescriptionLimitTests: XCTestCase {
+    func testParametersAndActivationsAreBounded() {
+        func problem(_ text: String) -> String? {
+            do { _ = try ModelDescription(parsing: text, source: "m.model"); return nil } catch { return error.description }
+        }
+        XCTAssertEqual(problem("input 16384\ndense 16385\n"), "m.model: more than \(1 << 28) parameters")
+        XCTAssertEqual(problem("input 1 8 8\nconv 1048576 1x1\nmaxpool 8\nflatten\ndense 10\n"),
+                       "m.model: layer 1 'conv 1048576 1x1': more than \(1 << 22) values per sample over the layers")
+        XCTAssertEqual(problem("input 4096 4096 1\nflatten\ndense 10\n"), "m.model: input shape [4096, 4096, 1] has more than \(1 << 22) values")
+        XCTAssertNil(problem("input 784\ndense 1200\nrelu\ndense 10\n"))
+    }
+}
+

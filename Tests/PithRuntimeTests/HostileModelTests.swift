@@ -107,4 +107,36 @@ final class HostileModelTests: XCTestCase {
             }
         }
     }
+
+    /// More threads than half the batch: each thread's arena holds `chunk` samples, and
+    /// no share of the batch may be larger (a 4-sample batch on 4 threads was split in two
+    /// shares of 2 written into 1-sample arenas).
+    func testABatchSplitNeverPassesAThreadsArena() throws {
+        let file = try PithFile(bytes: try PithWriter.encode(modelWithUnreadValues(extra: 0)).bytes)
+        let x: [Float] = (0 ..< 16).map { Float($0 % 7) - 3 }
+        let alone = try (0 ..< 4).flatMap { s in try Interpreter(file: file).run(Array(x[(4 * s) ..< (4 * s + 4)]), batch: 1) }
+        for (batch, threads) in [(4, 4), (3, 3), (5, 4), (8, 8), (4, 3)] {
+            let input = Array((0 ..< batch).flatMap { x[(4 * ($0 % 4)) ..< (4 * ($0 % 4) + 4)] })
+            let expected = (0 ..< batch).flatMap { alone[(4 * ($0 % 4)) ..< (4 * ($0 % 4) + 4)] }
+            XCTAssertEqual(try Interpreter(file: file, maxBatch: batch, threads: threads).run(input, batch: batch), expected, "batch \(batch), \(threads) threads")
+        }
+    }
+
+    /// Values the runtime cannot mean: float weights or biases that are NaN or infinite, an
+    /// 8-bit graph input without a scale and zero point.
+    func testNonFiniteWeightsAndUnscaledEightBitInputsAreRefused() throws {
+        for bad in [Float.nan, .infinity] {
+            var m = modelWithUnreadValues(extra: 0)
+            m.data[1] = floats([1, 2, bad] + [Float](repeating: 0, count: 13))
+            XCTAssertThrowsError(try Interpreter(file: try PithFile(bytes: try PithWriter.encode(m).bytes))) { error in
+                XCTAssertEqual(error as? RuntimeError, .invalidGraph(node: "fc", problem: "weight 2 of 'w' is \(bad.isNaN ? "NaN" : "infinite")"))
+            }
+        }
+        var m = PithModel(metadata: Metadata(), tensors: [], graph: Graph(inputs: [], outputs: [], nodes: []), data: [])
+        let x = m.addValue("x", dtype: .uint8, shape: [4]), q = m.addValue("q", dtype: .uint8, shape: [4])
+        m.graph = Graph(inputs: [x], outputs: [q], nodes: [Node(op: .relu, name: "r", inputs: [x], outputs: [q])])
+        XCTAssertThrowsError(try Interpreter(file: try PithFile(bytes: try PithWriter.encode(m).bytes))) { error in
+            guard case .invalidGraph(node: "x", _) = error as? RuntimeError else { return XCTFail("\(error)") }
+        }
+    }
 }

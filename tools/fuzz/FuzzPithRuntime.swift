@@ -11,8 +11,10 @@ import PithFormat
 func fuzzRuntime(_ file: PithFile) {
     guard let one = try? Interpreter(file: file, maxBatch: 1) else { return }
     guard one.multiplyAdds < 300_000, one.arenaSize < 1 << 20 else { return }
-    guard let split = try? Interpreter(file: file, maxBatch: 4, threads: 2) else {
-        fatalError("the runtime loads a model at batch 1 but refuses it at batch 4 on two threads")
+    // Four threads for a batch of four: one sample per thread's arena.
+    let threads = 2 + Int(one.outputElements % 3)
+    guard let split = try? Interpreter(file: file, maxBatch: 4, threads: threads) else {
+        fatalError("the runtime loads a model at batch 1 but refuses it at batch 4 on \(threads) threads")
     }
     let inBytes = one.inputElements * one.inputType.size, outBytes = one.outputElements * one.outputType.size
     // Four samples: zeros, then three different pseudo-random ones (finite floats or codes).

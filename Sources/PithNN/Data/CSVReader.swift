@@ -51,8 +51,8 @@ public enum CSVReader {
                 let field = trimmed(bytes[fieldStart..<fieldEnd])
                 let text = field.count <= maxFieldLength ? String(decoding: field, as: UTF8.self) : nil
                 if column < columns {
-                    guard let text, let v = Float(text), v.isFinite else {
-                        throw bad("column \(column) '\(quote(field))' is not a finite number")
+                    guard let text, let v = Float(text), v.isFinite, (v * scale).isFinite else {
+                        throw bad("column \(column) '\(quote(field))' is not a finite number (times the scale \(scale))")
                     }
                     features.append(v * scale)
                 } else {

@@ -61,6 +61,9 @@ public enum DataSource: Equatable, Sendable {
                                            minimum: Self.mnistValidationCount + 1, why: "the last \(Self.mnistValidationCount) are the validation split")
             let test = try Self.mnistPart(directory, images: "t10k-images-idx3-ubyte", labels: "t10k-labels-idx1-ubyte", name: "mnist-test",
                                           minimum: 1, why: "they are the test split")
+            guard test.sampleShape == train.sampleShape else {
+                throw .badFile(path: directory + "/t10k-images-idx3-ubyte", problem: "images of \(test.sampleShape.map(String.init).joined(separator: "x")), the training images are \(train.sampleShape.map(String.init).joined(separator: "x"))")
+            }
             let cut = train.count - Self.mnistValidationCount
             return DataSplits(train: train.slice(0..<cut, name: "mnist-train"),
                               validation: train.slice(cut..<train.count, name: "mnist-validation"),
