@@ -43,23 +43,23 @@ enum Encodability {
                 }
             }
         }
-        func index(_ field: String, _ i: Int) throws(FormatError) {
-            guard i >= 0, i < tensors else { throw .invalid(field: field, problem: "tensor index \(i) is outside 0..<\(tensors)") }
+        func index(_ node: String, _ what: String, _ i: Int) throws(FormatError) {
+            guard i >= 0, i < tensors else { throw .badGraph(node: node, problem: "\(what) refers to tensor \(i) but the table has \(tensors)") }
         }
         let g = model.graph
         try count("graph.inputCount", g.inputs.count, limits.maxGraphIO)
         try count("graph.outputCount", g.outputs.count, limits.maxGraphIO)
         try count("graph.nodeCount", g.nodes.count, limits.maxNodes)
-        for i in g.inputs { try index("graph.inputs", i) }
-        for o in g.outputs { try index("graph.outputs", o) }
+        for i in g.inputs { try index("graph", "an input", i) }
+        for o in g.outputs { try index("graph", "an output", o) }
         for node in g.nodes {
             let field = "node '\(node.name)'"
             try string("\(field).name", node.name)
             try count("\(field).inputCount", node.inputs.count, UInt32(limits.maxNodeInputs))
             try count("\(field).outputCount", node.outputs.count, UInt32(limits.maxNodeOutputs))
             try count("\(field).attributeCount", node.attributes.count, UInt32(limits.maxAttributes))
-            for i in node.inputs { try index("\(field).inputs", i) }
-            for o in node.outputs { try index("\(field).outputs", o) }
+            for i in node.inputs { try index(node.name, "an input", i) }
+            for o in node.outputs { try index(node.name, "an output", o) }
             for a in node.attributes { try string("\(field).attribute key", a.key) }
         }
     }

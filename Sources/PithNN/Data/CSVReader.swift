@@ -51,9 +51,10 @@ public enum CSVReader {
                 let field = trimmed(bytes[fieldStart..<fieldEnd])
                 let text = field.count <= maxFieldLength ? String(decoding: field, as: UTF8.self) : nil
                 if column < columns {
-                    guard let text, let v = Float(text), v.isFinite, (v * scale).isFinite else {
-                        throw bad("column \(column) '\(quote(field))' is not a finite number (times the scale \(scale))")
+                    guard let text, let v = Float(text), v.isFinite else {
+                        throw bad("column \(column) '\(quote(field))' is not a finite number")
                     }
+                    guard (v * scale).isFinite else { throw bad("column \(column) '\(quote(field))' times the scale \(scale) is not finite") }
                     features.append(v * scale)
                 } else {
                     guard let text, let label = Int32(text), label >= 0, Int(label) < classes else {
