@@ -2,8 +2,8 @@ import PithFormat
 
 /// The toolchain's own integer simulation of a quantized `.pith` graph: plain Swift loops
 /// over the graph's tensors, written apart from the runtime's C kernels, so that a test
-/// can hold the runtime to it bit for bit (issue 5: the simulation and the runtime agree
-/// on every image).
+/// can hold the runtime to it bit for bit (the simulation and the runtime agree on every
+/// image).
 ///
 /// Integer Dense/Conv2D: acc = bias + Σ (x − z_x)·w; y = clamp(z_y + MBQM(acc, M_c), lo, 255)
 /// with M_c = s_x·s_w[c]/s_y split into a Q31 multiplier and shift exactly as TFLite's

@@ -2,8 +2,8 @@ import PithFormat
 import PithNN
 import PithTensor
 
-/// Post-training quantization to a fully integer `.pith` graph (issue 5's first method:
-/// min/max calibration).
+/// Post-training quantization to a fully integer `.pith` graph (the first calibration
+/// method: min/max).
 ///
 /// - Weights: int8, symmetric, per output channel (`WeightQuantizer`).
 /// - Activations: uint8, asymmetric, per tensor, from the min and max that the float
