@@ -15,6 +15,7 @@ let package = Package(
         .library(name: "PithDistill", targets: ["PithDistill"]),
         .library(name: "PithRuntime", targets: ["PithRuntime"]),
         .library(name: "PithC", targets: ["PithC"]),
+        .library(name: "PithPipeline", targets: ["PithPipeline"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
@@ -43,8 +44,11 @@ let package = Package(
         // Quantization and export to the .pith graph (toolchain side).
         .target(name: "PithQuant", dependencies: ["PithNN", "PithTensor", "PithFormat", "PithRuntime"]),
         .target(name: "PithDistill", dependencies: ["PithNN", "PithTensor"]),
+        // Recipes, the manifest, the stages as typed functions, the report.
+        .target(name: "PithPipeline", dependencies: ["CPosix", "PithNN", "PithTensor", "PithFormat", "PithQuant", "PithRuntime", "PithDistill"]),
+        // The command-line tool: thin adapters over the libraries.
         .executableTarget(name: "pith", dependencies: [
-            "CPosix", "PithNN", "PithTensor", "PithFormat", "PithQuant", "PithRuntime", "PithDistill",
+            "PithPipeline", "PithNN", "PithTensor", "PithQuant",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
 

@@ -136,10 +136,16 @@ public struct Checkpoint {
         self.activationRanges = model.fakeQuantization?.ranges
     }
 
-    /// The checkpoint's bytes.
+    /// The checkpoint's bytes. Wall-clock figures (samples per second, seconds per epoch) are
+    /// written as 0: the same run, on the same data with the same seed, writes the same bytes.
     public func encoded() -> [UInt8] {
         let slots = optimizerState.first?.count ?? 0
-        let header = Header(config: config, epochsDone: epochsDone, step: step, history: history,
+        let untimed = history.map { r in
+            var r = r
+            (r.samplesPerSecond, r.seconds) = (0, 0)
+            return r
+        }
+        let header = Header(config: config, epochsDone: epochsDone, step: step, history: untimed,
                             parameterShapes: parameterShapes, optimizerSlots: slots,
                             activationRanges: activationRanges, auxiliaryParameters: auxiliaryCount > 0 ? auxiliaryCount : nil)
         let encoder = JSONEncoder()

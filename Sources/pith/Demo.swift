@@ -1,4 +1,5 @@
 import ArgumentParser
+import PithPipeline
 import Foundation
 
 /// `pith demo`: the whole pipeline on the built-in digits set (`models/digits.recipe`) —

@@ -1,9 +1,7 @@
 import ArgumentParser
 import Foundation
-import PithDistill
-import PithFormat
 import PithNN
-import PithQuant
+import PithPipeline
 
 /// `pith distill --teacher CKPT --student MODEL -o CHECKPOINT`: trains a student on the
 /// teachers' soft targets and the labels.
@@ -21,10 +19,10 @@ struct Distill: ParsableCommand {
     var student: String?
 
     @Option(help: "Softmax temperature T of the soft targets (> 0).")
-    var temperature: Float = 20
+    var temperature: Float = DistillSettings().temperature
 
     @Option(help: "Weight α of the soft-target term, in [0, 1]; 1 − α weighs the hard labels.")
-    var alpha: Float = 0.9
+    var alpha: Float = DistillSettings().alpha
 
     @Flag(name: .customLong("cache-logits"), help: "Compute the teachers' soft targets once per training sample (not with --shift, --rotate or --scale).")
     var cacheLogits = false
@@ -33,7 +31,7 @@ struct Distill: ParsableCommand {
     var hint: String?
 
     @Option(name: .customLong("hint-weight"), help: "Weight β of the hint loss.")
-    var hintWeight: Float = 1
+    var hintWeight: Float = DistillSettings().hintWeight
 
     @Flag(help: "Train the student quantization-aware.")
     var qat = false
@@ -45,104 +43,32 @@ struct Distill: ParsableCommand {
     @OptionGroup var dataOptions: DataOptions
     @OptionGroup var training: TrainingOptions
 
+    var distillSettings: DistillSettings {
+        var d = DistillSettings()
+        (d.temperature, d.alpha, d.cacheLogits, d.hint, d.hintWeight, d.qat, d.mixup) = (temperature, alpha, cacheLogits, hint, hintWeight, qat, mixup)
+        return d
+    }
+
     func validate() throws {
-        guard temperature > 0 && temperature.isFinite else { throw ValidationError("--temperature must be greater than 0") }
-        guard alpha >= 0 && alpha <= 1 else { throw ValidationError("--alpha must be within [0, 1]") }
-        guard hintWeight >= 0 && hintWeight.isFinite else { throw ValidationError("--hint-weight must be zero or positive") }
         if runOptions.resume {
             guard teacher.isEmpty, student == nil else { throw ValidationError("--resume takes the teachers and student from the checkpoint; drop --teacher and --student") }
         } else {
             guard !teacher.isEmpty else { throw ValidationError("give at least one --teacher CHECKPOINT") }
             guard student != nil else { throw ValidationError("give --student MODEL") }
         }
-        if cacheLogits && training.augmentation != nil { throw ValidationError("--cache-logits needs fixed inputs; it cannot be combined with --shift, --rotate or --scale") }
-        if let problem = Augmentation(mixup: mixup).rangeProblem { throw ValidationError("--\(problem)") }
-        if mixup > 0 {
-            guard alpha == 1 else { throw ValidationError("--mixup needs --alpha 1: a mixed image has no single hard label") }
-            guard !cacheLogits else { throw ValidationError("--cache-logits needs fixed inputs; it cannot be combined with --mixup") }
-        }
-        if let hint { _ = try Self.parseHint(hint, weight: hintWeight) }
+        do { try distillSettings.validate(augmented: training.settings.augmentation != nil) } catch { throw ValidationError(error.description) }
     }
 
-    static func parseHint(_ text: String, weight: Float) throws -> HintConfig {
-        let parts = text.split(separator: ":")
-        guard parts.count == 2, let s = Int(parts[0]), let t = Int(parts[1]), s >= 1, t >= 1 else {
-            throw ValidationError("--hint must be STUDENT_LAYER:TEACHER_LAYER, two layer numbers from 1, e.g. 6:6; got '\(text)'")
-        }
-        return HintConfig(student: s, teacher: t, weight: weight)
-    }
-
-    /// Loads the teacher checkpoints, checking that each was trained on `data`.
-    static func loadTeachers(_ paths: [String], data: String) throws -> (models: [Model], hashes: [String]) {
-        var models: [Model] = [], hashes: [String] = []
-        for path in paths {
-            let ckpt = try Checkpoint(path: path)
-            guard ckpt.config.data == data else {
-                throw PithError.mismatch("teacher \(path) was trained on '\(ckpt.config.data)', not on '\(data)' (--data)")
-            }
-            let model = try ckpt.model(path: path)
-            model.fakeQuantization = nil
-            models.append(model)
-            hashes.append(hex(XXH64.hash(try FileBytes.read(path, limit: FileBytes.Limit.checkpoint))))
-        }
-        return (models, hashes)
-    }
-
+    /// A thin adapter over `DistillStage.run`.
     func run() throws {
-        try refuseOutputOnInput(teachers: teacher)
+        let teachers = runOptions.resume ? try DistillStage.recordedTeachers(runOptions.output) : teacher
+        try refuseOutputOnInput(teachers: teachers)
         let splits = try dataOptions.load()
-        let trainer: Trainer
-        let objective: DistillationObjective
-        if runOptions.resume {
-            let checkpoint = try Checkpoint(path: runOptions.output)
-            guard let distillation = checkpoint.config.distillation else {
-                throw PithError.badFile(path: runOptions.output, problem: "was not written by 'pith distill' (no teachers recorded); resume it with 'pith train --resume'")
-            }
-            try refuseOutputOnInput(teachers: distillation.teachers)
-            var check = try ResumeCheck(checkpoint, path: runOptions.output, training: training, data: dataOptions)
-            let d = try Self.parse(["--teacher", "x", "--student", "x", "-o", "x"])
-            check.compare("--temperature", temperature, default: d.temperature, recorded: distillation.temperature)
-            check.compare("--alpha", alpha, default: d.alpha, recorded: distillation.alpha)
-            check.compare("--cache-logits", cacheLogits, default: d.cacheLogits, recorded: distillation.cacheLogits)
-            check.compare("--hint", hint ?? "none", default: d.hint ?? "none", recorded: distillation.hint.map { "\($0.student):\($0.teacher)" } ?? "none")
-            check.compare("--hint-weight", hintWeight, default: d.hintWeight, recorded: distillation.hint?.weight ?? d.hintWeight)
-            check.compare("--qat", qat, default: d.qat, recorded: checkpoint.config.qat != nil)
-            check.compare("--mixup", mixup, default: d.mixup, recorded: checkpoint.config.augmentation?.mixup ?? 0)
-            try check.finish()
-            let (teachers, hashes) = try Self.loadTeachers(distillation.teachers, data: checkpoint.config.data)
-            for (path, (was, now)) in zip(distillation.teachers, zip(distillation.teacherHashes, hashes)) where was != now {
-                throw PithError.badFile(path: path, problem: "has changed since the run began (xxh64 \(now), was \(was))")
-            }
-            let description = try ModelDescription(parsing: checkpoint.config.modelText, source: "\(runOptions.output) (model)")
-            objective = try DistillationObjective(student: description, teachers: teachers, config: distillation, seed: checkpoint.config.seed)
-            trainer = try Trainer(resuming: checkpoint, path: runOptions.output, splits: splits, objective: objective)
-            print("resuming the distillation of \(description.name) at epoch \(trainer.epochsDone + 1) of \(trainer.config.epochs)")
-        } else {
-            let description = try ModelFiles.load(student ?? "", modelsDirectory: runOptions.modelsDirectory)
-            if qat { try PostTrainingQuantizer.checkQuantizable(description) }
-            try checkWritable(runOptions.output)
-            let (teachers, hashes) = try Self.loadTeachers(teacher, data: dataOptions.data)
-            let hintConfig = try hint.map { try Self.parseHint($0, weight: hintWeight) }
-            let distillation = DistillationConfig(teachers: teacher, teacherHashes: hashes, temperature: temperature, alpha: alpha,
-                                                  cacheLogits: cacheLogits, hint: hintConfig)
-            var config = training.config(model: description, data: dataOptions.data)
-            if mixup > 0 {
-                var augmentation = training.augmentation ?? Augmentation()
-                augmentation.mixup = mixup
-                config.augmentation = augmentation
-            }
-            config.distillation = distillation
-            config.qat = qat ? QATConfig() : nil
-            objective = try DistillationObjective(student: description, teachers: teachers, config: distillation, seed: config.seed)
-            trainer = try Trainer(config: config, description: description, splits: splits, objective: objective)
-            let names = teachers.map(\.description.name).joined(separator: " + ")
-            print("distilling \(names) into \(description.name) (\(description.parameterCount) parameters) on \(splits.train.name) at T = \(temperature), α = \(alpha)"
-                  + (hintConfig.map { ", hint \($0.student):\($0.teacher) β = \($0.weight)" } ?? "") + (qat ? ", quantization-aware" : "") + (mixup > 0 ? ", mixup Beta(\(mixup), \(mixup))" : ""))
-        }
-        if trainer.config.distillation?.cacheLogits == true {
-            objective.teachers.cacheSoftTargets(splits.train, shape: objective.teachers.models[0].description.inputShape)
-        }
-        try runOptions.train(trainer, test: splits.test)
+        let start: DistillStage.Start = runOptions.resume ? .resume
+            : .fresh(student: try ModelFiles.load(student ?? "", modelsDirectory: runOptions.modelsDirectory), teachers: teacher)
+        let request = DistillStage.Request(start: start, training: training.settings, distill: distillSettings, dataName: dataOptions.data,
+                                           output: runOptions.output, stopAfter: runOptions.stopAfter)
+        _ = try DistillStage.run(request, splits: splits)
     }
 
     /// Refuses a -o that is one of `teachers`, the student's model description or a data

@@ -1,4 +1,5 @@
 import ArgumentParser
+import PithPipeline
 import PithNN
 
 /// `pith eval CHECKPOINT`: accuracy and loss on a split.

@@ -1,4 +1,5 @@
 import ArgumentParser
+import PithPipeline
 import PithFormat
 import PithNN
 import PithRuntime

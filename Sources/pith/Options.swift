@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import PithNN
+import PithPipeline
 import PithTensor
 
 /// Where the data comes from, and how many threads to use.
@@ -61,123 +62,71 @@ struct RunOptions: ParsableArguments {
     func validate() throws {
         if let stopAfter, stopAfter < 1 { throw ValidationError("--stop-after must be at least 1 (epochs)") }
     }
-
-    /// Runs `trainer` with checkpoints at --output; when the last epoch is done, prints the
-    /// test figures (the simulated int8 model's for a quantization-aware run).
-    func train(_ trainer: Trainer, test data: Dataset) throws(PithError) {
-        try runWithProgress(trainer, checkpoint: output, stopAfter: stopAfter)
-        if trainer.epochsDone == trainer.config.epochs {
-            let test = Evaluation(model: trainer.model, data: data)
-            print(String(format: "test accuracy%@ %.2f%% (%d errors of %d), loss %.4f", trainer.model.fakeQuantization != nil ? " (simulated int8)" : "",
-                         test.accuracy * 100, test.errors, test.count, test.loss))
-        }
-        print("checkpoint: \(output)")
-    }
 }
 
-/// The training recipe.
+/// The training options `pith train` and `pith distill` share: `TrainingSettings` on the
+/// command line (the defaults, ranges and meaning live there).
 struct TrainingOptions: ParsableArguments {
-    /// The most epochs a run may have.
-    static let maxEpochs = 100_000
+    private static let d = TrainingSettings()
 
-    @Option(help: "Passes over the training split (1 to 100000).")
-    var epochs: Int = 10
+    @Option(help: "Passes over the training split (1 to \(TrainingSettings.maxEpochs)).")
+    var epochs: Int = d.epochs
 
     @Option(name: .customLong("batch-size"), help: "Samples per update; 0 = the whole split (full-batch gradient descent), 1 = per-sample SGD.")
-    var batchSize: Int = 128
+    var batchSize: Int = d.batchSize
 
     @Option(help: "Update rule: \(OptimizerConfig.Kind.allCases.map(\.rawValue).joined(separator: ", ")).")
-    var optimizer: OptimizerConfig.Kind = .adam
+    var optimizer: OptimizerConfig.Kind = d.optimizer
 
     @Option(help: "Base learning rate.")
-    var lr: Float = 1e-3
+    var lr: Float = d.lr
 
     @Option(help: "Momentum (optimizer 'momentum').")
-    var momentum: Float = 0.9
+    var momentum: Float = d.momentum
 
     @Option(name: .customLong("weight-decay"), help: "L2 weight decay (decoupled for adamw).")
-    var weightDecay: Float = 0
+    var weightDecay: Float = d.weightDecay
 
     @Option(help: "Learning-rate schedule: \(Schedule.Kind.allCases.map(\.rawValue).joined(separator: ", ")).")
-    var schedule: Schedule.Kind = .constant
+    var schedule: Schedule.Kind = d.schedule
 
     @Option(help: "Step schedule: multiply the rate by this every --step-epochs epochs.")
-    var gamma: Float = 0.1
+    var gamma: Float = d.gamma
 
     @Option(name: .customLong("step-epochs"), help: "Step schedule: epochs between decays.")
-    var stepEpochs: Int = 10
+    var stepEpochs: Int = d.stepEpochs
 
     @Option(help: "Updates of linear learning-rate warm-up.")
-    var warmup: Int = 0
+    var warmup: Int = d.warmup
 
     @Option(help: "Training loss: \(Loss.allCases.map(\.rawValue).joined(separator: ", ")) (mse and bce against one-hot labels).")
-    var loss: Loss = .crossEntropy
+    var loss: Loss = d.loss
 
     @Option(help: "Seed for initialisation, shuffling, dropout and augmentation.")
-    var seed: UInt64 = 1
+    var seed: UInt64 = d.seed
 
     @Option(help: "Augmentation: shift each training image by up to this many pixels in each direction (0: none).")
-    var shift: Int = 0
+    var shift: Int = d.shift
 
     @Option(help: "Augmentation: rotate each training image by a random angle of up to this many degrees (0: none).")
-    var rotate: Float = 0
+    var rotate: Float = d.rotate
 
     @Option(help: "Augmentation: zoom each training image by a random factor in 1 ± this (0: none).")
-    var scale: Float = 0
+    var scale: Float = d.scale
 
-    /// The augmentation these options ask for (nil: none).
-    var augmentation: Augmentation? {
-        let a = Augmentation(shift: shift, rotate: rotate, scale: scale)
-        return a.isIdentity ? nil : a
+    var settings: TrainingSettings {
+        var s = TrainingSettings()
+        (s.epochs, s.batchSize, s.optimizer, s.lr, s.momentum, s.weightDecay) = (epochs, batchSize, optimizer, lr, momentum, weightDecay)
+        (s.schedule, s.gamma, s.stepEpochs, s.warmup, s.loss, s.seed) = (schedule, gamma, stepEpochs, warmup, loss, seed)
+        (s.shift, s.rotate, s.scale) = (shift, rotate, scale)
+        return s
     }
 
     func validate() throws {
-        guard epochs >= 1 && epochs <= Self.maxEpochs else { throw ValidationError("--epochs must be between 1 and \(Self.maxEpochs)") }
-        guard batchSize >= 0 else { throw ValidationError("--batch-size must be 0 (full batch) or positive") }
-        guard lr > 0 && lr.isFinite else { throw ValidationError("--lr must be a positive number") }
-        guard weightDecay >= 0 && weightDecay.isFinite else { throw ValidationError("--weight-decay must be zero or positive") }
-        guard momentum >= 0 && momentum < 1 else { throw ValidationError("--momentum must be in [0, 1)") }
-        guard warmup >= 0, stepEpochs >= 1, gamma > 0, gamma.isFinite else { throw ValidationError("--warmup must be ≥ 0, --step-epochs ≥ 1, --gamma a finite number > 0") }
-        guard shift >= 0 && shift <= 64 else { throw ValidationError("--shift must be between 0 and 64") }
-        if let problem = Augmentation(rotate: rotate, scale: scale).rangeProblem { throw ValidationError("--\(problem)") }
-    }
-
-    func config(model: ModelDescription, data: String) -> TrainingConfig {
-        var opt = OptimizerConfig(kind: optimizer, weightDecay: weightDecay)
-        opt.momentum = momentum
-        var sched = Schedule(kind: schedule, baseLR: lr)
-        sched.gamma = gamma
-        sched.stepEpochs = stepEpochs
-        sched.warmupSteps = warmup
-        var config = TrainingConfig(modelText: model.text, data: data, seed: seed, epochs: epochs,
-                                    batchSize: batchSize, optimizer: opt, schedule: sched, loss: loss)
-        config.augmentation = augmentation
-        return config
+        do { try settings.validate() } catch { throw ValidationError(error.description) }
     }
 }
 
 extension OptimizerConfig.Kind: ExpressibleByArgument {}
 extension Schedule.Kind: ExpressibleByArgument {}
 extension Loss: ExpressibleByArgument {}
-
-/// Finds a model description: a path to a file, or a name under `models/`.
-enum ModelFiles {
-    /// `nameOrPath` when it is a file, else `modelsDirectory/NAME.EXTENSION` (a model or a recipe).
-    static func find(_ nameOrPath: String, modelsDirectory: String, extension ext: String, kind: String) throws(PithError) -> String {
-        if FileManager.default.fileExists(atPath: nameOrPath) { return nameOrPath }
-        let candidate = "\(modelsDirectory)/\(nameOrPath).\(ext)"
-        guard FileManager.default.fileExists(atPath: candidate) else {
-            throw .badFile(path: nameOrPath, problem: "no such \(kind) file, and no \(candidate)")
-        }
-        return candidate
-    }
-
-    static func load(_ nameOrPath: String, modelsDirectory: String = "models") throws(PithError) -> ModelDescription {
-        let path = try find(nameOrPath, modelsDirectory: modelsDirectory, extension: "model", kind: "model")
-        let bytes = try FileBytes.read(path, limit: FileBytes.Limit.modelDescription)
-        guard let text = String(validating: bytes, as: UTF8.self) else {
-            throw .badFile(path: path, problem: "is not UTF-8 text")
-        }
-        return try ModelDescription(parsing: text, source: path)
-    }
-}

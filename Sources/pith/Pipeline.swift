@@ -1,4 +1,5 @@
 import ArgumentParser
+import PithPipeline
 import Foundation
 import PithRuntime
 

@@ -1,6 +1,7 @@
 import ArgumentParser
 import CPosix
 import Foundation
+import PithPipeline
 
 /// The `pith` command: train, evaluate and cross-validate models (and, in later stages,
 /// distil, quantize, pack and run them).
@@ -26,21 +27,5 @@ struct Pith: ParsableCommand {
             FileHandle.standardError.write(Data("pith: cannot write the output: \(String(cString: strerror(code)))\n".utf8))
             Foundation.exit(74)  // EX_IOERR
         }
-    }
-}
-
-/// Whether what `print` wrote reached standard output: stdout flushed, and its error
-/// flag, which stays set after any earlier write that failed (CPosix's pith_stdout_failed).
-enum StandardOutput {
-    /// errno of the first flush that failed.
-    nonisolated(unsafe) static var failure: Int32?
-
-    /// Flushes; errno when that or an earlier write failed (also kept in `failure`), else nil.
-    @discardableResult
-    static func flush() -> Int32? {
-        guard pith_stdout_failed() != 0 else { return nil }
-        let code = errno != 0 ? errno : EIO
-        failure = failure ?? code
-        return code
     }
 }

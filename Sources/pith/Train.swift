@@ -2,7 +2,7 @@ import ArgumentParser
 import Foundation
 import PithFormat
 import PithNN
-import PithQuant
+import PithPipeline
 
 /// `pith train MODEL -o CHECKPOINT`: trains a model description on a data set.
 struct Train: ParsableCommand {
@@ -25,52 +25,37 @@ struct Train: ParsableCommand {
     var qat = false
 
     @Option(name: .customLong("qat-momentum"), help: "Weight of each new batch in the tracked activation ranges.")
-    var qatMomentum: Float = 0.01
+    var qatMomentum: Float = QATSettings().momentum
 
     @OptionGroup var dataOptions: DataOptions
     @OptionGroup var training: TrainingOptions
+
+    var qatSettings: QATSettings {
+        var q = QATSettings()
+        q.qat = qat
+        q.momentum = qatMomentum
+        return q
+    }
 
     func validate() throws {
         // --resume takes the model from the checkpoint (MODEL may stay on the command line).
         guard (from != nil ? 1 : 0) + (runOptions.resume ? 1 : 0) <= 1, from == nil || model == nil, model != nil || from != nil || runOptions.resume else {
             throw ValidationError("give exactly one of MODEL, --from CHECKPOINT or --resume")
         }
-        guard qatMomentum > 0 && qatMomentum <= 1 else { throw ValidationError("--qat-momentum must be in (0, 1]") }
+        do { try qatSettings.validate() } catch { throw ValidationError(error.description) }
     }
 
+    /// A thin adapter over `TrainStage.run`.
     func run() throws {
         try refuseOutputOnInput()
         let splits = try dataOptions.load()
-        let trainer: Trainer
-        let qatConfig = qat ? QATConfig(momentum: qatMomentum) : nil
-        if let from {
-            let source = try Checkpoint(path: from)
-            let start = try source.model(path: from)
-            if qat { try PostTrainingQuantizer.checkQuantizable(start.description) }
-            try checkWritable(runOptions.output)
-            var config = training.config(model: start.description, data: dataOptions.data)
-            config.qat = qatConfig
-            let name = (from as NSString).lastPathComponent
-            config.startedFrom = "\(name) xxh64:\(hex(XXH64.hash(try FileBytes.read(from, limit: FileBytes.Limit.checkpoint)))) (\(source.epochsDone) epochs)"
-            trainer = try Trainer(config: config, startingFrom: start, splits: splits)
-            print("fine-tuning \(start.description.name) from \(from)\(qat ? ", quantization-aware" : "") on \(splits.train.name) for \(config.epochs) epochs")
-        } else if runOptions.resume {
-            let checkpoint = try Checkpoint(path: runOptions.output)
-            var check = try ResumeCheck(checkpoint, path: runOptions.output, training: training, data: dataOptions)
-            check.compare("--qat", qat, default: false, recorded: checkpoint.config.qat != nil)
-            try check.finish()
-            trainer = try Trainer(resuming: checkpoint, path: runOptions.output, splits: splits)
-            print("resuming \(trainer.model.description.name) at epoch \(trainer.epochsDone + 1) of \(trainer.config.epochs)")
-        } else {
-            let description = try ModelFiles.load(model ?? "", modelsDirectory: runOptions.modelsDirectory)
-            if qat { try PostTrainingQuantizer.checkQuantizable(description) }
-            try checkWritable(runOptions.output)
-            var config = training.config(model: description, data: dataOptions.data)
-            config.qat = qatConfig
-            trainer = try Trainer(config: config, description: description, splits: splits)
-            print("training \(description.name) (\(description.parameterCount) parameters)\(qat ? " quantization-aware" : "") on \(splits.train.name): \(splits.train.count) train, \(splits.validation.count) validation samples")
+        let start: TrainStage.Start
+        if let from { start = .from(checkpoint: from) } else if runOptions.resume { start = .resume } else {
+            start = .fresh(try ModelFiles.load(model ?? "", modelsDirectory: runOptions.modelsDirectory))
         }
-        try runOptions.train(trainer, test: splits.test)
+        let request = TrainStage.Request(start: start, training: training.settings, qat: qatSettings, dataName: dataOptions.data,
+                                         output: runOptions.output, stopAfter: runOptions.stopAfter)
+        _ = try TrainStage.run(request, splits: splits)
     }
 
     /// Refuses a -o that is the model description, the --from checkpoint or a data file
@@ -82,21 +67,5 @@ struct Train: ParsableCommand {
             inputs.append(.init("the model description", path))
         }
         try OutputPath.refuseSameFile("train", outputs: [.init("-o", runOptions.output)], inputs: inputs)
-    }
-}
-
-/// Fails early, before any training, when `path` cannot be created.
-func checkWritable(_ path: String) throws(PithError) {
-    let folder = (path as NSString).deletingLastPathComponent
-    let dir = folder.isEmpty ? "." : folder
-    var isDirectory: ObjCBool = false
-    guard FileManager.default.fileExists(atPath: dir, isDirectory: &isDirectory), isDirectory.boolValue else {
-        throw .cannotWrite(path: path, problem: "folder '\(dir)' does not exist")
-    }
-    if FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory), isDirectory.boolValue {
-        throw .cannotWrite(path: path, problem: "is a directory")
-    }
-    guard FileManager.default.isWritableFile(atPath: dir) else {
-        throw .cannotWrite(path: path, problem: "folder '\(dir)' is not writable")
     }
 }

@@ -49,7 +49,7 @@ extension CLITests {
         XCTAssertEqual(try pipeline(recipe, straight).status, 0)
         // Checkpoints carry timings, so compare what the models compute: the int8 models' outputs.
         let a = try stages(out)
-        let outputs = try [out, straight].map { try run([$0 + "/model.pith", $0 + "/test-images.idx", "--json"], executable: "pith-run") }
+        let outputs = try [out, straight].map { try run([$0 + "/model.pith", $0 + "/test-inputs.idx", "--json"], executable: "pith-run") }
         XCTAssertEqual(outputs[0].status, 0, outputs[0].stderr)
         XCTAssertGreaterThan(outputs[0].stdout.count, 1000)
         XCTAssertEqual(outputs[0].stdout, outputs[1].stdout, "resumed and uninterrupted runs differ")
@@ -165,5 +165,63 @@ extension CLITests {
         // With room again, the run completes.
         XCTAssertEqual(try pipeline(recipe, out).status, 0)
         XCTAssertEqual(try stages(out)["report"]?["status"] as? String, "done")
+    }
+}
+
+/// The pipeline from any working directory, reproducibly, and its check of the executable.
+extension CLITests {
+    /// From a folder with no models/ in it, the recipe's built-in model names are found; two
+    /// runs of the same recipe (the second with --force) write byte-identical checkpoints and
+    /// model.pith files. (The student's checkpoint records its teacher's path, so the
+    /// output folder is part of what is written.)
+    func testPipelineWorksFromAnywhereAndReproduces() throws {
+        let folder = temporaryFolder(), recipe = digitsRecipe(in: folder)
+        var pith: [Data] = [], checkpoints: [Data] = []
+        for force in [[], ["--force"]] {
+            let out = "out"
+            let r = try run(["pipeline", recipe, "-o", out, "--threads", "2"] + force, in: folder)
+            XCTAssertEqual(r.status, 0, r.stderr)
+            pith.append(try Data(contentsOf: URL(fileURLWithPath: folder + "/" + out + "/model.pith")))
+            checkpoints.append(try Data(contentsOf: URL(fileURLWithPath: folder + "/" + out + "/student.ckpt")))
+        }
+        XCTAssertEqual(pith[0], pith[1], "two runs of one recipe wrote different model.pith files")
+        XCTAssertEqual(checkpoints[0], checkpoints[1], "two runs of one recipe wrote different student checkpoints")
+        // A model path in a recipe is resolved beside the recipe first.
+        let sub = folder + "/recipes"
+        try FileManager.default.createDirectory(atPath: sub, withIntermediateDirectories: true)
+        try "name beside\ninput 1 8 8\nflatten\ndense 10\n".write(toFile: sub + "/beside.model", atomically: true, encoding: .utf8)
+        try #"{ "name": "b", "data": "digits", "teacher": { "model": "beside.model", "epochs": 1 } }"#.write(toFile: sub + "/b.recipe", atomically: true, encoding: .utf8)
+        let beside = try run(["pipeline", "recipes/b.recipe", "-o", "beside-out", "--threads", "2"], in: folder)
+        XCTAssertEqual(beside.status, 0, beside.stderr)
+        XCTAssert(beside.stdout.contains("training beside"), beside.stdout)
+    }
+
+    /// A standalone executable that classifies one test sample differently from the runtime
+    /// fails the run (non-zero exit, one line), and the report says so in a banner.
+    func testPipelineFailsWhenTheExecutableDisagrees() throws {
+        let folder = temporaryFolder(), recipe = digitsRecipe(in: folder), out = folder + "/out"
+        XCTAssertEqual(try pipeline(recipe, out).status, 0)
+        // A "runner" that runs the real model, then changes the first prediction's class.
+        let script = folder + "/lying-runner"
+        let realRunner = tool("pith-run").path
+        try """
+            #!/bin/sh
+            out=$('\(realRunner)' '\(out)/model.pith' "$@") || exit $?
+            case " $* " in *" --bench "*) printf '%s\\n' "$out"; exit 0;; esac
+            printf '%s\\n' "$out" | sed '0,/"index":[0-9]*/s//"index":99/'
+            exit 0
+
+            """.write(toFile: script, atomically: true, encoding: .utf8)
+        chmod(script, 0o755)
+        let r = try pipeline(recipe, out, ["--runner", script])
+        XCTAssertNotEqual(r.status, 0, r.stdout)
+        XCTAssertLessThan(r.status, 128)
+        XCTAssertEqual(r.stderr.split(separator: "\n").count, 1, r.stderr)
+        XCTAssert(r.stderr.contains("disagrees with PithRuntime: 1 of 360 test samples"), r.stderr)
+        let html = try String(contentsOfFile: out + "/report.html", encoding: .utf8)
+        XCTAssert(html.contains("class=\"banner\""), "no banner in the report")
+        // Run again: still a failure, though every stage is skipped.
+        let again = try pipeline(recipe, out, ["--runner", script])
+        XCTAssertNotEqual(again.status, 0, again.stdout)
     }
 }

@@ -5,7 +5,7 @@ import PithRuntime
 
 /// What the pipeline measures at each stage, and the table it prints: test accuracy,
 /// size in bytes and batch-1 latency per stage.
-enum StageTable {
+public enum StageTable {
     struct Row {
         var stage: String
         var accuracy: Double

@@ -3,7 +3,7 @@ import PithFormat
 import PithQuant
 
 /// Text and JSON views of an opened `.pith` file, for `pith inspect` and `pith pack`.
-enum Report {
+public enum Report {
     /// Per tensor: where its bytes are, how they are stored, and the order-0 entropy bound
     /// of its bytes. "stored" is exact when the tensor has a section to itself; a tensor
     /// sharing a section gets the section's stored size split in proportion (marked ~).
@@ -48,7 +48,7 @@ enum Report {
         return right ? String(repeating: " ", count: n - s.count) + s : s + String(repeating: " ", count: n - s.count)
     }
 
-    static func tensorTable(_ file: PithFile) -> String {
+    public static func tensorTable(_ file: PithFile) -> String {
         var lines = ["tensors"]
         lines.append("  " + pad("name", 16) + pad("dtype", 8) + pad("shape", 16) + pad("quantization", 30) + pad("filter", 10)
                      + pad("bytes", 9, right: true) + pad("stored", 11, right: true) + pad("ratio", 7, right: true)
@@ -78,7 +78,7 @@ enum Report {
         return lines.joined(separator: "\n")
     }
 
-    static func text(_ file: PithFile, path: String) -> String {
+    public static func text(_ file: PithFile, path: String) -> String {
         var lines: [String] = []
         lines.append("file      \(path)")
         lines.append("header    .pith version \(file.header.version), \(file.header.fileSize) bytes, \(file.sections.count) sections, checksums: header OK, file OK, sections \(file.sectionChecksumsOK.allSatisfy { $0 } ? "OK" : "BAD")")
@@ -126,7 +126,7 @@ enum Report {
 
     // MARK: JSON
 
-    static func json(_ file: PithFile, path: String) -> String {
+    public static func json(_ file: PithFile, path: String) -> String {
         func string(_ s: String) -> String {
             var out = "\""
             for u in s.unicodeScalars {

@@ -3,20 +3,20 @@
 /// deeper than `maxDepth`, texts longer than `maxBytes`, numbers that overflow a Double,
 /// invalid UTF-8 and lone surrogates; every error gives the line and column. Nothing a text
 /// holds traps: recursion is bounded by `maxDepth`.
-struct StrictJSON {
+public struct StrictJSON {
     static let maxDepth = 64
     static let maxBytes = 1 << 24
 
     /// What is wrong with a text, and where (line and column from 1; columns count characters).
-    struct Problem: Error, CustomStringConvertible {
+    public struct Problem: Error, CustomStringConvertible {
         var line: Int
         var column: Int
         var message: String
-        var description: String { "line \(line), column \(column): \(message)" }
+        public var description: String { "line \(line), column \(column): \(message)" }
     }
 
     /// The value `bytes` holds (one value, with white space around it).
-    static func parse(_ bytes: [UInt8]) throws(Problem) -> JSONValue {
+    public static func parse(_ bytes: [UInt8]) throws(Problem) -> JSONValue {
         var reader = StrictJSON(bytes: bytes)
         guard bytes.count <= maxBytes else { throw reader.problem("the text is \(bytes.count) bytes; at most \(maxBytes) are read") }
         if bytes.starts(with: [0xEF, 0xBB, 0xBF]) { reader.index = 3 }  // a UTF-8 byte order mark
@@ -219,6 +219,6 @@ struct StrictJSON {
 }
 
 /// Any JSON value, as StrictJSON reads it (keeping the difference between `true` and `1`).
-enum JSONValue: Equatable {
+public enum JSONValue: Equatable, Sendable {
     case null, bool(Bool), number(Double), string(String), array([JSONValue]), object([String: JSONValue])
 }

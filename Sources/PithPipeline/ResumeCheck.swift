@@ -1,4 +1,3 @@
-import ArgumentParser
 import PithNN
 
 /// What `--resume` checks before it continues a run: that the checkpoint's epochs add up,
@@ -9,21 +8,21 @@ import PithNN
 /// An option counts as given when its value is not the default, so a bare
 /// `pith train --resume -o CKPT` takes everything from the checkpoint, except --data, which
 /// must name the run's data set (the data is loaded from the command line).
-struct ResumeCheck {
-    let path: String
+public struct ResumeCheck {
+    public let path: String
     private(set) var conflicts: [String] = []
 
     /// Checks the epochs and compares the training and data options with `checkpoint`'s config.
-    init(_ checkpoint: Checkpoint, path: String, training: TrainingOptions, data: DataOptions) throws {
+    public init(_ checkpoint: Checkpoint, path: String, training: TrainingSettings, dataName: String) throws(PithError) {
         self.path = path
         let config = checkpoint.config
-        guard config.epochs >= 1 && config.epochs <= TrainingOptions.maxEpochs else {
-            throw PithError.badFile(path: path, problem: "field 'epochs': \(config.epochs) is outside 1...\(TrainingOptions.maxEpochs); it cannot be resumed")
+        guard config.epochs >= 1 && config.epochs <= TrainingSettings.maxEpochs else {
+            throw PithError.badFile(path: path, problem: "field 'epochs': \(config.epochs) is outside 1...\(TrainingSettings.maxEpochs); it cannot be resumed")
         }
         guard checkpoint.epochsDone >= 0 && checkpoint.epochsDone <= config.epochs else {
             throw PithError.badFile(path: path, problem: "field 'epochsDone': \(checkpoint.epochsDone) epochs done of a run of \(config.epochs); it cannot be resumed")
         }
-        let d = try TrainingOptions.parse([])
+        let d = TrainingSettings()
         let augmentation = config.augmentation ?? Augmentation()
         compare("--epochs", training.epochs, default: d.epochs, recorded: config.epochs)
         compare("--batch-size", training.batchSize, default: d.batchSize, recorded: config.batchSize)
@@ -40,20 +39,19 @@ struct ResumeCheck {
         compare("--shift", training.shift, default: d.shift, recorded: augmentation.shift)
         compare("--rotate", training.rotate, default: d.rotate, recorded: augmentation.rotate)
         compare("--scale", training.scale, default: d.scale, recorded: augmentation.scale)
-        // The data always: without --data the default would be loaded, not the run's.
-        if data.data != config.data {
-            let isDefault = data.data == (try DataOptions.parse([])).data
-            conflicts.append("--data \(data.data)\(isDefault ? ", the default," : "") (the run has \(config.data): give --data \(config.data))")
+        // The data always: the data loaded is the one named now, not the run's.
+        if dataName != config.data {
+            conflicts.append("--data \(dataName) (the run has \(config.data): give --data \(config.data))")
         }
     }
 
     /// Notes a conflict when `given` is not the default and not what the checkpoint records.
-    mutating func compare<T: Equatable>(_ option: String, _ given: T, default: T, recorded: T) {
+    public mutating func compare<T: Equatable>(_ option: String, _ given: T, default: T, recorded: T) {
         if given != `default` && given != recorded { conflicts.append("\(option) \(given) (the run has \(recorded))") }
     }
 
     /// Throws one line listing every conflicting option.
-    func finish() throws(PithError) {
+    public func finish() throws(PithError) {
         guard !conflicts.isEmpty else { return }
         throw .badFile(path: path, problem: "--resume continues the run this checkpoint records, which disagrees with \(conflicts.joined(separator: ", ")); drop \(conflicts.count == 1 ? "that option" : "those options") or start a new run")
     }

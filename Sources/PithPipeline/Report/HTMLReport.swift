@@ -14,11 +14,22 @@ struct HTMLReport {
     let run: PipelineRun
     let splits: DataSplits
 
+    /// When the report says it was written: SOURCE_DATE_EPOCH (seconds since 1970, UTC) when
+    /// set, as reproducible builds do, else now.
+    static func date() -> String {
+        let epoch = ProcessInfo.processInfo.environment["SOURCE_DATE_EPOCH"].flatMap { Double($0) }
+        let formatter = ISO8601DateFormatter()
+        return formatter.string(from: epoch.map { Date(timeIntervalSince1970: $0) } ?? Date())
+    }
+
     func html() throws -> String {
         let manifest = run.manifest
         var body = "<h1>Pith pipeline: \(SVGChart.escape(run.recipe.name))</h1>"
         body += "<p>Recipe <code>\(SVGChart.escape(run.recipe.path))</code> (xxh64 \(manifest.recipeXXH64)); data \(SVGChart.escape(run.recipe.data)): "
-            + "\(splits.train.count) train, \(splits.validation.count) validation, \(splits.test.count) test samples. Written \(ISO8601DateFormatter().string(from: Date())).</p>"
+            + "\(splits.train.count) train, \(splits.validation.count) validation, \(splits.test.count) test samples. Written \(Self.date()).</p>"
+        if let disagreement = manifest.stage("run")?.figures.disagreement {
+            body += "<p class=\"banner\">The standalone executable disagrees with PithRuntime: \(SVGChart.escape(disagreement)). This run failed.</p>"
+        }
 
         // Training curves.
         body += "<h2>Training</h2><div class=\"row\">"
@@ -91,7 +102,7 @@ struct HTMLReport {
             <html lang="en"><head><meta charset="utf-8"><title>Pith: \(SVGChart.escape(run.recipe.name))</title>
             <style>body{font-family:sans-serif;margin:24px;color:#222;max-width:1400px}.row{display:flex;flex-wrap:wrap;gap:12px}
             svg.chart{border:1px solid #ddd}table{border-collapse:collapse;margin:8px 0}td,th{border:1px solid #ccc;padding:3px 8px;font-size:13px;text-align:right}
-            td:first-child,th:first-child{text-align:left}code{font-size:12px}</style></head>
+            td:first-child,th:first-child{text-align:left}code{font-size:12px}.banner{background:#c00;color:#fff;padding:8px 12px;font-weight:bold}</style></head>
             <body>\(body)</body></html>
 
             """

@@ -6,47 +6,50 @@ import PithNN
 /// command it ran, the artifacts it made (bytes and xxh64) and the figures measured. A stage
 /// whose input hash and artifacts still match is skipped on the next run; a stage recorded
 /// as `running` was interrupted, and its checkpoint is resumed.
-struct Manifest: Codable {
-    var recipe: String
-    var recipeXXH64: String
-    var stages: [StageRecord] = []
+public struct Manifest: Codable {
+    public var recipe: String
+    public var recipeXXH64: String
+    public var stages: [StageRecord] = []
 
-    struct Artifact: Codable, Equatable {
+    public struct Artifact: Codable, Equatable {
         /// Relative to the output folder, or absolute for a file outside it.
-        var path: String
-        var bytes: Int
-        var xxh64: String
+        public var path: String
+        public var bytes: Int
+        public var xxh64: String
     }
 
     /// Test-split figures of one stage's model.
-    struct Figures: Codable, Equatable {
-        var testAccuracy: Double?
-        var testErrors: Int?
-        var testCount: Int?
-        var bytes: Int?
-        var parameters: Int?
-        var latencyMicroseconds: Double?
+    public struct Figures: Codable, Equatable {
+        public var testAccuracy: Double?
+        public var testErrors: Int?
+        public var testCount: Int?
+        public var bytes: Int?
+        public var parameters: Int?
+        public var latencyMicroseconds: Double?
         /// Row: true class, column: predicted class (the int8 model).
-        var confusion: [[Int]]?
-        var note: String?
+        public var confusion: [[Int]]?
+        public var note: String?
+        /// The run stage: how the standalone executable's predictions differ from the
+        /// runtime's (nil: they agree on every sample).
+        public var disagreement: String?
     }
 
-    struct StageRecord: Codable {
-        var name: String
+    public struct StageRecord: Codable {
+        public var name: String
         /// xxh64 of the stage's inputs: its arguments, the hashes of the files it reads, the data.
-        var inputs: String
+        public var inputs: String
         /// "running" or "done".
-        var status: String
-        var command: [String]
-        var artifacts: [Artifact] = []
-        var figures = Figures()
-        var seconds: Double = 0
-        var finished: String?
+        public var status: String
+        public var command: [String]
+        public var artifacts: [Artifact] = []
+        public var figures = Figures()
+        public var seconds: Double = 0
+        public var finished: String?
     }
 
     /// The manifest at `path`, or nil when there is none. One that cannot be read is an error
     /// naming the field (JSON checked by StrictJSON first: line and column, no field twice).
-    static func load(_ path: String) throws(PithError) -> Manifest? {
+    public static func load(_ path: String) throws(PithError) -> Manifest? {
         guard FileManager.default.fileExists(atPath: path) else { return nil }
         let bytes = try FileBytes.read(path, limit: FileBytes.Limit.manifest)
         let advice = "; remove it to run every stage again"
@@ -58,7 +61,7 @@ struct Manifest: Codable {
         }
     }
 
-    func write(to path: String) throws(PithError) {
+    public func write(to path: String) throws(PithError) {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
         let data: Data
@@ -67,7 +70,7 @@ struct Manifest: Codable {
     }
 
     /// A Codable error in one line naming the field ("field 'stages[0].status' is missing").
-    static func describe(_ error: Error) -> String {
+    public static func describe(_ error: Error) -> String {
         func field(_ path: [CodingKey]) -> String {
             let name = path.map { $0.intValue.map { "[\($0)]" } ?? ".\($0.stringValue)" }.joined()
             return name.isEmpty ? "the top level" : "field '\(name.hasPrefix(".") ? String(name.dropFirst()) : name)'"
@@ -82,14 +85,14 @@ struct Manifest: Codable {
         }
     }
 
-    func stage(_ name: String) -> StageRecord? { stages.first { $0.name == name } }
+    public func stage(_ name: String) -> StageRecord? { stages.first { $0.name == name } }
 
-    mutating func record(_ record: StageRecord) {
+    public mutating func record(_ record: StageRecord) {
         if let i = stages.firstIndex(where: { $0.name == record.name }) { stages[i] = record } else { stages.append(record) }
     }
 
     /// The artifact at `path` now, or nil when the file is missing.
-    static func artifact(_ path: String, relativeTo folder: String) throws(PithError) -> Artifact? {
+    public static func artifact(_ path: String, relativeTo folder: String) throws(PithError) -> Artifact? {
         guard FileManager.default.fileExists(atPath: path) else { return nil }
         let bytes = try FileBytes.read(path, limit: FileBytes.Limit.checkpoint)
         let relative = path.hasPrefix(folder + "/") ? String(path.dropFirst(folder.count + 1))
@@ -98,7 +101,7 @@ struct Manifest: Codable {
     }
 
     /// True when every artifact of `record` is on disk with the recorded hash.
-    static func artifactsIntact(_ record: StageRecord, folder: String) -> Bool {
+    public static func artifactsIntact(_ record: StageRecord, folder: String) -> Bool {
         !record.artifacts.isEmpty && record.artifacts.allSatisfy { a in
             let path = a.path.hasPrefix("/") ? a.path : folder + "/" + a.path
             return (try? artifact(path, relativeTo: folder)) == a

@@ -13,29 +13,59 @@ import PithNN
 ///       "quantize": { "calibration": 1000 } }
 ///
 /// `teacher` may name a trained checkpoint instead (`{ "checkpoint": "path" }`); without
-/// `student` the teacher itself is quantized. `true` is a flag, a list repeats the option.
-struct Recipe {
-    var path: String
-    var name: String
-    var data: String
-    var mnistDirectory: String?
-    var seed: UInt64
-    /// Per stage: the model (or checkpoint) and the options as `--key=value` arguments (one
-    /// word each, so that a negative value is not taken for an option and gets its range check).
-    var teacher: Stage
-    var student: Stage?
-    var quantize: [String]
+/// `student` the teacher itself is quantized. `true` sets a flag. Each key is applied to the
+/// stage's typed settings (`TrainingSettings`, `DistillSettings`, `QATSettings`,
+/// `QuantizeSettings`), which check its kind and range; no command line is built.
+public struct Recipe: Sendable {
+    public var path: String
+    public var name: String
+    public var data: String
+    public var mnistDirectory: String?
+    public var seed: UInt64
+    /// Per stage: the model (or checkpoint) and the options, by key, in key order.
+    public var teacher: Stage
+    public var student: Stage?
+    public var quantize: Stage
     /// The recipe file's bytes, for the manifest.
-    var bytes: [UInt8]
+    public var bytes: [UInt8]
+    /// True for a recipe built into the binary (tools/embed-models), not read from a file.
+    public var builtIn = false
 
-    struct Stage {
+    public struct Stage: Sendable {
         /// A model description name or file (trained by the stage), or nil when `checkpoint` is given.
-        var model: String?
-        var checkpoint: String?
-        var arguments: [String]
+        public var model: String?
+        public var checkpoint: String?
+        /// The stage's options: keys (option names without `--`) and values, sorted by key.
+        public var options: [(key: String, value: RecipeValue)]
+
+        /// The options as `--key=value` words (flags as `--key`), for the manifest's record
+        /// of the equivalent command.
+        public var arguments: [String] {
+            options.compactMap { o in
+                switch o.value.json {
+                case let .bool(b): return b ? "--" + o.key : nil
+                case let .number(n): return "--\(o.key)=" + (n == n.rounded() && abs(n) < 1e15 ? String(Int64(n)) : String(n))
+                case let .string(s): return "--\(o.key)=\(s)"
+                default: return "--\(o.key)=?"
+                }
+            }
+        }
+
+        /// Applies every option with `apply` (a chain of settings' `set`), which returns false
+        /// for a key no setting knows; errors name the recipe, the stage and the key.
+        public func apply(field: String, recipe path: String, known: [String],
+                          _ apply: (String, RecipeValue) throws(SettingsError) -> Bool) throws(PithError) {
+            for o in options {
+                let found: Bool
+                do { found = try apply(o.key, o.value) } catch { throw .badFile(path: path, problem: "\(field): \(error.description)") }
+                guard found else {
+                    throw .badFile(path: path, problem: "\(field): unknown option '\(o.key)' (known: \(known.sorted().joined(separator: ", ")))")
+                }
+            }
+        }
     }
 
-    init(parsing bytes: [UInt8], path: String) throws(PithError) {
+    public init(parsing bytes: [UInt8], path: String) throws(PithError) {
         self.path = path
         self.bytes = bytes
         let parsed: JSONValue
@@ -73,13 +103,14 @@ struct Recipe {
         guard let t = object["teacher"] else { throw .badFile(path: path, problem: "field 'teacher' is missing") }
         teacher = try Self.stage(t, field: "teacher", path: path, allowCheckpoint: true)
         student = try object["student"].map { s throws(PithError) in try Self.stage(s, field: "student", path: path, allowCheckpoint: false) }
-        quantize = try object["quantize"].map { q throws(PithError) in try Self.stage(q, field: "quantize", path: path, allowCheckpoint: false, needsModel: false).arguments } ?? []
+        quantize = try object["quantize"].map { q throws(PithError) in try Self.stage(q, field: "quantize", path: path, allowCheckpoint: false, needsModel: false) }
+            ?? Stage(model: nil, checkpoint: nil, options: [])
     }
 
     /// One stage object: `model` (or `checkpoint`) and the rest as options.
     static func stage(_ value: JSONValue, field: String, path: String, allowCheckpoint: Bool, needsModel: Bool = true) throws(PithError) -> Stage {
         guard case let .object(object) = value else { throw .badFile(path: path, problem: "field '\(field)' must be an object of options") }
-        var stage = Stage(model: nil, checkpoint: nil, arguments: [])
+        var stage = Stage(model: nil, checkpoint: nil, options: [])
         for key in object.keys.sorted() {
             let v = object[key]!
             if key == "model" || key == "checkpoint" {
@@ -97,27 +128,17 @@ struct Recipe {
             guard !["output", "o", "resume", "data", "mnist-dir", "threads", "models-dir", "stop-after", "teacher", "from"].contains(key) else {
                 throw .badFile(path: path, problem: "field '\(field).\(key)' is set by the pipeline itself")
             }
-            let items: [JSONValue]
-            if case let .array(a) = v { items = a } else { items = [v] }
-            for item in items {
-                switch item {
-                case let .bool(b):
-                    if b { stage.arguments.append("--" + key) }
-                case let .number(n):
-                    stage.arguments.append("--\(key)=" + (n == n.rounded() && abs(n) < 1e15 ? String(Int64(n)) : String(n)))
-                case let .string(s):
-                    stage.arguments.append("--\(key)=\(s)")
-                default:
-                    throw .badFile(path: path, problem: "field '\(field).\(key)' must be a number, string, boolean or list of them")
-                }
+            switch v {
+            case .bool, .number, .string: stage.options.append((key, RecipeValue(v)))
+            default: throw .badFile(path: path, problem: "field '\(field).\(key)' must be a number, string or boolean")
             }
         }
         if needsModel {
             guard (stage.model == nil) != (stage.checkpoint == nil) else {
                 throw .badFile(path: path, problem: "field '\(field)' needs exactly one of 'model'\(allowCheckpoint ? " or 'checkpoint'" : "")")
             }
-            if stage.checkpoint != nil && !stage.arguments.isEmpty {
-                throw .badFile(path: path, problem: "field '\(field)': a given checkpoint is not trained, so it takes no options (found \(stage.arguments[0]))")
+            if stage.checkpoint != nil && !stage.options.isEmpty {
+                throw .badFile(path: path, problem: "field '\(field)': a given checkpoint is not trained, so it takes no options (found '\(stage.options[0].key)')")
             }
         }
         return stage

@@ -3,13 +3,13 @@ import PithNN
 
 /// Refusing an output that is one of the command's own inputs (`pith quantize S -o S`), which
 /// would otherwise be replaced by the output it was read to make.
-enum OutputPath {
+public enum OutputPath {
     /// A file a command reads or writes: what it is to the command ("the input checkpoint",
     /// "-o") and its path as given.
-    struct File {
-        var role: String
-        var path: String
-        init(_ role: String, _ path: String) {
+    public struct File {
+        public var role: String
+        public var path: String
+        public init(_ role: String, _ path: String) {
             self.role = role
             self.path = path
         }
@@ -19,7 +19,7 @@ enum OutputPath {
     /// the same device and inode, following symbolic links, so another spelling of the path,
     /// a symbolic link and a hard link all count. An output that does not exist yet is fine,
     /// and so is an input that does not (reading it fails later, naming it).
-    static func refuseSameFile(_ command: String, outputs: [File], inputs: [File]) throws(PithError) {
+    public static func refuseSameFile(_ command: String, outputs: [File], inputs: [File]) throws(PithError) {
         let existing = inputs.compactMap { input in identity(input.path).map { (input, $0) } }
         for output in outputs {
             // The output, and the temporary its atomic write goes through (truncated first).
@@ -32,7 +32,7 @@ enum OutputPath {
 
     /// The files a data set named as by --data is read from: the CSV file, or the MNIST IDX
     /// files (plain or gzipped) in `mnistDirectory`; none for the built-in digits.
-    static func dataInputs(_ data: String, mnistDirectory: String) -> [File] {
+    public static func dataInputs(_ data: String, mnistDirectory: String) -> [File] {
         switch data {
         case "digits": return []
         case "mnist":

@@ -1,0 +1,37 @@
+import Foundation
+import PithFormat
+import PithNN
+
+/// Opening `.pith` files from the toolchain: errors become one line naming the file.
+public enum FormatFiles {
+    public static func open(_ path: String) throws(PithError) -> PithFile {
+        do { return try PithFile(path: path) } catch {
+            throw .badFile(path: path, problem: error.description)
+        }
+    }
+}
+
+/// 16 lower-case hex digits.
+public func hex(_ v: UInt64) -> String {
+    let s = String(v, radix: 16)
+    return String(repeating: "0", count: 16 - s.count) + s
+}
+
+/// `x` (a fraction) as a percentage with two decimals.
+public func percent(_ x: Double) -> String { String(format: "%.2f%%", x * 100) }
+
+/// Fails early, before any training, when `path` cannot be created.
+public func checkWritable(_ path: String) throws(PithError) {
+    let folder = (path as NSString).deletingLastPathComponent
+    let dir = folder.isEmpty ? "." : folder
+    var isDirectory: ObjCBool = false
+    guard FileManager.default.fileExists(atPath: dir, isDirectory: &isDirectory), isDirectory.boolValue else {
+        throw .cannotWrite(path: path, problem: "folder '\(dir)' does not exist")
+    }
+    if FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory), isDirectory.boolValue {
+        throw .cannotWrite(path: path, problem: "is a directory")
+    }
+    guard FileManager.default.isWritableFile(atPath: dir) else {
+        throw .cannotWrite(path: path, problem: "folder '\(dir)' is not writable")
+    }
+}

@@ -1,0 +1,32 @@
+import Foundation
+import PithFormat
+import PithNN
+
+/// The metadata every exported file carries: the model, its input, and where it came from
+/// (checkpoint name, XXH64 and epochs; data set).
+public enum ExportMetadata {
+    public static func make(checkpoint: String, ckpt: Checkpoint, description d: ModelDescription, dataName: String) throws -> Metadata {
+        var metadata = Metadata()
+        metadata["model.name"] = .string(d.name)
+        metadata["model.task"] = .string("classification")
+        metadata["model.labels"] = .strings((0..<d.classes).map(String.init))
+        metadata["input.shape"] = .string(d.inputShape.map(String.init).joined(separator: ","))
+        metadata["input.dtype"] = .string("float32")
+        if dataName == "mnist" || dataName == "digits" {
+            // MNIST grey levels are 0-255, the digits set's 0-16; the model saw them scaled to [0, 1].
+            metadata["input.scale"] = .double(dataName == "mnist" ? 1.0 / 255 : 1.0 / 16)
+        }
+        let bytes = try FileBytes.read(checkpoint, limit: FileBytes.Limit.checkpoint)
+        let name = (checkpoint as NSString).lastPathComponent
+        metadata["provenance.source"] = .string("\(name) xxh64:\(hex(XXH64.hash(bytes))) (\(ckpt.epochsDone) epochs)")
+        metadata["provenance.dataset"] = .string(dataName)
+        return metadata
+    }
+
+    /// Refuses data whose samples are not the model's input size.
+    static func checkInputs(_ d: ModelDescription, checkpoint: String, data: Dataset, dataName: String) throws(PithError) {
+        guard d.inputFeatures == data.featureCount else {
+            throw .mismatch("\(checkpoint): model '\(d.name)' takes \(d.inputFeatures) input values but \(dataName) has \(data.featureCount)")
+        }
+    }
+}
