@@ -67,6 +67,7 @@ let package = Package(
         .testTarget(name: "PithQuantTests", dependencies: ["PithQuant", "PithFormat", "PithNN"]),
         .testTarget(name: "PithDistillTests", dependencies: ["PithDistill", "PithNN", "PithTensor"]),
         .testTarget(name: "PithCTests", dependencies: ["PithC", "CPithAPI", "PithQuant", "PithNN", "PithFormat"]),
+        .testTarget(name: "PithPipelineTests", dependencies: ["PithPipeline", "PithNN"]),
         .testTarget(name: "PithCLITests", dependencies: ["pith", "pith-run", "pith-c-example", "PithNN", "PithFormat"]),
     ],
     swiftLanguageModes: [.v6]
