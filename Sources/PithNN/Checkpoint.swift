@@ -24,6 +24,11 @@ public struct TrainingConfig: Codable, Equatable, Sendable {
     public var augmentation: Augmentation?
     /// Distillation from teachers (nil: hard labels alone).
     public var distillation: DistillationConfig?
+    /// The input standardization the model applies first (nil: none), computed on the
+    /// training split when the run began.
+    public var standardization: Standardization?
+    /// The classes' names, in class-number order (nil: the numbers themselves).
+    public var classNames: [String]?
 
     public init(modelText: String, data: String, seed: UInt64, epochs: Int, batchSize: Int,
                 optimizer: OptimizerConfig, schedule: Schedule, loss: Loss = .crossEntropy,
@@ -294,6 +299,11 @@ public struct Checkpoint {
         let params = model.parameters
         for (p, values) in zip(params, parameters) {
             values.withUnsafeBufferPointer { p.data.update(from: $0.baseAddress!, count: p.count) }
+        }
+        if let standardization = config.standardization {
+            if let problem = standardization.problem(features: description.inputFeatures) { throw .badFile(path: path, problem: "field 'config.standardization': \(problem)") }
+            if let problem = Model.standardizationProblem(description) { throw .badFile(path: path, problem: "field 'config.standardization': \(problem)") }
+            model.standardization = standardization
         }
         if let activationRanges {
             let fq = FakeQuantization(layers: model.layers, momentum: config.qat?.momentum ?? 0.01, ranges: activationRanges)

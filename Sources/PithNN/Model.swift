@@ -7,6 +7,9 @@ public final class Model {
     /// Set for quantization-aware training: `forward` then runs the integer graph's
     /// quantization points in float (see `FakeQuantization`).
     public var fakeQuantization: FakeQuantization?
+    /// Applied to the input first (before the input's quantization point under QAT): the
+    /// model takes raw features. nil: the input as it is.
+    public var standardization: Standardization?
 
     /// Fresh weights, initialised from `seed` as PyTorch does by default.
     public init(_ description: ModelDescription, seed: UInt64) {
@@ -87,6 +90,7 @@ public final class Model {
         var h = x.shape.dropFirst().elementsEqual(description.inputShape) ? x : reshape(x, [batch] + description.inputShape)
         var captured: Tensor?
         let fq = fakeQuantization
+        if let standardization { h = standardization.apply(h) }
         if let fq { h = fq.apply(h, point: 0, observe: training) }
         for (j, layer) in layers.enumerated() {
             h = layer.forward(h, training: training, rng: &rng, fakeQuantized: fq != nil)
@@ -94,6 +98,13 @@ public final class Model {
             if j == capture { captured = h }
         }
         return (h, captured)
+    }
+
+    /// nil when `standardization` can apply to this model (its input is flat: a table's
+    /// features), else why not.
+    public static func standardizationProblem(_ description: ModelDescription) -> String? {
+        description.inputShape.count == 1 ? nil
+            : "model '\(description.name)' takes input of shape \(description.inputShape); standardization applies to flat (table) inputs (use --standardize false)"
     }
 
     /// Logits without recording the graph (inference; dropout off).

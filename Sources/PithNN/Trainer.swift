@@ -43,6 +43,12 @@ public final class Trainer {
         self.config = config
         self.model = model
         self.objective = objective
+        if let standardization = config.standardization {
+            if let problem = standardization.problem(features: model.description.inputFeatures) ?? Model.standardizationProblem(model.description) {
+                throw .mismatch(problem)
+            }
+            model.standardization = standardization
+        }
         if let qat = config.qat {
             if model.fakeQuantization == nil { model.fakeQuantization = FakeQuantization(layers: model.layers, momentum: qat.momentum) }
         } else {

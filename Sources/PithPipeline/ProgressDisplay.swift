@@ -35,9 +35,9 @@ struct ProgressDisplay {
 }
 
 /// Runs a trainer to the end with a progress display.
-func runWithProgress(_ trainer: Trainer, checkpoint: String?, stopAfter: Int? = nil) throws(PithError) {
+func runWithProgress(_ trainer: Trainer, checkpoint: String?, stopAfter: Int? = nil, quiet: Bool = false) throws(PithError) {
     var display = ProgressDisplay()
     try trainer.run(checkpointPath: checkpoint, stopAfter: stopAfter,
-                    progress: { display.update($0) },
-                    onEpoch: { display.epochDone($0, of: trainer.config.epochs) })
+                    progress: { if !quiet { display.update($0) } },
+                    onEpoch: { if !quiet { display.epochDone($0, of: trainer.config.epochs) } })
 }

@@ -17,6 +17,21 @@ public enum WeightPrecision: String, Sendable, CaseIterable {
 /// Dropout is dropped (it is the identity at inference); a Dense layer whose input is
 /// not flat gets a Flatten node first, as the trainer flattens implicitly.
 public enum GraphExport {
+    /// Why `d` cannot become a `.pith` graph (a layer with no op in version 1), or nil. The
+    /// training stages ask before the first epoch, so no run trains a model it cannot ship.
+    public static func exportProblem(_ d: ModelDescription) -> String? {
+        for (i, spec) in d.layers.enumerated() {
+            switch spec {
+            case .gelu, .tanh, .sigmoid:
+                return "\(d.name): layer \(i + 1) '\(spec.text)' has no op in .pith version 1 (Dense, Conv2D, ReLU, MaxPool, AvgPool, Flatten)"
+            case .dropout where i == d.layers.count - 1:
+                return "\(d.name): layer \(i + 1) is a final dropout; nothing to export after it"
+            default: continue
+            }
+        }
+        return nil
+    }
+
     public static func pithModel(_ model: Model, weights: WeightPrecision, metadata: Metadata) throws(PithError) -> PithModel {
         let d = model.description
         var m = PithModel(metadata: metadata, tensors: [], graph: Graph(inputs: [], outputs: [], nodes: []), data: [])
@@ -66,10 +81,8 @@ public enum GraphExport {
                 let op: OpCode = { if case .maxPool = spec { return .maxPool } else { return .avgPool } }()
                 nodes.append(Node(op: op, name: name, inputs: [input], outputs: [current],
                                   attributes: [Attribute("kernel", Int64(k)), Attribute("stride", Int64(s))]))
-            case .dropout:
-                guard !isLast else { throw .mismatch("\(d.name): layer \(i + 1) is a final dropout; nothing to export after it") }
-            case .gelu, .tanh, .sigmoid:
-                throw .mismatch("\(d.name): layer \(i + 1) '\(spec.text)' has no op in .pith version 1 (Dense, Conv2D, ReLU, MaxPool, AvgPool, Flatten)")
+            case .dropout, .gelu, .tanh, .sigmoid:
+                if let problem = exportProblem(d) { throw .mismatch(problem) }
             }
         }
         m.graph.nodes = nodes

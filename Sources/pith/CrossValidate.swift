@@ -44,7 +44,7 @@ struct CrossValidate: ParsableCommand {
             let fold = DataSplits(train: all.subset(kept, name: "fold\(k + 1)-train"),
                                   validation: all.subset(held, name: "fold\(k + 1)-held-out"),
                                   test: all.subset(held, name: "fold\(k + 1)-held-out"))
-            var config = training.settings.config(model: description, data: dataOptions.data)
+            var config = training.settings.config(model: description, data: dataOptions.name())
             config.seed = training.seed &+ UInt64(k)
             let trainer = try Trainer(config: config, description: description, splits: fold)
             try trainer.run(checkpointPath: Optional<String>.none)

@@ -29,12 +29,20 @@ struct Verify: ParsableCommand {
     @Argument(help: "The .pith file.")
     var file: String
 
+    @Flag(help: "Print one JSON object instead of a line.")
+    var json = false
+
     func run() throws {
         let opened = try FormatFiles.open(file)
         do { _ = try Interpreter(file: opened) } catch {
             throw PithError.badFile(path: file, problem: "the runtime refuses it: \(error.description)")
         }
         let constants = opened.tensors.filter { $0.role == .constant }.count
+        if json {
+            print("{\"file\":\(JSONText.string(file)),\"ok\":true,\"version\":\(opened.header.version),\"bytes\":\(opened.header.fileSize),"
+                  + "\"sections\":\(opened.sections.count),\"tensors\":\(opened.tensors.count),\"constants\":\(constants),\"nodes\":\(opened.graph.nodes.count)}")
+            return
+        }
         print("\(file): OK (.pith version \(opened.header.version), \(opened.header.fileSize) bytes, \(opened.sections.count) sections with checksums verified, runs in PithRuntime, \(opened.tensors.count) tensors of which \(constants) constants, \(opened.graph.nodes.count) nodes)")
     }
 }

@@ -6,8 +6,11 @@ import PithTensor
 
 /// Where the data comes from, and how many threads to use.
 struct DataOptions: ParsableArguments {
-    @Option(help: "Data set: 'digits' (built in), 'mnist', or a labelled .csv/.csv.gz file.")
-    var data: String = "digits"
+    @Option(help: "Data set: 'digits' (built in), 'mnist', or a labelled .csv/.csv.gz file (default: digits; for eval and --resume, the checkpoint's).")
+    var data: String?
+
+    /// The data set named: --data, else `fallback` (a checkpoint's data set), else digits.
+    func name(_ fallback: String? = nil) -> String { data ?? fallback ?? "digits" }
 
     @Option(name: .customLong("mnist-dir"), help: "Folder holding the MNIST IDX files.")
     var mnistDirectory: String = DataSource.defaultMNISTDirectory
@@ -32,16 +35,16 @@ struct DataOptions: ParsableArguments {
     }
 
     /// The files the data set is read from (for refusing an output that is one of them).
-    var inputFiles: [OutputPath.File] { OutputPath.dataInputs(data, mnistDirectory: mnistDirectory) }
+    func inputFiles(_ fallback: String? = nil) -> [OutputPath.File] { OutputPath.dataInputs(name(fallback), mnistDirectory: mnistDirectory) }
 
-    func source() throws(PithError) -> DataSource {
-        try DataSource.named(data, mnistDirectory: mnistDirectory, csvScale: csvScale)
+    func source(_ fallback: String? = nil) throws(PithError) -> DataSource {
+        try DataSource.named(name(fallback), mnistDirectory: mnistDirectory, csvScale: csvScale)
     }
 
     /// Sets the thread count and loads the data.
-    func load() throws(PithError) -> DataSplits {
+    func load(_ fallback: String? = nil) throws(PithError) -> DataSplits {
         Threads.set(threads)
-        return try source().load()
+        return try source(fallback).load()
     }
 }
 
@@ -56,8 +59,22 @@ struct RunOptions: ParsableArguments {
     @Option(name: .customLong("models-dir"), help: "Folder of model descriptions.")
     var modelsDirectory = "models"
 
-    @Option(name: .customLong("stop-after"), help: "Stop after this many epochs of this invocation (for testing --resume).")
+    @Option(name: .customLong("stop-after"), help: .hidden)
     var stopAfter: Int?
+
+    @Flag(help: "Print one JSON object when done instead of text.")
+    var json = false
+
+    @Flag(help: "Print nothing but errors.")
+    var quiet = false
+
+    /// The outcome as one JSON object (the --json output).
+    func json(_ outcome: TrainStage.Outcome) -> String {
+        let test = outcome.test.map { t in
+            "{\"accuracy\":\(JSONText.number(t.accuracy)),\"errors\":\(t.errors),\"count\":\(t.count),\"loss\":\(JSONText.number(t.loss))}"
+        } ?? "null"
+        return "{\"checkpoint\":\(JSONText.string(output)),\"epochsDone\":\(outcome.epochsDone),\"epochs\":\(outcome.epochs),\"test\":\(test)}"
+    }
 
     func validate() throws {
         if let stopAfter, stopAfter < 1 { throw ValidationError("--stop-after must be at least 1 (epochs)") }
@@ -114,8 +131,12 @@ struct TrainingOptions: ParsableArguments {
     @Option(help: "Augmentation: zoom each training image by a random factor in 1 ± this (0: none).")
     var scale: Float = d.scale
 
+    @Option(help: "Standardize each input feature by the training split's mean and deviation, in front of the exported graph (default: true for tables into a flat input, false for images).")
+    var standardize: Bool?
+
     var settings: TrainingSettings {
         var s = TrainingSettings()
+        s.standardize = standardize
         (s.epochs, s.batchSize, s.optimizer, s.lr, s.momentum, s.weightDecay) = (epochs, batchSize, optimizer, lr, momentum, weightDecay)
         (s.schedule, s.gamma, s.stepEpochs, s.warmup, s.loss, s.seed) = (schedule, gamma, stepEpochs, warmup, loss, seed)
         (s.shift, s.rotate, s.scale) = (shift, rotate, scale)

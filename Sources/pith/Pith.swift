@@ -1,6 +1,7 @@
 import ArgumentParser
 import CPosix
 import Foundation
+import PithFormat
 import PithPipeline
 
 /// The `pith` command: train, evaluate and cross-validate models (and, in later stages,
@@ -10,6 +11,7 @@ struct Pith: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "pith",
         abstract: "Make large models small: train, distil, quantize, pack and run them.",
+        version: PithVersion.string,
         subcommands: [Demo.self, Pipeline.self, Train.self, Distill.self, Eval.self, CrossValidate.self, Pack.self, Quantize.self, Build.self, Inspect.self, Verify.self]
     )
 

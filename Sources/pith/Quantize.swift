@@ -27,6 +27,9 @@ struct Quantize: ParsableCommand {
     @Option(help: "Percentile for --method percentile.")
     var percentile: Double = QuantizeSettings().percentile
 
+    @Flag(help: "Print one JSON object instead of the tables.")
+    var json = false
+
     @Flag(help: "Store every section raw (no zstd): for readers built without a zstd decoder (microcontrollers).")
     var raw = false
 
@@ -54,6 +57,11 @@ struct Quantize: ParsableCommand {
                                       inputs: [.init("the input checkpoint", checkpoint)] + OutputPath.dataInputs(dataName, mnistDirectory: mnistDirectory))
         let splits = try DataSource.named(dataName, mnistDirectory: mnistDirectory).load()
         let q = try QuantizeStage.run(checkpoint: checkpoint, settings: settings, dataName: dataName, splits: splits, output: output)
+        if json {
+            print("{\"output\":\(JSONText.string(output)),\"bytes\":\(q.file.header.fileSize),\"floatAccuracy\":\(JSONText.number(q.floatAccuracy)),"
+                  + "\"int8Accuracy\":\(JSONText.number(q.int8Accuracy)),\"split\":\"validation\"}")
+            return
+        }
         print("validation accuracy: float \(percent(q.floatAccuracy)), int8 \(percent(q.int8Accuracy)) (PithRuntime)")
         print("per layer, on \(q.layerSamples) validation images (float model against the integer simulation):")
         print(q.layerTable)

@@ -47,21 +47,25 @@ struct Train: ParsableCommand {
 
     /// A thin adapter over `TrainStage.run`.
     func run() throws {
-        try refuseOutputOnInput()
-        let splits = try dataOptions.load()
+        // --resume continues on the run's own data set unless --data names one.
+        let recorded = runOptions.resume ? try Checkpoint(path: runOptions.output).config.data : nil
+        try refuseOutputOnInput(data: recorded)
+        let splits = try dataOptions.load(recorded)
         let start: TrainStage.Start
         if let from { start = .from(checkpoint: from) } else if runOptions.resume { start = .resume } else {
             start = .fresh(try ModelFiles.load(model ?? "", modelsDirectory: runOptions.modelsDirectory))
         }
-        let request = TrainStage.Request(start: start, training: training.settings, qat: qatSettings, dataName: dataOptions.data,
+        var request = TrainStage.Request(start: start, training: training.settings, qat: qatSettings, dataName: dataOptions.name(recorded),
                                          output: runOptions.output, stopAfter: runOptions.stopAfter)
-        _ = try TrainStage.run(request, splits: splits)
+        request.quiet = runOptions.json || runOptions.quiet
+        let outcome = try TrainStage.run(request, splits: splits)
+        if runOptions.json { print(runOptions.json(outcome)) }
     }
 
     /// Refuses a -o that is the model description, the --from checkpoint or a data file
     /// (with --resume the checkpoint at -o is read and written by design).
-    func refuseOutputOnInput() throws(PithError) {
-        var inputs = dataOptions.inputFiles
+    func refuseOutputOnInput(data recorded: String?) throws(PithError) {
+        var inputs = dataOptions.inputFiles(recorded)
         if let from { inputs.append(.init("the --from checkpoint", from)) }
         if let model, !runOptions.resume, let path = try? ModelFiles.find(model, modelsDirectory: runOptions.modelsDirectory, extension: "model", kind: "model") {
             inputs.append(.init("the model description", path))

@@ -228,16 +228,16 @@ final class CLITests: XCTestCase {
             XCTAssertEqual(other.status, 0, other.stderr)
             XCTAssert(try run(["inspect", folder + "/\(method).pith"]).stdout.contains("\(method)"))
         }
-        // A layer the integer graph cannot hold, and an unknown method: one line, no file.
+        // A layer no .pith op holds is refused before training; an unknown method: one line, no file.
         try "name g\ninput 1 8 8\nflatten\ndense 16\ngelu\ndense 10\n".write(toFile: folder + "/g.model", atomically: true, encoding: .utf8)
-        XCTAssertEqual(try run(["train", folder + "/g.model", "-o", folder + "/g.ckpt", "--epochs", "1"]).status, 0)
-        for (arguments, fragment) in [(["quantize", folder + "/g.ckpt", "-o", folder + "/g.pith"], "'gelu' has no integer op"),
+        for (arguments, fragment) in [(["train", folder + "/g.model", "-o", folder + "/g.ckpt", "--epochs", "1"], "'gelu' has no op in .pith version 1"),
                                       (["quantize", ckpt, "-o", folder + "/m.pith", "--method", "kl"], "--method")] {
             let bad = try run(arguments)
             XCTAssertNotEqual(bad.status, 0)
             XCTAssert(bad.stderr.contains(fragment), bad.stderr)
         }
         XCTAssertFalse(FileManager.default.fileExists(atPath: folder + "/g.pith"))
+        XCTAssertFalse(FileManager.default.fileExists(atPath: folder + "/g.ckpt"))
     }
 
     /// `pith train --qat` from scratch and as a fine-tune (`--from`), then `pith quantize`
@@ -261,7 +261,7 @@ final class CLITests: XCTestCase {
         }
         // Bad input: one clear line, no checkpoint written.
         try "name g\ninput 1 8 8\nflatten\ndense 16\ngelu\ndense 10\n".write(toFile: folder + "/g.model", atomically: true, encoding: .utf8)
-        for (arguments, fragment) in [(["train", folder + "/g.model", "--qat", "-o", folder + "/g.ckpt"], "'gelu' has no integer op"),
+        for (arguments, fragment) in [(["train", folder + "/g.model", "--qat", "-o", folder + "/g.ckpt"], "'gelu' has no op in .pith"),
                                       (["train", model, "--from", folder + "/f.ckpt", "-o", folder + "/x.ckpt"], "exactly one of"),
                                       (["train", "--from", folder + "/missing.ckpt", "-o", folder + "/x.ckpt"], "missing.ckpt"),
                                       (["train", model, "--qat", "--qat-momentum", "0", "-o", folder + "/x.ckpt"], "--qat-momentum")] {

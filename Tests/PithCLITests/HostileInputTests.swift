@@ -90,13 +90,14 @@ extension CLITests {
         crafted.epochsDone = 199_999
         try crafted.write(to: folder + "/long.ckpt")
         assertOneLineError(try run(["train", "-o", folder + "/long.ckpt", "--resume"]), "header field 'config.epochs' is 200000, not in 1...100000", "config.epochs")
-        // Without --data the default data set would be loaded, not the run's.
+        // Another --data than the run's is refused; without --data the run's own is loaded.
         let csv = folder + "/d.csv"
         try (0..<300).map { i in (0..<64).map { j in String((i * 7 + j * 3) % 17) }.joined(separator: ",") + ",\(i % 10)" }.joined(separator: "\n")
             .write(toFile: csv, atomically: true, encoding: .utf8)
         XCTAssertEqual(try run(["train", model, "-o", folder + "/c.ckpt", "--data", csv, "--epochs", "2", "--stop-after", "1"]).status, 0)
-        assertOneLineError(try run(["train", "-o", folder + "/c.ckpt", "--resume"]), "--data digits (the run has \(csv): give --data \(csv))", "--data")
-        XCTAssertEqual(try run(["train", "-o", folder + "/c.ckpt", "--resume", "--data", csv]).status, 0)
+        assertOneLineError(try run(["train", "-o", folder + "/c.ckpt", "--resume", "--data", "digits"]), "--data digits (the run has \(csv): give --data \(csv))", "--data")
+        let resumedCSV = try run(["train", "-o", folder + "/c.ckpt", "--resume"])
+        XCTAssertEqual(resumedCSV.status, 0, resumedCSV.stderr)
         // A distillation run, the same way.
         let distilled = folder + "/s.ckpt"
         XCTAssertEqual(try run(["distill", "--teacher", ckpt, "--student", model, "-o", distilled, "--epochs", "2", "--stop-after", "1"]).status, 0)

@@ -225,3 +225,29 @@ extension CLITests {
         XCTAssertNotEqual(again.status, 0, again.stdout)
     }
 }
+
+/// The machine-readable outputs: --version, --json on train, eval, quantize and verify.
+extension CLITests {
+    func testVersionAndJSONOutputs() throws {
+        let version = try run(["--version"])
+        XCTAssertEqual(version.status, 0)
+        XCTAssertFalse(version.stdout.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty)
+        let folder = temporaryFolder(), model = tinyModel(in: folder), ckpt = folder + "/m.ckpt"
+        func object(_ r: Output) throws -> [String: Any] {
+            XCTAssertEqual(r.status, 0, r.stderr)
+            return try XCTUnwrap(JSONSerialization.jsonObject(with: Data(r.stdout.utf8)) as? [String: Any], r.stdout)
+        }
+        let trained = try object(try run(["train", model, "-o", ckpt, "--epochs", "2", "--json"]))
+        XCTAssertEqual(trained["epochsDone"] as? Int, 2)
+        let test = try XCTUnwrap(trained["test"] as? [String: Any])
+        XCTAssertEqual(test["count"] as? Int, 360)
+        // eval takes the checkpoint's data set without --data, and agrees with train's figures.
+        let evaluated = try object(try run(["eval", ckpt, "--json"]))
+        XCTAssertEqual(evaluated["errors"] as? Int, test["errors"] as? Int)
+        let quantized = try object(try run(["quantize", ckpt, "-o", folder + "/m.pith", "--json", "--calibration", "200"]))
+        XCTAssertEqual(try XCTUnwrap(quantized["int8Accuracy"] as? Double), try XCTUnwrap(quantized["floatAccuracy"] as? Double), accuracy: 0.1)
+        let verified = try object(try run(["verify", folder + "/m.pith", "--json"]))
+        XCTAssertEqual(verified["ok"] as? Bool, true)
+        XCTAssertEqual(try run(["train", model, "-o", folder + "/q.ckpt", "--epochs", "1", "--quiet"]).stdout, "")
+    }
+}

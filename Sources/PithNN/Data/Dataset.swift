@@ -9,6 +9,8 @@ public struct Dataset: Sendable {
     /// One sample's shape: (F) or (C, H, W).
     public let sampleShape: [Int]
     public let classes: Int
+    /// The classes' names in class-number order (nil: the numbers themselves).
+    public var classNames: [String]?
 
     public init(name: String, features: [Float], labels: [Int32], sampleShape: [Int], classes: Int) {
         precondition(features.count == labels.count * sampleShape.reduce(1, *), "dataset \(name): features and labels disagree")
@@ -35,7 +37,9 @@ public struct Dataset: Sendable {
                 }
             }
         }
-        return Dataset(name: name ?? self.name, features: feats, labels: labs, sampleShape: sampleShape, classes: classes)
+        var subset = Dataset(name: name ?? self.name, features: feats, labels: labs, sampleShape: sampleShape, classes: classes)
+        subset.classNames = classNames
+        return subset
     }
 
     /// Samples start..<end, in order.

@@ -64,8 +64,8 @@ struct HTMLReport {
             let checkpoint = run.recipe.student != nil ? run.studentPath : run.teacherPath
             let model = try Checkpoint(path: checkpoint).model(path: checkpoint)
             model.fakeQuantization = nil
-            let images = splits.validation.slice(0..<min(200, splits.validation.count))
-            let layers = try PostTrainingQuantizer.report(model, quantized: file.model(), images: images)
+            let images = StandardizationExport.standardized(splits.validation.slice(0..<min(200, splits.validation.count)), model.standardization)
+            let layers = try PostTrainingQuantizer.report(model, quantized: StandardizationExport.strip(try file.model()), images: images)
             // Each weighted layer's weights and output channels (axis 0, as WeightQuantizer takes them).
             let weighted = model.layers.compactMap { layer -> (values: [Float], channels: Int)? in
                 switch layer {

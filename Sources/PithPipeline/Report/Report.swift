@@ -127,22 +127,8 @@ public enum Report {
     // MARK: JSON
 
     public static func json(_ file: PithFile, path: String) -> String {
-        func string(_ s: String) -> String {
-            var out = "\""
-            for u in s.unicodeScalars {
-                switch u {
-                case "\"": out += "\\\""
-                case "\\": out += "\\\\"
-                case "\n": out += "\\n"
-                case "\r": out += "\\r"
-                case "\t": out += "\\t"
-                default:
-                    if u.value < 0x20 { out += String(format: "\\u%04x", u.value) } else { out.unicodeScalars.append(u) }
-                }
-            }
-            return out + "\""
-        }
-        func number(_ d: Double) -> String { d.isFinite ? "\(d)" : "null" }
+        func string(_ s: String) -> String { JSONText.string(s) }
+        func number(_ d: Double) -> String { JSONText.number(d) }
         func object(_ pairs: [(String, String)]) -> String { "{" + pairs.map { string($0.0) + ":" + $0.1 }.joined(separator: ",") + "}" }
         func array(_ items: [String]) -> String { "[" + items.joined(separator: ",") + "]" }
         let sections = file.sections.enumerated().map { i, s in

@@ -23,8 +23,21 @@ public struct TrainingSettings: Equatable, Sendable {
     public var shift = 0
     public var rotate: Float = 0
     public var scale: Float = 0
+    /// Standardize each input feature with the training split's mean and deviation (run in
+    /// float in front of the exported graph). nil: yes for a table (CSV or NPY data into a
+    /// model with flat input), no for images.
+    public var standardize: Bool?
 
     public init() {}
+
+    /// The standardization a new run of `model` on `data` (named `dataName`) applies, or nil.
+    public func standardization(_ model: ModelDescription, dataName: String, train: Dataset) throws(PithError) -> Standardization? {
+        let isTable = dataName.hasSuffix(".csv") || dataName.hasSuffix(".csv.gz") || dataName.hasSuffix(".npz") || dataName.hasSuffix(".npy")
+        let problem = Model.standardizationProblem(model)
+        guard standardize ?? (isTable && problem == nil) else { return nil }
+        if let problem { throw .mismatch(problem) }
+        return Standardization(of: train)
+    }
 
     /// The augmentation these settings ask for (nil: none).
     public var augmentation: Augmentation? {
@@ -77,6 +90,7 @@ public struct TrainingSettings: Equatable, Sendable {
         case "shift": shift = try value.int(key)
         case "rotate": rotate = try value.float(key)
         case "scale": scale = try value.float(key)
+        case "standardize": standardize = try value.bool(key)
         default: return false
         }
         return true
@@ -84,7 +98,7 @@ public struct TrainingSettings: Equatable, Sendable {
 
     /// The keys `set` knows.
     public static let keys = ["epochs", "batch-size", "optimizer", "lr", "momentum", "weight-decay", "schedule", "gamma",
-                              "step-epochs", "warmup", "loss", "seed", "shift", "rotate", "scale"]
+                              "step-epochs", "warmup", "loss", "seed", "shift", "rotate", "scale", "standardize"]
 }
 
 /// A setting out of its range, or a recipe value of the wrong kind: one line, naming the

@@ -23,6 +23,8 @@ public enum DistillStage {
         public var dataName: String
         public var output: String
         public var stopAfter: Int?
+        /// Print nothing (the caller reports the outcome, e.g. as JSON).
+        public var quiet = false
 
         public init(start: Start, training: TrainingSettings, distill: DistillSettings, dataName: String, output: String, stopAfter: Int? = nil) {
             self.start = start
@@ -61,6 +63,7 @@ public enum DistillStage {
 
     /// Distils as `request` says on `splits`, printing one line per epoch.
     public static func run(_ request: Request, splits: DataSplits) throws -> TrainStage.Outcome {
+        func say(_ line: String) { if !request.quiet { print(line) } }
         let trainer: Trainer
         let objective: DistillationObjective
         let output = request.output, d = request.distill
@@ -87,8 +90,9 @@ public enum DistillStage {
             let description = try ModelDescription(parsing: checkpoint.config.modelText, source: "\(output) (model)")
             objective = try DistillationObjective(student: description, teachers: teachers, config: distillation, seed: checkpoint.config.seed)
             trainer = try Trainer(resuming: checkpoint, path: output, splits: splits, objective: objective)
-            print("resuming the distillation of \(description.name) at epoch \(trainer.epochsDone + 1) of \(trainer.config.epochs)")
+            say("resuming the distillation of \(description.name) at epoch \(trainer.epochsDone + 1) of \(trainer.config.epochs)")
         case let .fresh(description, teacherPaths):
+            if let problem = GraphExport.exportProblem(description) { throw PithError.mismatch(problem + "; refused before training (it could not be exported)") }
             if d.qat { try PostTrainingQuantizer.checkQuantizable(description) }
             try checkWritable(output)
             let (teachers, hashes) = try loadTeachers(teacherPaths, data: request.dataName)
@@ -103,15 +107,17 @@ public enum DistillStage {
             }
             config.distillation = distillation
             config.qat = d.qat ? QATConfig() : nil
+            config.standardization = try request.training.standardization(description, dataName: request.dataName, train: splits.train)
+            config.classNames = splits.train.classNames
             objective = try DistillationObjective(student: description, teachers: teachers, config: distillation, seed: config.seed)
             trainer = try Trainer(config: config, description: description, splits: splits, objective: objective)
             let names = teachers.map(\.description.name).joined(separator: " + ")
-            print("distilling \(names) into \(description.name) (\(description.parameterCount) parameters) on \(splits.train.name) at T = \(d.temperature), α = \(d.alpha)"
+            say("distilling \(names) into \(description.name) (\(description.parameterCount) parameters) on \(splits.train.name) at T = \(d.temperature), α = \(d.alpha)"
                   + (hintConfig.map { ", hint \($0.student):\($0.teacher) β = \($0.weight)" } ?? "") + (d.qat ? ", quantization-aware" : "") + (d.mixup > 0 ? ", mixup Beta(\(d.mixup), \(d.mixup))" : ""))
         }
         if trainer.config.distillation?.cacheLogits == true {
             objective.teachers.cacheSoftTargets(splits.train, shape: objective.teachers.models[0].description.inputShape)
         }
-        return try TrainStage.finish(trainer, output: output, stopAfter: request.stopAfter, test: splits.test)
+        return try TrainStage.finish(trainer, output: output, stopAfter: request.stopAfter, test: splits.test, quiet: request.quiet)
     }
 }

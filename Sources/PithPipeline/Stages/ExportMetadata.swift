@@ -9,7 +9,9 @@ public enum ExportMetadata {
         var metadata = Metadata()
         metadata["model.name"] = .string(d.name)
         metadata["model.task"] = .string("classification")
-        metadata["model.labels"] = .strings((0..<d.classes).map(String.init))
+        // The classes' names (a CSV's string labels), else their numbers.
+        let names = ckpt.config.classNames.flatMap { $0.count == d.classes ? $0 : nil }
+        metadata["model.labels"] = .strings(names ?? (0..<d.classes).map(String.init))
         metadata["input.shape"] = .string(d.inputShape.map(String.init).joined(separator: ","))
         metadata["input.dtype"] = .string("float32")
         if dataName == "mnist" || dataName == "digits" {

@@ -33,7 +33,9 @@ public enum PackStage {
             metadata[weights == .int8 ? "provenance.accuracy.int8" : "provenance.accuracy.stored"] = .double(storedAccuracy)
             accuracy = (floatAccuracy, storedAccuracy)
         }
-        let pithModel = try GraphExport.pithModel(model, weights: weights, metadata: metadata)
+        var pithModel = try GraphExport.pithModel(model, weights: weights, metadata: metadata)
+        // The standardization in float in front of the graph: the file takes raw features.
+        if let st = model.standardization { pithModel = try StandardizationExport.prepend(st, to: pithModel) }
         do {
             try PithWriter.write(pithModel, to: output, options: options)
         } catch {

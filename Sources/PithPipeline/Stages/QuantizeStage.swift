@@ -25,6 +25,9 @@ public enum QuantizeStage {
         let ckpt = try Checkpoint(path: checkpoint)
         let model = try ckpt.model(path: checkpoint)
         let d = model.description
+        // The integer graph is the model on standardized inputs; the standardization runs in
+        // float in front of it (StandardizationExport), so the file takes raw features.
+        let st = model.standardization
         try ExportMetadata.checkInputs(d, checkpoint: checkpoint, data: splits.train, dataName: dataName)
         var metadata = try ExportMetadata.make(checkpoint: checkpoint, ckpt: ckpt, description: d, dataName: dataName)
         var pith: PithModel
@@ -37,9 +40,10 @@ public enum QuantizeStage {
             let method = settings.method ?? .minmax
             let count = min(settings.calibration, splits.train.count)
             metadata["quantization.method"] = .string("\(method.rawValue)\(method == .percentile ? " \(settings.percentile)" : ""), \(count) training images")
-            pith = try PostTrainingQuantizer.quantize(model, calibration: splits.train.slice(0..<count), metadata: metadata,
-                                                      method: method, percentile: settings.percentile)
+            pith = try PostTrainingQuantizer.quantize(model, calibration: StandardizationExport.standardized(splits.train.slice(0..<count), st),
+                                                      metadata: metadata, method: method, percentile: settings.percentile)
         }
+        if let st { pith = try StandardizationExport.prepend(st, to: pith) }
         // The float accuracy is the model's own, without fake quantization.
         let fakeQuantization = model.fakeQuantization
         model.fakeQuantization = nil
@@ -59,7 +63,8 @@ public enum QuantizeStage {
         }
         let file = try FormatFiles.open(output)
         let reportImages = splits.validation.slice(0..<min(200, splits.validation.count))
-        let layers = LayerReport.table(try PostTrainingQuantizer.report(model, quantized: pith, images: reportImages))
+        let layers = LayerReport.table(try PostTrainingQuantizer.report(model, quantized: StandardizationExport.strip(pith),
+                                                                        images: StandardizationExport.standardized(reportImages, st)))
         return Outcome(file: file, floatAccuracy: floatAccuracy, int8Accuracy: int8Accuracy, layerTable: layers,
                        tensorTable: Report.tensorTable(file), layerSamples: reportImages.count)
     }

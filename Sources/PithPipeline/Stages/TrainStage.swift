@@ -27,6 +27,8 @@ public enum TrainStage {
         public var output: String
         /// Stop after this many epochs of this call (tests of resuming).
         public var stopAfter: Int?
+        /// Print nothing (the caller reports the outcome, e.g. as JSON).
+        public var quiet = false
 
         public init(start: Start, training: TrainingSettings, qat: QATSettings, dataName: String, output: String, stopAfter: Int? = nil) {
             self.start = start
@@ -47,8 +49,9 @@ public enum TrainStage {
         public var finished: Bool { epochsDone >= epochs }
     }
 
-    /// Trains as `request` says on `splits`, printing one line per epoch.
+    /// Trains as `request` says on `splits`, printing one line per epoch (unless quiet).
     public static func run(_ request: Request, splits: DataSplits) throws -> Outcome {
+        func say(_ line: String) { if !request.quiet { print(line) } }
         let trainer: Trainer
         let output = request.output
         switch request.start {
@@ -59,40 +62,46 @@ public enum TrainStage {
             try checkWritable(output)
             var config = request.training.config(model: start.description, data: request.dataName)
             config.qat = request.qat.config
+            config.standardization = source.config.standardization
+            config.classNames = source.config.classNames
             let name = (path as NSString).lastPathComponent
             config.startedFrom = "\(name) xxh64:\(hex(XXH64.hash(try FileBytes.read(path, limit: FileBytes.Limit.checkpoint)))) (\(source.epochsDone) epochs)"
             trainer = try Trainer(config: config, startingFrom: start, splits: splits)
-            print("fine-tuning \(start.description.name) from \(path)\(request.qat.qat ? ", quantization-aware" : "") on \(splits.train.name) for \(config.epochs) epochs")
+            say("fine-tuning \(start.description.name) from \(path)\(request.qat.qat ? ", quantization-aware" : "") on \(splits.train.name) for \(config.epochs) epochs")
         case .resume:
             let checkpoint = try Checkpoint(path: output)
             var check = try ResumeCheck(checkpoint, path: output, training: request.training, dataName: request.dataName)
             check.compare("--qat", request.qat.qat, default: false, recorded: checkpoint.config.qat != nil)
             try check.finish()
             trainer = try Trainer(resuming: checkpoint, path: output, splits: splits)
-            print("resuming \(trainer.model.description.name) at epoch \(trainer.epochsDone + 1) of \(trainer.config.epochs)")
+            say("resuming \(trainer.model.description.name) at epoch \(trainer.epochsDone + 1) of \(trainer.config.epochs)")
         case let .fresh(description):
+            if let problem = GraphExport.exportProblem(description) { throw PithError.mismatch(problem + "; refused before training (it could not be exported)") }
             if request.qat.qat { try PostTrainingQuantizer.checkQuantizable(description) }
             try checkWritable(output)
             var config = request.training.config(model: description, data: request.dataName)
             config.qat = request.qat.config
+            config.standardization = try request.training.standardization(description, dataName: request.dataName, train: splits.train)
+            config.classNames = splits.train.classNames
             trainer = try Trainer(config: config, description: description, splits: splits)
-            print("training \(description.name) (\(description.parameterCount) parameters)\(request.qat.qat ? " quantization-aware" : "") on \(splits.train.name): \(splits.train.count) train, \(splits.validation.count) validation samples")
+            say("training \(description.name) (\(description.parameterCount) parameters)\(request.qat.qat ? " quantization-aware" : "") on \(splits.train.name): \(splits.train.count) train, \(splits.validation.count) validation samples")
         }
-        return try finish(trainer, output: output, stopAfter: request.stopAfter, test: splits.test)
+        return try finish(trainer, output: output, stopAfter: request.stopAfter, test: splits.test, quiet: request.quiet)
     }
 
     /// Runs `trainer` with checkpoints at `output`; when the last epoch is done, prints and
     /// returns the test figures.
-    static func finish(_ trainer: Trainer, output: String, stopAfter: Int?, test data: Dataset) throws -> Outcome {
-        try runWithProgress(trainer, checkpoint: output, stopAfter: stopAfter)
+    static func finish(_ trainer: Trainer, output: String, stopAfter: Int?, test data: Dataset, quiet: Bool) throws -> Outcome {
+        func say(_ line: String) { if !quiet { print(line) } }
+        try runWithProgress(trainer, checkpoint: output, stopAfter: stopAfter, quiet: quiet)
         var outcome = Outcome(epochsDone: trainer.epochsDone, epochs: trainer.config.epochs, test: nil)
         if outcome.finished {
             let test = Evaluation(model: trainer.model, data: data)
-            print(String(format: "test accuracy%@ %.2f%% (%d errors of %d), loss %.4f", trainer.model.fakeQuantization != nil ? " (simulated int8)" : "",
+            say(String(format: "test accuracy%@ %.2f%% (%d errors of %d), loss %.4f", trainer.model.fakeQuantization != nil ? " (simulated int8)" : "",
                          test.accuracy * 100, test.errors, test.count, test.loss))
             outcome.test = test
         }
-        print("checkpoint: \(output)")
+        say("checkpoint: \(output)")
         StandardOutput.flush()
         return outcome
     }
