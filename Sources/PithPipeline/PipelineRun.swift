@@ -157,6 +157,14 @@ public final class PipelineRun {
         try stage("report", inputs: allHashes + [data, disagreement ?? ""], command: ["report", reportPath], outputs: [reportPath]) { _ throws in
             let html = try HTMLReport(run: self, splits: splits).html()
             try AtomicFile.write(Array(html.utf8), to: reportPath)
+            // Per-epoch metrics beside the report, one JSON object a line (no wall-clock figures).
+            for (name, path) in [("teacher", teacherPath), ("student", studentPath)] where FileManager.default.fileExists(atPath: path) {
+                let lines = try Checkpoint(path: path).history.map { r in
+                    "{\"epoch\":\(r.epoch),\"trainLoss\":\(JSONText.number(r.trainLoss)),\"trainAccuracy\":\(JSONText.number(r.trainAccuracy)),"
+                        + "\"validationLoss\":\(JSONText.number(r.validationLoss)),\"validationAccuracy\":\(JSONText.number(r.validationAccuracy))}\n"
+                }
+                try AtomicFile.write(Array(lines.joined().utf8), to: output + "/\(name)-epochs.jsonl")
+            }
             return Manifest.Figures(bytes: html.utf8.count)
         }
         if let disagreement { throw PithError.mismatch("the standalone executable \(executablePath) disagrees with PithRuntime: \(disagreement)") }
@@ -167,7 +175,7 @@ public final class PipelineRun {
     /// given teacher checkpoint as `student.ckpt`, the recipe itself as `report.html`, ...).
     func refuseOutputOnInput() throws(PithError) {
         var inputs = [OutputPath.File("the recipe", recipe.path)] + OutputPath.dataInputs(recipe.data, mnistDirectory: mnistDirectory)
-        var written = [studentPath, pithPath, output + "/quantize.log", executablePath, testInputsPath, testLabelsPath, reportPath, manifestPath]
+        var written = [studentPath, pithPath, output + "/quantize.log", output + "/teacher-epochs.jsonl", output + "/student-epochs.jsonl", executablePath, testInputsPath, testLabelsPath, reportPath, manifestPath]
         if recipe.teacher.checkpoint != nil { inputs.append(.init("the recipe's teacher checkpoint", teacherPath)) } else { written.append(teacherPath) }
         for (role, model) in [("the teacher's model description", recipe.teacher.model), ("the student's model description", recipe.student?.model)] {
             if let model, let path = try? ModelFiles.find(model, modelsDirectory: modelsDirectory, extension: "model", kind: "model", relativeTo: recipe.folder) { inputs.append(.init(role, path)) }

@@ -39,7 +39,7 @@ struct HTMLReport {
             body += SVGChart.lines(id: "\(name)-loss", title: "\(name): loss per epoch", xLabel: "epoch", yLabel: "loss",
                                    series: [("train", history.map(\.trainLoss)), ("validation", history.map(\.validationLoss))])
             body += SVGChart.lines(id: "\(name)-accuracy", title: "\(name): accuracy per epoch (%)", xLabel: "epoch", yLabel: "accuracy %",
-                                   series: [("train", history.map { $0.trainAccuracy * 100 }), ("validation", history.map { $0.validationAccuracy * 100 })])
+                                   series: [("train", history.map { $0.trainAccuracy * 100 }), ("validation", history.map { $0.validationAccuracy * 100 })], maximum: 100)
         }
         body += "</div>"
 
@@ -49,8 +49,7 @@ struct HTMLReport {
         let bytes = present.map { label, s in Double(label == "executable" ? manifest.stage("build")?.figures.bytes ?? 0 : s.figures.bytes ?? 0) }
         body += "<h2>Stages</h2><div class=\"row\">"
         body += SVGChart.bars(id: "stage-accuracy", title: "test accuracy per stage (%)", yLabel: "accuracy %", labels: present.map(\.0),
-                              values: present.map { ($0.1.figures.testAccuracy ?? .nan) * 100 }, format: { String(format: "%.2f", $0) },
-                              floor: max(0, (present.compactMap { $0.1.figures.testAccuracy }.min() ?? 0) * 100 - 2))
+                              values: present.map { ($0.1.figures.testAccuracy ?? .nan) * 100 }, format: { String(format: "%.2f", $0) }, maximum: 100)
         body += SVGChart.bars(id: "stage-size", title: "size per stage (bytes, log scale)", yLabel: "bytes", labels: present.map(\.0),
                               values: bytes, format: SVGChart.number, log: true)
         body += SVGChart.bars(id: "stage-latency", title: "latency per image (µs, batch 1)", yLabel: "µs", labels: present.map(\.0),
@@ -59,7 +58,8 @@ struct HTMLReport {
 
         // The int8 model.
         if let confusion = manifest.stage("quantize")?.figures.confusion {
-            body += "<h2>int8 model</h2><div class=\"row\">" + SVGChart.heatmap(id: "confusion", title: "confusion matrix, int8 model, test split", matrix: confusion)
+            body += "<h2>int8 model</h2><div class=\"row\">" + SVGChart.heatmap(id: "confusion", title: "confusion matrix, int8 model, test split", matrix: confusion,
+                                                                                    names: try FormatFiles.open(run.pithPath).metadata.strings("model.labels"))
             let file = try FormatFiles.open(run.pithPath)
             let checkpoint = run.recipe.student != nil ? run.studentPath : run.teacherPath
             let model = try Checkpoint(path: checkpoint).model(path: checkpoint)
