@@ -6,19 +6,32 @@ import PithRuntime
 import XCTest
 
 /// The quantizer's integer simulation and PithRuntime agree bit for bit on the exported
-/// file, for every reference workload, on MNIST test images (skipped where MNIST is absent).
+/// file, for every reference workload on MNIST test images — or, where MNIST is absent, for
+/// the digits models and a small CNN on the built-in digits (never skipped).
 final class IntegerSimulationTests: XCTestCase {
     static let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
 
-    func testRuntimeEqualsTheSimulationOnEveryWorkload() throws {
+    /// A CNN for 8x8 digits with the reference CNNs' structure (conv → pool → conv).
+    static let digitsCNN = "name cnn-digits\ninput 1 8 8\nconv 8 3x3 pad 1\nrelu\nmaxpool 2\nconv 16 3x3 pad 1\nrelu\nflatten\ndense 10\n"
+
+    /// The data and the models (name, description text): MNIST's reference workloads, or
+    /// the digits ones when MNIST is not here.
+    func workloads(_ mnistNames: [String], digitsNames: [String]) throws -> (DataSplits, [(String, String)]) {
         let mnist = Self.root.appendingPathComponent("../shared/data/mnist").standardized.path
-        guard FileManager.default.fileExists(atPath: mnist + "/t10k-images-idx3-ubyte.gz") else {
-            throw XCTSkip("MNIST not present at \(mnist)")
+        func text(_ name: String) throws -> String {
+            name == "cnn-digits" ? Self.digitsCNN : try String(contentsOf: Self.root.appendingPathComponent("models/\(name).model"), encoding: .utf8)
         }
-        let splits = try DataSource.named("mnist", mnistDirectory: mnist).load()
+        if FileManager.default.fileExists(atPath: mnist + "/t10k-images-idx3-ubyte.gz") {
+            return (try DataSource.named("mnist", mnistDirectory: mnist).load(), try mnistNames.map { ($0, try text($0)) })
+        }
+        return (try DataSource.digits.load(), try digitsNames.map { ($0, try text($0)) })
+    }
+
+    func testRuntimeEqualsTheSimulationOnEveryWorkload() throws {
+        let (splits, models) = try workloads(["mlp-tiny", "cnn-student", "mlp-student", "mlp-teacher", "cnn-teacher"],
+                                             digitsNames: ["digits-teacher", "digits-student", "cnn-digits"])
         let images = ProcessInfo.processInfo.environment["PITH_SIMULATION_IMAGES"].flatMap(Int.init) ?? 300
-        for name in ["mlp-tiny", "cnn-student", "mlp-student", "mlp-teacher", "cnn-teacher"] {
-            let text = try String(contentsOf: Self.root.appendingPathComponent("models/\(name).model"), encoding: .utf8)
+        for (name, text) in models {
             let model = Model(try ModelDescription(parsing: text, source: name), seed: 6)
             let quantized = try PostTrainingQuantizer.quantize(model, calibration: splits.train.slice(0..<256), metadata: Metadata())
             let file = try PithFile(bytes: try PithWriter.encode(quantized).bytes)
@@ -49,13 +62,8 @@ final class IntegerSimulationTests: XCTestCase {
     /// The runtime reorders the channels between the CNNs' convolutions (dead-on-blank
     /// first, for zero skipping); the logits are the same bits with and without it.
     func testChannelReorderingChangesNoResult() throws {
-        let mnist = Self.root.appendingPathComponent("../shared/data/mnist").standardized.path
-        guard FileManager.default.fileExists(atPath: mnist + "/t10k-images-idx3-ubyte.gz") else {
-            throw XCTSkip("MNIST not present at \(mnist)")
-        }
-        let splits = try DataSource.named("mnist", mnistDirectory: mnist).load()
-        for name in ["cnn-student", "cnn-teacher"] {
-            let text = try String(contentsOf: Self.root.appendingPathComponent("models/\(name).model"), encoding: .utf8)
+        let (splits, models) = try workloads(["cnn-student", "cnn-teacher"], digitsNames: ["cnn-digits"])
+        for (name, text) in models {
             let model = Model(try ModelDescription(parsing: text, source: name), seed: 8)
             // conv1's bias: negative (dead on a blank input) for every other channel.
             let bias = model.parameters[1]
