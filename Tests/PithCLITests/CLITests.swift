@@ -126,9 +126,11 @@ final class CLITests: XCTestCase {
 
     /// The whole pipeline: a stage table whose last row is the standalone executable,
     /// which ran from an empty folder with an empty environment and matched the runtime.
+    /// `pith demo` from a folder with no models/ in it (the built-in recipe and models), into
+    /// an output folder that does not exist yet.
     func testDemoRunsThePipeline() throws {
-        let folder = temporaryFolder()
-        let r = try run(["demo", "--output", folder, "--threads", "2"])
+        let cwd = temporaryFolder(), folder = cwd + "/runs/demo"
+        let r = try run(["demo", "--output", "runs/demo", "--threads", "2"], in: cwd)
         XCTAssertEqual(r.status, 0, r.stderr)
         let table = r.stdout.split(separator: "\n").map(String.init)
         let stages = ["teacher (float32)", "student (float32, distilled)", "student int8 (.pith, PithRuntime)", "standalone executable"]
@@ -200,8 +202,13 @@ final class CLITests: XCTestCase {
                 XCTAssertEqual(r.stderr.split(separator: "\n").count, 1, r.stderr)
             }
         }
-        // Packing to a folder that does not exist leaves nothing behind.
-        let failed = try run(["pack", ckpt, "-o", folder + "/missing/t.pith", "--no-eval"])
+        // A missing output folder is created; one that cannot be (a file is in the way) fails
+        // with one line and leaves nothing behind.
+        let created = try run(["pack", ckpt, "-o", folder + "/missing/deeper/t.pith", "--no-eval"])
+        XCTAssertEqual(created.status, 0, created.stderr)
+        XCTAssert(FileManager.default.fileExists(atPath: folder + "/missing/deeper/t.pith"))
+        try "x".write(toFile: folder + "/afile", atomically: true, encoding: .utf8)
+        let failed = try run(["pack", ckpt, "-o", folder + "/afile/t.pith", "--no-eval"])
         XCTAssertNotEqual(failed.status, 0)
         XCTAssert(failed.stderr.contains("t.pith: cannot write"), failed.stderr)
         XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: folder).filter { $0.hasSuffix(".partial-write") }, [])

@@ -20,13 +20,20 @@ public func hex(_ v: UInt64) -> String {
 /// `x` (a fraction) as a percentage with two decimals.
 public func percent(_ x: Double) -> String { String(format: "%.2f%%", x * 100) }
 
-/// Fails early, before any training, when `path` cannot be created.
+/// Fails early, before any training, when `path` cannot be created; creates its folder
+/// (and the folders above it) when missing, as `mkdir -p` would.
 public func checkWritable(_ path: String) throws(PithError) {
     let folder = (path as NSString).deletingLastPathComponent
     let dir = folder.isEmpty ? "." : folder
     var isDirectory: ObjCBool = false
-    guard FileManager.default.fileExists(atPath: dir, isDirectory: &isDirectory), isDirectory.boolValue else {
-        throw .cannotWrite(path: path, problem: "folder '\(dir)' does not exist")
+    if !FileManager.default.fileExists(atPath: dir, isDirectory: &isDirectory) {
+        do { try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true) } catch {
+            throw .cannotWrite(path: path, problem: "folder '\(dir)' cannot be created")
+        }
+        isDirectory = true
+    }
+    guard isDirectory.boolValue else {
+        throw .cannotWrite(path: path, problem: "'\(dir)' is not a folder")
     }
     if FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory), isDirectory.boolValue {
         throw .cannotWrite(path: path, problem: "is a directory")

@@ -36,6 +36,7 @@ public enum PackStage {
         var pithModel = try GraphExport.pithModel(model, weights: weights, metadata: metadata)
         // The standardization in float in front of the graph: the file takes raw features.
         if let st = model.standardization { pithModel = try StandardizationExport.prepend(st, to: pithModel) }
+        try checkWritable(output)
         do {
             try PithWriter.write(pithModel, to: output, options: options)
         } catch {

@@ -58,6 +58,7 @@ public enum QuantizeStage {
         let int8Accuracy = try RuntimePredictions.accuracy(of: try PithFile(bytes: encoded), on: splits.validation)
         pith.metadata["provenance.accuracy.float"] = .double(floatAccuracy)
         pith.metadata["provenance.accuracy.int8"] = .double(int8Accuracy)
+        try checkWritable(output)
         do { try PithWriter.write(pith, to: output, options: settings.raw ? uncompressed : WriteOptions()) } catch {
             throw PithError.cannotWrite(path: output, problem: error.description)
         }
