@@ -29,6 +29,9 @@ public struct TrainingConfig: Codable, Equatable, Sendable {
     public var standardization: Standardization?
     /// The classes' names, in class-number order (nil: the numbers themselves).
     public var classNames: [String]?
+    /// Keep the weights of the epoch with the best validation accuracy (the first of equals)
+    /// when the run ends, not the last epoch's (nil or false: the last).
+    public var keepBest: Bool?
 
     public init(modelText: String, data: String, seed: UInt64, epochs: Int, batchSize: Int,
                 optimizer: OptimizerConfig, schedule: Schedule, loss: Loss = .crossEntropy,

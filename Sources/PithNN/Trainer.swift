@@ -1,3 +1,4 @@
+import Foundation
 import PithTensor
 
 /// Where a running training loop is, for progress displays.
@@ -26,6 +27,8 @@ public final class Trainer {
     public let objective: TrainingObjective?
     public private(set) var epochsDone = 0
     public private(set) var history: [EpochRecord] = []
+    /// A `keepBest` run: the best epoch's weights and tracked ranges so far (this process's).
+    var best: ([[Float]], [ActivationRange]?)?
 
     /// A fresh run: weights initialised from the config's seed.
     public convenience init(config: TrainingConfig, description: ModelDescription, splits: DataSplits, objective: TrainingObjective? = nil) throws(PithError) {
@@ -169,17 +172,47 @@ public final class Trainer {
                                      trainAccuracy: Double(correct) / Double(max(seen, 1)),
                                      validationLoss: validation.loss, validationAccuracy: validation.accuracy,
                                      samplesPerSecond: Double(seen) / max(trainSeconds, 1e-9), seconds: trainSeconds)
+            let improved = history.allSatisfy { $0.validationAccuracy < record.validationAccuracy }
             history.append(record)
             epochsDone += 1
             epochsThisRun += 1
+            let keepBest = config.keepBest == true
+            if keepBest && improved {
+                best = (model.parameters.map(\.scalars), model.fakeQuantization?.ranges)
+                if let checkpointPath { try checkpoint().write(to: Self.bestPath(checkpointPath)) }
+            }
+            let finishing = keepBest && epochsDone == config.epochs
+            if finishing { try restoreBest(checkpointPath) }
             if let checkpointPath {
-                try Checkpoint(config: config, model: model, auxiliary: objective?.auxiliaryParameters ?? [], optimizer: optimizer,
-                               epochsDone: epochsDone, history: history)
-                    .write(to: checkpointPath)
+                try checkpoint().write(to: checkpointPath)
+                if finishing { try? FileManager.default.removeItem(atPath: Self.bestPath(checkpointPath)) }
             }
             onEpoch(record)
         }
         return history
+    }
+
+    /// The run as it stands, as a checkpoint.
+    func checkpoint() -> Checkpoint {
+        Checkpoint(config: config, model: model, auxiliary: objective?.auxiliaryParameters ?? [], optimizer: optimizer,
+                   epochsDone: epochsDone, history: history)
+    }
+
+    /// Where a `keepBest` run keeps the best epoch's checkpoint until it ends.
+    public static func bestPath(_ checkpoint: String) -> String { checkpoint + ".best" }
+
+    /// Puts the best epoch's weights (and tracked ranges) into the model: from memory, or —
+    /// for a resumed run — from the `.best` checkpoint beside `path`.
+    func restoreBest(_ path: String?) throws(PithError) {
+        if best == nil, let path {
+            let saved = try Checkpoint(path: Self.bestPath(path))
+            best = (Array(saved.parameters.prefix(model.parameters.count)), saved.activationRanges)
+        }
+        guard let (weights, ranges) = best else { return }
+        for (p, values) in zip(model.parameters, weights) where values.count == p.count {
+            values.withUnsafeBufferPointer { p.data.update(from: $0.baseAddress!, count: p.count) }
+        }
+        if let ranges, let fq = model.fakeQuantization, fq.ranges.count == ranges.count { fq.ranges = ranges }
     }
 }
 

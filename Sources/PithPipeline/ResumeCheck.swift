@@ -39,6 +39,7 @@ public struct ResumeCheck {
         compare("--shift", training.shift, default: d.shift, recorded: augmentation.shift)
         compare("--rotate", training.rotate, default: d.rotate, recorded: augmentation.rotate)
         compare("--scale", training.scale, default: d.scale, recorded: augmentation.scale)
+        compare("--keep", training.keep, default: d.keep, recorded: config.keepBest == true ? .best : .last)
         // The data always: the data loaded is the one named now, not the run's.
         if dataName != config.data {
             conflicts.append("--data \(dataName) (the run has \(config.data): give --data \(config.data))")

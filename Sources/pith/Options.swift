@@ -134,9 +134,13 @@ struct TrainingOptions: ParsableArguments {
     @Option(help: "Standardize each input feature by the training split's mean and deviation, in front of the exported graph (default: true for tables into a flat input, false for images).")
     var standardize: Bool?
 
+    @Option(help: "Which epoch's weights the run ends with: last, or best (the highest validation accuracy, the first of equals).")
+    var keep: TrainingSettings.Keep = d.keep
+
     var settings: TrainingSettings {
         var s = TrainingSettings()
         s.standardize = standardize
+        s.keep = keep
         (s.epochs, s.batchSize, s.optimizer, s.lr, s.momentum, s.weightDecay) = (epochs, batchSize, optimizer, lr, momentum, weightDecay)
         (s.schedule, s.gamma, s.stepEpochs, s.warmup, s.loss, s.seed) = (schedule, gamma, stepEpochs, warmup, loss, seed)
         (s.shift, s.rotate, s.scale) = (shift, rotate, scale)
@@ -151,3 +155,4 @@ struct TrainingOptions: ParsableArguments {
 extension OptimizerConfig.Kind: ExpressibleByArgument {}
 extension Schedule.Kind: ExpressibleByArgument {}
 extension Loss: ExpressibleByArgument {}
+extension TrainingSettings.Keep: ExpressibleByArgument {}

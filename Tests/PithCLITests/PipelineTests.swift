@@ -1,4 +1,5 @@
 import Foundation
+import PithNN
 import XCTest
 
 /// `pith pipeline`: the manifest, skipping, resuming, the report, and bad input.
@@ -249,5 +250,29 @@ extension CLITests {
         let verified = try object(try run(["verify", folder + "/m.pith", "--json"]))
         XCTAssertEqual(verified["ok"] as? Bool, true)
         XCTAssertEqual(try run(["train", model, "-o", folder + "/q.ckpt", "--epochs", "1", "--quiet"]).stdout, "")
+    }
+}
+
+/// `--keep best`: the run ends with the best validation epoch's weights, interrupted or not.
+extension CLITests {
+    func testKeepBestEndsWithTheBestValidationEpoch() throws {
+        let folder = temporaryFolder(), model = tinyModel(in: folder)
+        // A rate high enough that the last epoch is not the best one.
+        let args = [model, "--epochs", "8", "--lr", "0.2", "--keep", "best"]
+        XCTAssertEqual(try run(["train"] + args + ["-o", folder + "/a.ckpt"]).status, 0)
+        let history = try Checkpoint(path: folder + "/a.ckpt").history
+        XCTAssertEqual(history.count, 8)
+        let bestAccuracy = try XCTUnwrap(history.map(\.validationAccuracy).max())
+        XCTAssertLessThan(history.last!.validationAccuracy, bestAccuracy, "the test needs a run whose last epoch is not its best")
+        let evaluated = try run(["eval", folder + "/a.ckpt", "--split", "validation", "--json"])
+        XCTAssertEqual(evaluated.status, 0, evaluated.stderr)
+        let object = try XCTUnwrap(JSONSerialization.jsonObject(with: Data(evaluated.stdout.utf8)) as? [String: Any])
+        XCTAssertEqual(try XCTUnwrap(object["accuracy"] as? Double), bestAccuracy, accuracy: 1e-12)
+        XCTAssertFalse(FileManager.default.fileExists(atPath: folder + "/a.ckpt.best"), "the best epoch's file is removed at the end")
+        // Interrupted and resumed: the same bytes.
+        XCTAssertEqual(try run(["train"] + args + ["-o", folder + "/b.ckpt", "--stop-after", "5"]).status, 0)
+        let resumed = try run(["train", "-o", folder + "/b.ckpt", "--resume"])
+        XCTAssertEqual(resumed.status, 0, resumed.stderr)
+        XCTAssertEqual(try Data(contentsOf: URL(fileURLWithPath: folder + "/a.ckpt")), try Data(contentsOf: URL(fileURLWithPath: folder + "/b.ckpt")))
     }
 }

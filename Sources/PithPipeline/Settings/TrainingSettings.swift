@@ -27,6 +27,10 @@ public struct TrainingSettings: Equatable, Sendable {
     /// float in front of the exported graph). nil: yes for a table (CSV or NPY data into a
     /// model with flat input), no for images.
     public var standardize: Bool?
+    /// Which epoch's weights a run ends with: the last, or the best on the validation split.
+    public var keep: Keep = .last
+
+    public enum Keep: String, CaseIterable, Sendable { case last, best }
 
     public init() {}
 
@@ -68,6 +72,7 @@ public struct TrainingSettings: Equatable, Sendable {
         var config = TrainingConfig(modelText: model.text, data: data, seed: seed, epochs: epochs,
                                     batchSize: batchSize, optimizer: opt, schedule: sched, loss: loss)
         config.augmentation = augmentation
+        config.keepBest = keep == .best ? true : nil
         return config
     }
 
@@ -91,6 +96,7 @@ public struct TrainingSettings: Equatable, Sendable {
         case "rotate": rotate = try value.float(key)
         case "scale": scale = try value.float(key)
         case "standardize": standardize = try value.bool(key)
+        case "keep": keep = try value.choice(key, Keep.self)
         default: return false
         }
         return true
@@ -98,7 +104,7 @@ public struct TrainingSettings: Equatable, Sendable {
 
     /// The keys `set` knows.
     public static let keys = ["epochs", "batch-size", "optimizer", "lr", "momentum", "weight-decay", "schedule", "gamma",
-                              "step-epochs", "warmup", "loss", "seed", "shift", "rotate", "scale", "standardize"]
+                              "step-epochs", "warmup", "loss", "seed", "shift", "rotate", "scale", "standardize", "keep"]
 }
 
 /// A setting out of its range, or a recipe value of the wrong kind: one line, naming the
