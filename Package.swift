@@ -30,16 +30,19 @@ let package = Package(
                        providers: [.apt(["libzstd-dev"])]),
         .systemLibrary(name: "CMalloc", path: "Sources/CMalloc"),
         .systemLibrary(name: "CPosix", path: "Sources/CPosix"),
-        // C kernels: a portable reference and instruction-set twins chosen at run time.
-        .target(name: "CPithKernels", path: "Sources/CPithKernels", linkerSettings: [.linkedLibrary("m")]),
+        // C kernels: a portable reference and instruction-set twins chosen at run time
+        // (docs/kernels.md). What ships with the runtime, and what only training needs.
+        .target(name: "CPithRuntimeKernels", path: "Sources/CPithRuntimeKernels", linkerSettings: [.linkedLibrary("m")]),
+        .target(name: "CPithTrainKernels", dependencies: ["CPithRuntimeKernels"], path: "Sources/CPithTrainKernels",
+                linkerSettings: [.linkedLibrary("m")]),
         // The UCI digits data set (CC BY 4.0), embedded as gzip bytes.
         .target(name: "CDigits", path: "Sources/CDigits"),
 
         // The .pith format (docs/FORMAT.md): Foundation-free, Embedded Swift subset.
         .target(name: "PithFormat", dependencies: ["CZstd", "CPosix"]),
         // The runtime: loads a .pith file and runs it. Foundation-free, Embedded Swift subset.
-        .target(name: "PithRuntime", dependencies: ["PithFormat", "CPithKernels"]),
-        .target(name: "PithTensor", dependencies: ["COpenBLAS", "CMalloc", "CPithKernels"]),
+        .target(name: "PithRuntime", dependencies: ["PithFormat", "CPithRuntimeKernels"]),
+        .target(name: "PithTensor", dependencies: ["COpenBLAS", "CMalloc", "CPithTrainKernels"]),
         .target(name: "PithNN", dependencies: ["PithTensor", "PithFormat", "CZlib", "CDigits"]),
         // Quantization and export to the .pith graph (toolchain side).
         .target(name: "PithQuant", dependencies: ["PithNN", "PithTensor", "PithFormat", "PithRuntime"]),
@@ -60,10 +63,10 @@ let package = Package(
         .executableTarget(name: "pith-run", dependencies: ["PithRuntime", "PithFormat", "CPosix"]),
 
         .testTarget(name: "PithFormatTests", dependencies: ["PithFormat", "CZstd"]),
-        .testTarget(name: "PithTensorTests", dependencies: ["PithTensor", "CPithKernels"]),
+        .testTarget(name: "PithTensorTests", dependencies: ["PithTensor", "CPithTrainKernels", "CPithRuntimeKernels"]),
         .testTarget(name: "PithNNTests", dependencies: ["PithNN", "PithTensor"]),
-        .testTarget(name: "KernelTests", dependencies: ["CPithKernels"]),
-        .testTarget(name: "PithRuntimeTests", dependencies: ["PithRuntime", "PithQuant", "PithNN", "PithFormat", "PithTensor", "CPithKernels"]),
+        .testTarget(name: "KernelTests", dependencies: ["CPithRuntimeKernels"]),
+        .testTarget(name: "PithRuntimeTests", dependencies: ["PithRuntime", "PithQuant", "PithNN", "PithFormat", "PithTensor", "CPithRuntimeKernels"]),
         .testTarget(name: "PithQuantTests", dependencies: ["PithQuant", "PithFormat", "PithNN"]),
         .testTarget(name: "PithDistillTests", dependencies: ["PithDistill", "PithNN", "PithTensor"]),
         .testTarget(name: "PithCTests", dependencies: ["PithC", "CPithAPI", "PithQuant", "PithNN", "PithFormat"]),

@@ -1,4 +1,4 @@
-import CPithKernels
+import CPithTrainKernels
 import PithTensor
 #if canImport(Glibc)
 import Glibc

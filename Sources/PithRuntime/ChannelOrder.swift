@@ -1,4 +1,4 @@
-import CPithKernels
+import CPithRuntimeKernels
 import PithFormat
 
 /// A reordering of the channels between two int8 convolutions that changes no result and

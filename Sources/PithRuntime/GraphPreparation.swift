@@ -1,4 +1,4 @@
-import CPithKernels
+import CPithRuntimeKernels
 import PithFormat
 
 /// Turns the file's nodes into prepared steps: checks every op's dtypes, shapes,

@@ -1,4 +1,4 @@
-import CPithKernels
+import CPithRuntimeKernels
 import PithFormat
 
 /// Runs a `.pith` model. Loading checks the file (PithFormat), prepares every node

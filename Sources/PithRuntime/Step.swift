@@ -1,4 +1,4 @@
-import CPithKernels
+import CPithRuntimeKernels
 import PithFormat
 
 /// Dense or Conv2D in float32: y = x·Wᵀ + b (conv: on im2row patches, per sample).

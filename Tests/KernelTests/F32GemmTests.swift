@@ -1,4 +1,4 @@
-import CPithKernels
+import CPithRuntimeKernels
 import XCTest
 
 /// The fp32 GEMM's AVX-512 path (fused multiply-add) against the portable reference

@@ -1,4 +1,4 @@
-import CPithKernels
+import CPithRuntimeKernels
 import XCTest
 
 /// Channels-last convolution patches against their definition: row (oy, ox) holds, for

@@ -1,4 +1,4 @@
-import CPithKernels
+import CPithRuntimeKernels
 import XCTest
 
 /// The worker pool runs every task once per call, on whichever thread claims it, and

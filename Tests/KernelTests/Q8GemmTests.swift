@@ -1,4 +1,4 @@
-import CPithKernels
+import CPithRuntimeKernels
 import XCTest
 
 /// The int8 GEMM: every path this CPU runs, bit-identical to the reference on odd, prime

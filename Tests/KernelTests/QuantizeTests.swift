@@ -1,4 +1,4 @@
-import CPithKernels
+import CPithRuntimeKernels
 import XCTest
 
 /// Float → uint8/int8 quantization: the fast path (a multiply by 1/scale, exact division

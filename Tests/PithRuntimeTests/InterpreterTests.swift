@@ -1,4 +1,4 @@
-import CPithKernels
+import CPithRuntimeKernels
 import Foundation
 import PithFormat
 import PithNN

@@ -1,4 +1,5 @@
-import CPithKernels
+import CPithRuntimeKernels
+import CPithTrainKernels
 import PithTensor
 import XCTest
 

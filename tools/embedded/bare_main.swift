@@ -1,5 +1,5 @@
 // The runtime in its bare-metal configuration (no libzstd, no files, no POSIX: what
-// tools/embedded-check compiles for armv7em and riscv32), linked and run on this machine
+// tools/embedded-check links for armv7em and riscv32), linked and run on this machine
 // to show that configuration works: a model and the digits test split, linked into the
 // program as bytes (ld -r -b binary), classified image by image; prints the errors, for
 // tools/embedded-check to compare with pith-run's. A zstd-compressed model, given as a

@@ -1,4 +1,4 @@
-import CPithKernels
+import CPithTrainKernels
 
 /// Element-wise op with derivative given by the input x and output y.
 private func unary(_ x: Tensor, _ f: (Float) -> Float,

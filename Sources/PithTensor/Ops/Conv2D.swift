@@ -1,4 +1,4 @@
-import CPithKernels
+import CPithTrainKernels
 
 /// Output size of a convolution or pooling window along one axis:
 /// ⌊(size + 2·padding − kernel) / stride⌋ + 1.

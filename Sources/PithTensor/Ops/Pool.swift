@@ -1,4 +1,4 @@
-import CPithKernels
+import CPithTrainKernels
 
 /// 2-D max pooling, NCHW, no padding. x: (N, C, H, W) → (N, C, OH, OW),
 /// OH = ⌊(H − k)/s⌋ + 1; y[n,c,i,j] = max over the k×k window at (i·s, j·s).

@@ -1,6 +1,8 @@
 // The runtime's data movement and small ops: patches, transposes, pools, softmax and
 // element-wise steps. Plain C; the element-wise steps have AVX-512 twins (the same body
 // compiled for the target, bit-identical), the rest move bytes the GEMMs then use.
+// Files: layout_ops.c (transposes, im2row, padding), pool_ops.c (pools), runtime_ops.c
+// (softmax, quantization, element-wise). PITH_CHANNEL_ORDER: pith_cpu_features.h.
 #ifndef PITH_RUNTIME_OPS_H
 #define PITH_RUNTIME_OPS_H
 #include <stdint.h>
@@ -39,9 +41,6 @@ void pith_relu_f32(const float *x, long n, float *y);
 void pith_add_f32(const float *a, const float *b, long n, float *y);
 /// Index of the first NaN or infinity, or −1.
 long pith_first_nonfinite(const float *x, long n);
-/// Whether the runtime may reorder channels between convolutions for zero skipping (on
-/// unless PITH_CHANNEL_ORDER=0; results are the same either way).
-int pith_channel_order_enabled(void);
 /// Whether the element-wise steps use their AVX-512 twins (PITH_KERNELS=generic: never).
 int pith_runtime_ops_use_avx512(void);
 

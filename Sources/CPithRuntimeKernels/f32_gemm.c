@@ -1,28 +1,12 @@
-// fp32 GEMM: packing, the portable kernel and the AVX-512 kernel, with one driver. See
-// include/pith_f32_gemm.h.
+// fp32 GEMM: the portable kernel and the AVX-512 kernel, with one driver (packing:
+// f32_pack.c). See include/pith_f32_gemm.h.
 #include "include/pith_f32_gemm.h"
-#include <stdlib.h>
+#include "include/pith_cpu_features.h"
 #include <string.h>
 
 #pragma clang fp contract(off)
 
 #define NC 64
-
-size_t pith_f32_packed_floats(int32_t K, int32_t N) { return (size_t)K * (((size_t)N + 15) / 16 * 16); }
-
-void pith_f32_pack(const float *W, int32_t N, int32_t K, pith_f32_packed *p) {
-    p->K = K;
-    p->N = N;
-    p->NP = (N + 15) / 16 * 16;
-    for (int32_t panel = 0; panel < p->NP / 16; panel++) {
-        float *dst = p->data + (size_t)panel * K * 16;
-        for (int32_t k = 0; k < K; k++)
-            for (int32_t c = 0; c < 16; c++) {
-                int32_t n = panel * 16 + c;
-                dst[k * 16 + c] = n < N ? W[(size_t)n * K + k] : 0.0f;
-            }
-    }
-}
 
 typedef void (*kernel_fn)(const float *x, long lda, int mr, const float *B, long pstride, int np, int32_t K,
                           const float *init, float *y, long ldy);
@@ -82,22 +66,14 @@ AVX512 static void kernel_avx512(const float *x, long lda, int mr, const float *
 #endif
 
 int pith_f32_path_supported(int path) {
-    if (path == 1) return 1;
-#if defined(__x86_64__)
-    if (path == 2) {
-        __builtin_cpu_init();
-        return __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("fma");
-    }
-#endif
-    return 0;
+    return path == 1 || (path == 2 && pith_cpu_has_avx512_fma());
 }
 
 int pith_f32_best_path(void) {
     static int decided = 0;
     if (!decided) {
-        const char *force = getenv("PITH_F32_PATH");
         decided = pith_f32_path_supported(2) ? 2 : 1;
-        if (force && strcmp(force, "reference") == 0) decided = 1;
+        if (pith_env_f32_path() == 1) decided = 1;  // PITH_F32_PATH=reference
     }
     return decided;
 }

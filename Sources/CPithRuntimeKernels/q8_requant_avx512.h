@@ -1,5 +1,5 @@
 // The AVX-512 requantization of 16 int32 accumulators, shared by the stand-alone epilogue
-// (q8_gemm.c) and the microkernel entry's own tile epilogue (q8_gemm_x86.c). The
+// (q8_requantize.c) and the microkernel entry's own tile epilogue (q8_gemm_x86.c). The
 // integer steps are the reference's (pith_q8_multiply_by_quantized_multiplier), for
 // multipliers other than INT32_MIN and right shifts only; callers check that first.
 #ifndef PITH_Q8_REQUANT_AVX512_H

@@ -1,4 +1,5 @@
-// Shared between the int8 GEMM driver and its per-instruction-set microkernels.
+// Shared between the int8 GEMM driver, its requantization and its per-instruction-set
+// microkernels.
 #ifndef PITH_Q8_INTERNAL_H
 #define PITH_Q8_INTERNAL_H
 #include "include/pith_q8_gemm.h"
@@ -43,7 +44,8 @@ typedef struct {
 /// names (pith_q8_nonzero_groups) are summed; with `out`, the tile is requantized in
 /// registers: out[r][c] = clamp(out_zero + MBQM(init[c] + Σ_k A[r][k]·W[c][k]), out_min,
 /// out_max) for c < nc, o->mult and o->shift starting at the block's first column (right
-/// shifts and multipliers other than INT32_MIN only: pith_q8_gemm.c checks); else C.
+/// shifts and multipliers other than INT32_MIN only: the driver checks with
+/// pith_q8_requant_vector_all); else C.
 void pith_q8_kernel_avx512vnni_ex(const uint8_t *A, long lda, int mr, const int8_t *B, long panel_bytes, int np, int32_t K,
                                   const int32_t *init, const pith_q8_indirect *ind, const int32_t *list, int32_t nlist,
                                   int32_t *C, long ldc, const pith_q8_output *o, uint8_t *out, long ldo, int nc);
@@ -56,6 +58,10 @@ int32_t pith_q8_nonzero_groups_indirect(const pith_q8_indirect *ind, int mr, int
 void pith_q8_kernel_avxvnni(const uint8_t *A, long lda, int mr, const int8_t *B, long panel_bytes, int np, int32_t K, const int32_t *init, int32_t *C, long ldc);
 void pith_q8_kernel_avx2(const uint8_t *A, long lda, int mr, const int8_t *B, long panel_bytes, int np, int32_t K, const int32_t *init, int32_t *C, long ldc);
 void pith_q8_kernel_neon(const uint8_t *A, long lda, int mr, const int8_t *B, long panel_bytes, int np, int32_t K, const int32_t *init, int32_t *C, long ldc);
+/// Whether every one of the N channels can take the AVX-512 requantization (right shifts
+/// only, no INT32_MIN multiplier, and the AVX-512 paths in use), and so the AVX-512 VNNI
+/// microkernel's own epilogue; 0 off x86-64 (q8_requantize.c).
+int pith_q8_requant_vector_all(const pith_q8_output *o, int32_t N);
 /// Portable microkernel on packed data (the fallback path where no SIMD path exists).
 void pith_q8_kernel_portable(const uint8_t *A, long lda, int mr, const int8_t *B, long panel_bytes, int np, int32_t K, const int32_t *init, int32_t *C, long ldc);
 

@@ -30,10 +30,8 @@ void pith_relu_backward(const float *x, const float *gy, float *gx, long n);
 void pith_relu_backward_generic(const float *x, const float *gy, float *gx, long n);
 void pith_relu_backward_avx512(const float *x, const float *gy, float *gx, long n);
 
-/// Whether this CPU can run the AVX-512 paths (F, VL, BW, DQ).
-int pith_cpu_has_avx512(void);
-
-/// Whether the AVX-512 paths are in use (CPU support and not forced off).
+/// Whether the AVX-512 paths are in use: pith_kernels_use_avx512 of CPithRuntimeKernels'
+/// pith_cpu_features.h (CPU support, pith_cpu_has_avx512, and not PITH_KERNELS=generic).
 int pith_train_kernels_use_avx512(void);
 
 #endif

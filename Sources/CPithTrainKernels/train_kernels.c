@@ -1,9 +1,8 @@
 // Element-wise training kernels: one body, compiled twice (portable and AVX-512), chosen
 // at run time. See include/pith_train_kernels.h.
 #include "pith_train_kernels.h"
+#include "pith_cpu_features.h"
 #include <math.h>
-#include <stdlib.h>
-#include <string.h>
 
 #pragma STDC FP_CONTRACT OFF
 #pragma clang fp contract(off)
@@ -40,30 +39,14 @@ AVX512 void pith_adam_avx512(float *restrict w, float *restrict g, float *restri
                              long n, const pith_adam_params *p) { ADAM_BODY }
 AVX512 void pith_relu_forward_avx512(const float *restrict x, float *restrict y, long n) { RELU_FORWARD_BODY }
 AVX512 void pith_relu_backward_avx512(const float *restrict x, const float *restrict gy, float *restrict gx, long n) { RELU_BACKWARD_BODY }
-
-int pith_cpu_has_avx512(void) {
-    __builtin_cpu_init();
-    return __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512vl")
-        && __builtin_cpu_supports("avx512bw") && __builtin_cpu_supports("avx512dq");
-}
-
-int pith_train_kernels_use_avx512(void) {
-    static int decided = -1;
-    if (decided < 0) {
-        const char *force = getenv("PITH_KERNELS");
-        int forcedGeneric = force != NULL && strcmp(force, "generic") == 0;
-        decided = !forcedGeneric && pith_cpu_has_avx512();
-    }
-    return decided;
-}
 #else
 // Other architectures: the portable bodies, which the compiler vectorizes for its target.
 void pith_adam_avx512(float *w, float *g, float *m, float *v, long n, const pith_adam_params *p) { pith_adam_generic(w, g, m, v, n, p); }
 void pith_relu_forward_avx512(const float *x, float *y, long n) { pith_relu_forward_generic(x, y, n); }
 void pith_relu_backward_avx512(const float *x, const float *gy, float *gx, long n) { pith_relu_backward_generic(x, gy, gx, n); }
-int pith_cpu_has_avx512(void) { return 0; }
-int pith_train_kernels_use_avx512(void) { return 0; }
 #endif
+
+int pith_train_kernels_use_avx512(void) { return pith_kernels_use_avx512(); }
 
 void pith_adam(float *w, float *g, float *m, float *v, long n, const pith_adam_params *p) {
     if (pith_train_kernels_use_avx512()) pith_adam_avx512(w, g, m, v, n, p); else pith_adam_generic(w, g, m, v, n, p);
