@@ -173,11 +173,31 @@ final class Q8GemmTests: XCTestCase {
         XCTAssertEqual(pith_q8_multiply_by_quantized_multiplier(5, 1 << 30, -2), 1)     // 0.625 → 1
     }
 
-    func testThisMachineRunsItsBestPath() {
-        // Zen 5 has AVX-512 VNNI; the choice must use it unless PITH_Q8_PATH says otherwise.
-        if pith_q8_path_supported(PITH_Q8_AVX512VNNI) != 0 && ProcessInfo.processInfo.environment["PITH_Q8_PATH"] == nil {
-            XCTAssertEqual(pith_q8_best_path(), PITH_Q8_AVX512VNNI)
+    /// The paths the kernels say this CPU supports are the ones /proc/cpuinfo's flags say it
+    /// has (a detection that missed or invented an instruction set fails), and the choice is
+    /// the first of them in the order AVX-512 VNNI, AVX-VNNI, AVX2, NEON — never the scalar
+    /// reference where a vector path exists — unless PITH_Q8_PATH says otherwise.
+    func testThisMachineRunsItsBestPath() throws {
+        let environment = ProcessInfo.processInfo.environment
+        #if arch(x86_64)
+        let info = try String(contentsOfFile: "/proc/cpuinfo", encoding: .utf8)
+        let flags = Set(info.split(separator: "\n").first { $0.hasPrefix("flags") }?.split(separator: " ").map(String.init) ?? [])
+        let avx512 = ["avx512f", "avx512bw", "avx512vl", "avx512dq"].allSatisfy(flags.contains)
+        let expected: [(pith_q8_path, Bool)] = [
+            (PITH_Q8_AVX512VNNI, avx512 && flags.contains("avx512_vnni")),
+            (PITH_Q8_AVXVNNI, flags.contains("avx_vnni") && flags.contains("avx2")),
+            (PITH_Q8_AVX2, flags.contains("avx2")),
+            (PITH_Q8_NEON, false),
+        ]
+        for (path, has) in expected {
+            XCTAssertEqual(pith_q8_path_supported(path) != 0, has, "path \(path.rawValue): the kernels and /proc/cpuinfo disagree")
         }
+        if environment["PITH_Q8_PATH"] == nil {
+            let best = expected.first { $0.1 }?.0 ?? PITH_Q8_REFERENCE
+            XCTAssertEqual(pith_q8_best_path(), best)
+        }
+        #endif
+        XCTAssertNotEqual(pith_q8_path_supported(PITH_Q8_REFERENCE), 0, "the reference runs everywhere")
         XCTAssertGreaterThan(supported.count, 0)
     }
 }
