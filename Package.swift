@@ -10,6 +10,7 @@ let package = Package(
         .executable(name: "pith-run", targets: ["pith-run"]),
         .library(name: "PithTensor", targets: ["PithTensor"]),
         .library(name: "PithNN", targets: ["PithNN"]),
+        .library(name: "PithIO", targets: ["PithIO"]),
         .library(name: "PithFormat", targets: ["PithFormat"]),
         .library(name: "PithQuant", targets: ["PithQuant"]),
         .library(name: "PithDistill", targets: ["PithDistill"]),
@@ -38,12 +39,15 @@ let package = Package(
         // The UCI digits data set (CC BY 4.0), embedded as gzip bytes.
         .target(name: "CDigits", path: "Sources/CDigits"),
 
+        // Readers and writers of IDX, NPY/NPZ and CSV data, shared by the toolchain and pith-run:
+        // Foundation-free, Embedded Swift subset (CPosix for bounded file reads).
+        .target(name: "PithIO", dependencies: ["CPosix"]),
         // The .pith format (docs/FORMAT.md): Foundation-free, Embedded Swift subset.
         .target(name: "PithFormat", dependencies: ["CZstd", "CPosix"]),
         // The runtime: loads a .pith file and runs it. Foundation-free, Embedded Swift subset.
         .target(name: "PithRuntime", dependencies: ["PithFormat", "CPithRuntimeKernels"]),
         .target(name: "PithTensor", dependencies: ["COpenBLAS", "CMalloc", "CPithTrainKernels"]),
-        .target(name: "PithNN", dependencies: ["PithTensor", "PithFormat", "CZlib", "CDigits"]),
+        .target(name: "PithNN", dependencies: ["PithTensor", "PithFormat", "PithIO", "CZlib", "CDigits"]),
         // Quantization and export to the .pith graph (toolchain side).
         .target(name: "PithQuant", dependencies: ["PithNN", "PithTensor", "PithFormat", "PithRuntime"]),
         .target(name: "PithDistill", dependencies: ["PithNN", "PithTensor"]),
@@ -59,12 +63,13 @@ let package = Package(
         .target(name: "CPithAPI", path: "Sources/CPithAPI"),
         .target(name: "PithC", dependencies: ["PithRuntime", "PithFormat", "CPithAPI"]),
         .executableTarget(name: "pith-c-example", dependencies: ["CPithAPI", "PithC"], path: "Examples/c-api"),
-        // The standalone runner: PithRuntime only.
-        .executableTarget(name: "pith-run", dependencies: ["PithRuntime", "PithFormat", "CPosix"]),
+        // The standalone runner: PithRuntime and PithIO.
+        .executableTarget(name: "pith-run", dependencies: ["PithRuntime", "PithFormat", "PithIO", "CPosix"]),
 
+        .testTarget(name: "PithIOTests", dependencies: ["PithIO"]),
         .testTarget(name: "PithFormatTests", dependencies: ["PithFormat", "CZstd"]),
         .testTarget(name: "PithTensorTests", dependencies: ["PithTensor", "CPithTrainKernels", "CPithRuntimeKernels"]),
-        .testTarget(name: "PithNNTests", dependencies: ["PithNN", "PithTensor"]),
+        .testTarget(name: "PithNNTests", dependencies: ["PithNN", "PithTensor", "PithIO"]),
         .testTarget(name: "KernelTests", dependencies: ["CPithRuntimeKernels"]),
         .testTarget(name: "PithRuntimeTests", dependencies: ["PithRuntime", "PithQuant", "PithNN", "PithFormat", "PithTensor", "CPithRuntimeKernels"]),
         .testTarget(name: "PithQuantTests", dependencies: ["PithQuant", "PithFormat", "PithNN"]),

@@ -36,3 +36,7 @@ static inline int pith_open_create(const char *path, unsigned mode) { return ope
 static inline unsigned pith_umask(void) { mode_t m = umask(0); umask(m); return (unsigned)m; }
 /// A folder, opened to fsync it after a rename.
 static inline int pith_open_folder(const char *path) { return open(path, O_RDONLY | O_CLOEXEC); }
+/// open(2) for reading that does not wait: a FIFO without a writer opens at once (and is
+/// then refused as not a regular file) instead of blocking.
+static inline int pith_open_read_nonblocking(const char *path) { return open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC); }
+static inline int pith_is_directory(const struct stat *s) { return S_ISDIR(s->st_mode); }

@@ -33,42 +33,22 @@ final class CModel {
         output = [UInt8](repeating: 0, count: interpreter.outputElements * interpreter.outputType.size * interpreter.maxBatch)
     }
 
-    func quantization(_ tensor: Int) -> (scale: Float, zero: Int32) {
-        if case let .perTensor(s, z) = interpreter.file.tensors[tensor].quantization { return (s, z) }
-        return (1, 0)
-    }
-
+    /// Encodes batch × inputElements floats (IOQuantization: NaN and infinity refused), runs
+    /// the interpreter, and decodes batch × outputElements floats into `y`.
     func run(_ x: UnsafePointer<Float>, batch: Int, _ y: UnsafeMutablePointer<Float>) throws(RuntimeError) {
         let nIn = interpreter.inputElements * batch, nOut = interpreter.outputElements * batch
-        for i in 0..<nIn where !x[i].isFinite { throw .badInput("value \(i) is not finite") }
-        let inType = interpreter.inputType
-        if inType == .float32 {
-            for i in 0..<nIn { input.withUnsafeMutableBytes { $0.storeBytes(of: x[i], toByteOffset: 4 * i, as: Float.self) } }
-        } else {
-            let q = quantization(interpreter.file.graph.inputs[0])
-            let lo: Float = inType == .uint8 ? 0 : -128, hi: Float = inType == .uint8 ? 255 : 127
-            for i in 0..<nIn {
-                let v = min(hi, max(lo, (x[i] / q.scale).rounded(.toNearestOrEven) + Float(q.zero)))
-                input[i] = inType == .uint8 ? UInt8(v) : UInt8(bitPattern: Int8(v))
-            }
-        }
         var failure: RuntimeError? = nil
-        input.withUnsafeBytes { i in
+        input.withUnsafeMutableBytes { i in
             output.withUnsafeMutableBytes { o in
-                do throws(RuntimeError) { try interpreter.run(input: i.baseAddress!, output: o.baseAddress!, batch: batch) } catch { failure = error }
+                do throws(RuntimeError) {
+                    try interpreter.inputQuantization.encode(UnsafeBufferPointer(start: x, count: nIn), into: i.baseAddress!,
+                                                             valuesPerSample: interpreter.inputElements)
+                    try interpreter.run(input: i.baseAddress!, output: o.baseAddress!, batch: batch)
+                    interpreter.outputQuantization.decode(o.baseAddress!, count: nOut, into: y)
+                } catch { failure = error }
             }
         }
         if let failure { throw failure }
-        let outType = interpreter.outputType
-        if outType == .float32 {
-            output.withUnsafeBytes { o in for i in 0..<nOut { y[i] = o.load(fromByteOffset: 4 * i, as: Float.self) } }
-        } else {
-            let q = quantization(interpreter.file.graph.outputs[0])
-            for i in 0..<nOut {
-                let code = outType == .uint8 ? Int32(output[i]) : Int32(Int8(bitPattern: output[i]))
-                y[i] = q.scale * Float(code - q.zero)
-            }
-        }
     }
 }
 

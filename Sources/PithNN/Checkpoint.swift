@@ -29,6 +29,9 @@ public struct TrainingConfig: Codable, Equatable, Sendable {
     public var standardization: Standardization?
     /// The classes' names, in class-number order (nil: the numbers themselves).
     public var classNames: [String]?
+    /// How the data set named by `data` is read, when more than its name says (a CSV's label
+    /// column or header, separate validation and test files); nil: the name alone.
+    public var dataSpec: DataSpec?
     /// Keep the weights of the epoch with the best validation accuracy (the first of equals)
     /// when the run ends, not the last epoch's (nil or false: the last).
     public var keepBest: Bool?
@@ -47,6 +50,9 @@ public struct TrainingConfig: Codable, Equatable, Sendable {
         self.schedule = schedule
         self.loss = loss
     }
+
+    /// The data set the run was trained on, as its stages load it.
+    public var dataSet: DataSpec { dataSpec ?? DataSpec(name: data) }
 }
 
 /// One epoch's figures.

@@ -51,6 +51,15 @@ public final class PipelineRun {
     var testInputsPath: String { output + "/test-inputs.idx" }
     var testLabelsPath: String { output + "/test-labels.txt" }
 
+    /// The recipe's data set, its files resolved beside the recipe first.
+    var dataSpec: DataSpec {
+        var spec = recipe.dataSpec
+        spec.name = resolved(spec.name)
+        spec.validation = spec.validation.map(resolved)
+        spec.test = spec.test.map(resolved)
+        return spec
+    }
+
     /// A path the recipe names, relative to the recipe's folder when it is a file there.
     func resolved(_ path: String) -> String {
         guard let folder = recipe.folder, !path.hasPrefix("/"), FileManager.default.fileExists(atPath: folder + "/" + path) else { return path }
@@ -68,7 +77,7 @@ public final class PipelineRun {
         let studentSettings = try recipe.studentSettings()
         let quantizeSettings = try recipe.quantizeSettings()
         try refuseOutputOnInput()
-        let source = try DataSource.named(recipe.data, mnistDirectory: mnistDirectory)
+        let source = try dataSpec.source(mnistDirectory: mnistDirectory)
         Threads.set(threads)
         let splits = try source.load()
         do { try FileManager.default.createDirectory(atPath: output, withIntermediateDirectories: true) } catch {
@@ -89,10 +98,10 @@ public final class PipelineRun {
             let model = recipe.teacher.model!
             let command = ["pith", "train", model, "--data=\(recipe.data)", "--seed=\(recipe.seed)"] + recipe.teacher.arguments + ["-o", teacherPath]
             let partial = teacherPath + ".partial"
-            try stage("teacher", inputs: ["train", "\(teacherTraining)", "\(teacherQAT)", recipe.data, teacherModel!.text, data],
+            try stage("teacher", inputs: ["train", "\(teacherTraining)", "\(teacherQAT)", "\(dataSpec)", teacherModel!.text, data],
                       command: command, outputs: [teacherPath], resumable: true) { resume throws in
                 let request = TrainStage.Request(start: resume ? .resume : .fresh(teacherModel!), training: teacherTraining, qat: teacherQAT,
-                                                 dataName: recipe.data, output: partial, stopAfter: stopAfter)
+                                                 data: dataSpec, output: partial, stopAfter: stopAfter)
                 _ = try TrainStage.run(request, splits: splits)
                 return try Self.floatFigures(checkpoint: partial, test: splits.test)
             }
@@ -106,10 +115,10 @@ public final class PipelineRun {
             let command = ["pith", "distill", "--teacher", teacherPath, "--student", student.model!, "--data=\(recipe.data)", "--seed=\(recipe.seed)"]
                 + student.arguments + ["-o", studentPath]
             let partial = studentPath + ".partial"
-            try stage("student", inputs: ["distill", "\(training)", "\(distill)", recipe.data, studentModel.text, teacherHash, data],
+            try stage("student", inputs: ["distill", "\(training)", "\(distill)", "\(dataSpec)", studentModel.text, teacherHash, data],
                       command: command, outputs: [studentPath], resumable: true) { resume throws in
                 let request = DistillStage.Request(start: resume ? .resume : .fresh(student: studentModel, teachers: [teacherPath]),
-                                                   training: training, distill: distill, dataName: recipe.data, output: partial, stopAfter: stopAfter)
+                                                   training: training, distill: distill, data: dataSpec, output: partial, stopAfter: stopAfter)
                 _ = try DistillStage.run(request, splits: splits)
                 return try Self.floatFigures(checkpoint: partial, test: splits.test)
             }
@@ -121,7 +130,7 @@ public final class PipelineRun {
         let sourceHash = manifest.stage(recipe.student != nil ? "student" : "teacher")!.artifacts[0].xxh64
         let quantizeCommand = ["pith", "quantize", quantizeFrom, "-o", pithPath] + recipe.quantize.arguments
         try stage("quantize", inputs: ["quantize", "\(quantizeSettings)", recipe.data, sourceHash, data], command: quantizeCommand, outputs: [pithPath]) { _ throws in
-            let q = try QuantizeStage.run(checkpoint: quantizeFrom, settings: quantizeSettings, dataName: recipe.data, splits: splits, output: pithPath)
+            let q = try QuantizeStage.run(checkpoint: quantizeFrom, settings: quantizeSettings, dataName: dataSpec.name, splits: splits, output: pithPath)
             let log = output + "/quantize.log"
             let text = "validation accuracy: float \(percent(q.floatAccuracy)), int8 \(percent(q.int8Accuracy)) (PithRuntime)\n"
                 + "per layer, on \(q.layerSamples) validation images (float model against the integer simulation):\n"
@@ -174,7 +183,7 @@ public final class PipelineRun {
     /// Refuses an output folder where a file the pipeline writes is one the recipe reads (its
     /// given teacher checkpoint as `student.ckpt`, the recipe itself as `report.html`, ...).
     func refuseOutputOnInput() throws(PithError) {
-        var inputs = [OutputPath.File("the recipe", recipe.path)] + OutputPath.dataInputs(recipe.data, mnistDirectory: mnistDirectory)
+        var inputs = [OutputPath.File("the recipe", recipe.path)] + OutputPath.dataInputs(dataSpec, mnistDirectory: mnistDirectory)
         var written = [studentPath, pithPath, output + "/quantize.log", output + "/teacher-epochs.jsonl", output + "/student-epochs.jsonl", executablePath, testInputsPath, testLabelsPath, reportPath, manifestPath]
         if recipe.teacher.checkpoint != nil { inputs.append(.init("the recipe's teacher checkpoint", teacherPath)) } else { written.append(teacherPath) }
         for (role, model) in [("the teacher's model description", recipe.teacher.model), ("the student's model description", recipe.student?.model)] {

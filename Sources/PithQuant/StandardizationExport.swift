@@ -48,8 +48,7 @@ public enum StandardizationExport {
         for r in 0..<data.count {
             for j in 0..<f { features[r * f + j] = (features[r * f + j] - st.mean[j]) * st.inverseDeviation[j] }
         }
-        var out = Dataset(name: data.name, features: features, labels: data.labels, sampleShape: data.sampleShape, classes: data.classes)
-        out.classNames = data.classNames
-        return out
+        return Dataset(name: data.name, features: features, labels: data.labels, sampleShape: data.sampleShape, classes: data.classes,
+                       classNames: data.classNames, featureNames: data.featureNames)
     }
 }

@@ -10,6 +10,7 @@
 // batch-N throughput (spread over --threads) instead.
 import CPosix
 import PithFormat
+import PithIO
 import PithRuntime
 
 struct Options {
@@ -165,10 +166,10 @@ if let embeddedModel {
 let features = interpreter.inputElements
 let bytes: [UInt8]
 let samples: Samples
-do throws(InputReader.Failure) {
+do throws(IOFailure) {
     bytes = try InputReader.readAll(options.input)
     samples = try InputReader.samples(bytes, name: options.input == "-" ? "stdin" : options.input, features: features, rawBytes: options.rawBytes)
-} catch { fail(error.message) }
+} catch { fail(error.description) }
 
 // Model inputs: 8-bit codes times the file's input.scale; a uint8 graph input gets them
 // quantized with its own scale and zero point.
@@ -183,37 +184,10 @@ let labels = interpreter.file.metadata.strings("model.labels")
 /// Whether the graph's output is a Softmax's (then it is printed as it is, not softmaxed again).
 let endsInSoftmax = interpreter.file.graph.nodes.contains { $0.op == .softmax && $0.outputs == interpreter.file.graph.outputs }
 
-func encodeInput(_ values: ArraySlice<Float>, _ interpreter: Interpreter) -> [UInt8] {
-    switch interpreter.inputType {
-    case .float32:
-        var out: [UInt8] = []
-        out.reserveCapacity(values.count * 4)
-        for v in values { withUnsafeBytes(of: v.bitPattern.littleEndian) { out.append(contentsOf: $0) } }
-        return out
-    default:
-        let info = interpreter.file.tensors[interpreter.file.graph.inputs[0]]
-        guard case let .perTensor(scale, zero) = info.quantization else { fail("the model's input is not quantized per tensor") }
-        let lo: Float = interpreter.inputType == .uint8 ? 0 : -128, hi: Float = interpreter.inputType == .uint8 ? 255 : 127
-        if let bad = values.firstIndex(where: { !$0.isFinite }) {
-            fail("input value \(bad) (sample \(bad / max(features, 1))) is \(values[bad].isNaN ? "NaN" : "infinite")")
-        }
-        return values.map { v in
-            let q = min(hi, max(lo, (v / scale).rounded(.toNearestOrEven) + Float(zero)))
-            return interpreter.inputType == .uint8 ? UInt8(q) : UInt8(bitPattern: Int8(q))
-        }
-    }
-}
-
-func decodeOutput(_ raw: [UInt8], _ interpreter: Interpreter) -> [Float] {
-    let n = interpreter.outputElements
-    switch interpreter.outputType {
-    case .float32:
-        return (0..<n).map { i in littleEndianFloat(raw, 4 * i) }
-    default:
-        let info = interpreter.file.tensors[interpreter.file.graph.outputs[0]]
-        guard case let .perTensor(scale, zero) = info.quantization else { return raw.prefix(n).map { Float($0) } }
-        return raw.prefix(n).map { scale * Float((interpreter.outputType == .int8 ? Int32(Int8(bitPattern: $0)) : Int32($0)) - zero) }
-    }
+let inputCodec = interpreter.inputQuantization, outputCodec = interpreter.outputQuantization
+/// One sample's model inputs as the input's bytes (IOQuantization); a NaN or infinity ends the program.
+func encodeInput(_ values: ArraySlice<Float>) -> [UInt8] {
+    do throws(RuntimeError) { return try inputCodec.encode(values, valuesPerSample: features) } catch { fail(error.description) }
 }
 
 let outputBytes = interpreter.outputElements * interpreter.outputType.size
@@ -233,7 +207,7 @@ if options.profile {
     // Each step's best time over --runs runs of one batch of --batch samples, on one thread.
     let count = min(samples.count, options.batch)
     var encoded: [UInt8] = []
-    for s in 0..<options.batch { encoded += encodeInput(modelInput(s % count), interpreter) }
+    for s in 0..<options.batch { encoded += encodeInput(modelInput(s % count)) }
     var rows: [(node: String, op: String, time: Int64)] = []
     var failure: RuntimeError? = nil
     encoded.withUnsafeBytes { i in
@@ -260,7 +234,7 @@ if options.bench {
     times.reserveCapacity(options.runs)
     let count = min(samples.count, 256)
     var encoded: [UInt8] = []
-    for s in 0..<count { encoded += encodeInput(modelInput(s), interpreter) }
+    for s in 0..<count { encoded += encodeInput(modelInput(s)) }
     let inputBytes = encoded.count / count
     var failure: RuntimeError? = nil
     encoded.withUnsafeBytes { i in
@@ -301,15 +275,15 @@ if options.bench {
 
 var trueClasses: [Int]? = nil
 if let path = options.labels {
-    do throws(InputReader.Failure) { trueClasses = try InputReader.labels(try InputReader.readAll(path), name: path, count: samples.count) } catch { fail(error.message) }
+    do throws(IOFailure) { trueClasses = try InputReader.labels(try InputReader.readAll(path), name: path, count: samples.count) } catch { fail(error.description) }
 }
 var correct = 0
 var out = [UInt8](repeating: 0, count: outputBytes)
 var jsonItems: [String] = []
 for s in 0..<samples.count {
-    let x = encodeInput(modelInput(s), interpreter)
+    let x = encodeInput(modelInput(s))
     infer(x, &out, batch: 1, context: "sample \(s): ", interpreter)
-    var p = decodeOutput(out, interpreter)
+    var p = outputCodec.decode(out, count: interpreter.outputElements)
     if !endsInSoftmax {
         let m = p.max() ?? 0
         var sum: Float = 0

@@ -62,12 +62,12 @@ struct Distill: ParsableCommand {
     /// A thin adapter over `DistillStage.run`.
     func run() throws {
         let teachers = runOptions.resume ? try DistillStage.recordedTeachers(runOptions.output) : teacher
-        let recorded = runOptions.resume ? try Checkpoint(path: runOptions.output).config.data : nil
+        let recorded = runOptions.resume ? try Checkpoint(path: runOptions.output).config.dataSet : nil
         try refuseOutputOnInput(teachers: teachers, data: recorded)
         let splits = try dataOptions.load(recorded)
         let start: DistillStage.Start = runOptions.resume ? .resume
             : .fresh(student: try ModelFiles.load(student ?? "", modelsDirectory: runOptions.modelsDirectory), teachers: teacher)
-        var request = DistillStage.Request(start: start, training: training.settings, distill: distillSettings, dataName: dataOptions.name(recorded),
+        var request = DistillStage.Request(start: start, training: training.settings, distill: distillSettings, data: dataOptions.spec(recorded),
                                            output: runOptions.output, stopAfter: runOptions.stopAfter)
         request.quiet = runOptions.json || runOptions.quiet
         let outcome = try DistillStage.run(request, splits: splits)
@@ -76,7 +76,7 @@ struct Distill: ParsableCommand {
 
     /// Refuses a -o that is one of `teachers`, the student's model description or a data
     /// file (with --resume the checkpoint at -o is read and written by design).
-    func refuseOutputOnInput(teachers: [String], data recorded: String?) throws(PithError) {
+    func refuseOutputOnInput(teachers: [String], data recorded: DataSpec?) throws(PithError) {
         var inputs = dataOptions.inputFiles(recorded) + teachers.map { OutputPath.File("the --teacher checkpoint", $0) }
         if let student, let path = try? ModelFiles.find(student, modelsDirectory: runOptions.modelsDirectory, extension: "model", kind: "model") {
             inputs.append(.init("the --student model description", path))

@@ -26,7 +26,7 @@ struct Eval: ParsableCommand {
     func run() throws {
         let ckpt = try Checkpoint(path: checkpoint)
         let model = try ckpt.model(path: checkpoint)
-        let splits = try dataOptions.load(ckpt.config.data)
+        let splits = try dataOptions.load(ckpt.config.dataSet)
         let data = split == "test" ? splits.test : split == "validation" ? splits.validation : splits.train
         guard model.description.inputFeatures == data.featureCount else {
             throw PithError.mismatch("\(checkpoint): model '\(model.description.name)' takes \(model.description.inputFeatures) input values but \(data.name) has \(data.featureCount)")

@@ -6,11 +6,34 @@ import PithTensor
 
 /// Where the data comes from, and how many threads to use.
 struct DataOptions: ParsableArguments {
-    @Option(help: "Data set: 'digits' (built in), 'mnist', or a labelled .csv/.csv.gz file (default: digits; for eval and --resume, the checkpoint's).")
+    @Option(help: "Data set: 'digits' (built in), 'mnist', a labelled .csv/.csv.gz file or a .npz archive (default: digits; for eval, quantize, pack and --resume, the checkpoint's).")
     var data: String?
 
-    /// The data set named: --data, else `fallback` (a checkpoint's data set), else digits.
-    func name(_ fallback: String? = nil) -> String { data ?? fallback ?? "digits" }
+    @Option(help: "CSV: is the first row a header of column names? detect (default), present or absent.")
+    var header: String?
+
+    @Option(name: .customLong("label-column"), help: "CSV: the label column, by header name or 0-based number (default: the last). Labels may be class numbers or names.")
+    var labelColumn: String?
+
+    @Option(name: .customLong("validation-data"), help: "A separate validation file (with --test-data; --data is then the training file).")
+    var validationData: String?
+
+    @Option(name: .customLong("test-data"), help: "A separate test file (with --validation-data).")
+    var testData: String?
+
+    /// The data set: --data and its options, else `fallback` (a checkpoint's data set) with
+    /// any of the options given here, else digits.
+    func spec(_ fallback: DataSpec? = nil) -> DataSpec {
+        var spec = data.map { DataSpec(name: $0) } ?? fallback ?? DataSpec(name: "digits")
+        if let header { spec.header = header }
+        if let labelColumn { spec.labelColumn = labelColumn }
+        if let validationData { spec.validation = validationData }
+        if let testData { spec.test = testData }
+        return spec
+    }
+
+    /// The data set's name (see `spec`).
+    func name(_ fallback: DataSpec? = nil) -> String { spec(fallback).name }
 
     @Option(name: .customLong("mnist-dir"), help: "Folder holding the MNIST IDX files.")
     var mnistDirectory: String = DataSource.defaultMNISTDirectory
@@ -35,14 +58,14 @@ struct DataOptions: ParsableArguments {
     }
 
     /// The files the data set is read from (for refusing an output that is one of them).
-    func inputFiles(_ fallback: String? = nil) -> [OutputPath.File] { OutputPath.dataInputs(name(fallback), mnistDirectory: mnistDirectory) }
+    func inputFiles(_ fallback: DataSpec? = nil) -> [OutputPath.File] { OutputPath.dataInputs(spec(fallback), mnistDirectory: mnistDirectory) }
 
-    func source(_ fallback: String? = nil) throws(PithError) -> DataSource {
-        try DataSource.named(name(fallback), mnistDirectory: mnistDirectory, csvScale: csvScale)
+    func source(_ fallback: DataSpec? = nil) throws(PithError) -> DataSource {
+        try spec(fallback).source(mnistDirectory: mnistDirectory, scale: csvScale)
     }
 
     /// Sets the thread count and loads the data.
-    func load(_ fallback: String? = nil) throws(PithError) -> DataSplits {
+    func load(_ fallback: DataSpec? = nil) throws(PithError) -> DataSplits {
         Threads.set(threads)
         return try source(fallback).load()
     }

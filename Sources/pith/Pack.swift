@@ -54,10 +54,12 @@ struct Pack: ParsableCommand {
         options.structureLevel = raw ? nil : level
         options.filters = !noFilters
         let ckpt = try Checkpoint(path: checkpoint)
-        let dataName = data ?? ckpt.config.data
+        // The checkpoint's data set (its label column, header and files) unless --data names another.
+        let spec = data.map { DataSpec(name: $0) } ?? ckpt.config.dataSet
+        let dataName = spec.name
         try OutputPath.refuseSameFile("pack", outputs: [.init("-o", output)],
-                                      inputs: [.init("the input checkpoint", checkpoint)] + OutputPath.dataInputs(dataName, mnistDirectory: mnistDirectory))
-        let splits = noEval ? nil : try DataSource.named(dataName, mnistDirectory: mnistDirectory).load()
+                                      inputs: [.init("the input checkpoint", checkpoint)] + OutputPath.dataInputs(spec, mnistDirectory: mnistDirectory))
+        let splits = noEval ? nil : try spec.source(mnistDirectory: mnistDirectory).load()
         let packed = try PackStage.run(checkpoint: checkpoint, output: output, weights: weights, dataName: dataName, splits: splits, options: options)
         let file = packed.file
         if let accuracy = packed.accuracy {

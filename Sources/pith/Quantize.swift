@@ -52,10 +52,12 @@ struct Quantize: ParsableCommand {
     /// A thin adapter over `QuantizeStage.run`.
     func run() throws {
         let ckpt = try Checkpoint(path: checkpoint)
-        let dataName = data ?? ckpt.config.data
+        // The checkpoint's data set (its label column, header and files) unless --data names another.
+        let spec = data.map { DataSpec(name: $0) } ?? ckpt.config.dataSet
+        let dataName = spec.name
         try OutputPath.refuseSameFile("quantize", outputs: [.init("-o", output)],
-                                      inputs: [.init("the input checkpoint", checkpoint)] + OutputPath.dataInputs(dataName, mnistDirectory: mnistDirectory))
-        let splits = try DataSource.named(dataName, mnistDirectory: mnistDirectory).load()
+                                      inputs: [.init("the input checkpoint", checkpoint)] + OutputPath.dataInputs(spec, mnistDirectory: mnistDirectory))
+        let splits = try spec.source(mnistDirectory: mnistDirectory).load()
         let q = try QuantizeStage.run(checkpoint: checkpoint, settings: settings, dataName: dataName, splits: splits, output: output)
         if json {
             print("{\"output\":\(JSONText.string(output)),\"bytes\":\(q.file.header.fileSize),\"floatAccuracy\":\(JSONText.number(q.floatAccuracy)),"

@@ -48,14 +48,14 @@ struct Train: ParsableCommand {
     /// A thin adapter over `TrainStage.run`.
     func run() throws {
         // --resume continues on the run's own data set unless --data names one.
-        let recorded = runOptions.resume ? try Checkpoint(path: runOptions.output).config.data : nil
+        let recorded = runOptions.resume ? try Checkpoint(path: runOptions.output).config.dataSet : nil
         try refuseOutputOnInput(data: recorded)
         let splits = try dataOptions.load(recorded)
         let start: TrainStage.Start
         if let from { start = .from(checkpoint: from) } else if runOptions.resume { start = .resume } else {
             start = .fresh(try ModelFiles.load(model ?? "", modelsDirectory: runOptions.modelsDirectory))
         }
-        var request = TrainStage.Request(start: start, training: training.settings, qat: qatSettings, dataName: dataOptions.name(recorded),
+        var request = TrainStage.Request(start: start, training: training.settings, qat: qatSettings, data: dataOptions.spec(recorded),
                                          output: runOptions.output, stopAfter: runOptions.stopAfter)
         request.quiet = runOptions.json || runOptions.quiet
         let outcome = try TrainStage.run(request, splits: splits)
@@ -64,7 +64,7 @@ struct Train: ParsableCommand {
 
     /// Refuses a -o that is the model description, the --from checkpoint or a data file
     /// (with --resume the checkpoint at -o is read and written by design).
-    func refuseOutputOnInput(data recorded: String?) throws(PithError) {
+    func refuseOutputOnInput(data recorded: DataSpec?) throws(PithError) {
         var inputs = dataOptions.inputFiles(recorded)
         if let from { inputs.append(.init("the --from checkpoint", from)) }
         if let model, !runOptions.resume, let path = try? ModelFiles.find(model, modelsDirectory: runOptions.modelsDirectory, extension: "model", kind: "model") {

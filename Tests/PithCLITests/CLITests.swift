@@ -397,7 +397,7 @@ final class CLITests: XCTestCase {
         XCTAssertEqual(r.status, 0, r.stderr + r.stdout)
         XCTAssert(r.stdout.contains("input rank 3: 1 8 8, 64 values; output 10 values"), r.stdout)
         XCTAssert(r.stdout.contains("sample 1: class "), r.stdout)
-        XCTAssert(r.stdout.contains("NaN input refused: input: value 3 is not finite"), r.stdout)
+        XCTAssert(r.stdout.contains("NaN input refused: input: value 3 (sample 0) is NaN"), r.stdout)
         XCTAssert(r.stdout.contains("batch 3 refused: pith_run: batch 3 is outside 1...2"), r.stdout)
     }
 
@@ -446,8 +446,8 @@ final class CLITests: XCTestCase {
 
         try "1,2\n".write(toFile: folder + "/short.csv", atomically: true, encoding: .utf8)
         let cases: [([String], String)] = [
-            ([file, folder + "/short.csv"], "short.csv:1: 2 columns; the model takes 64"),
-            ([file, folder + "/none.idx"], "none.idx: No such file"),
+            ([file, folder + "/short.csv"], "short.csv:1: 2 columns; 64 feature columns are expected"),
+            ([file, folder + "/none.idx"], "none.idx: no such file"),
             ([folder + "/x.idx", folder + "/x.idx"], "x.idx: header.magic: not a .pith file"),
             ([file, folder], "not a regular file"),
             ([file, folder + "/x.bin"], "are not whole float32 samples"),

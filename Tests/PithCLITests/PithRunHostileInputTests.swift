@@ -37,8 +37,8 @@ extension CLITests {
         let cases: [(name: String, bytes: [UInt8], fragment: String)] = [
             // Sample sizes whose product overflows Int (it trapped: exit 132).
             ("overflow.idx", [0, 0, 8, 4] + be32(1) + be32(.max) + be32(.max) + be32(.max) + [1, 2, 3, 4], "are too large"),
-            ("count.idx", [0, 0, 8, 2] + be32(.max) + be32(4) + [1, 2, 3, 4], "4294967295 samples of 4 values are more than the 268435456-value limit"),
-            ("type.idx", [0, 0, 0x0B, 2] + be32(1) + be32(4) + [0, 1, 0, 2, 0, 3, 0, 4], "IDX value type 0xb is not read"),
+            ("count.idx", [0, 0, 8, 2] + be32(.max) + be32(4) + [1, 2, 3, 4], "IDX sizes 4294967295x4 are too large: more than the 268435456-value limit"),
+            ("type.idx", [0, 0, 0x0A, 2] + be32(1) + be32(4) + [0, 1, 0, 2, 0, 3, 0, 4], "IDX value type 0x0a is not read"),
             // A .npy header whose shape the data does not fill (it ran as one sample).
             ("lying.npy", npy("{'descr': '<f4', 'fortran_order': False, 'shape': (99999, 4), }", Array(repeating: 0, count: 64)), "needs 1599984 bytes"),
             ("width.npy", npy("{'descr': '<f4', 'fortran_order': False, 'shape': (4, 3), }", Array(repeating: 0, count: 48)), "samples of 3 values, the model takes 4"),
@@ -54,7 +54,7 @@ extension CLITests {
         // Labels: more lines than samples stop at the first one too many.
         try Data([0, 0, 8, 2] + be32(1) + be32(4) + [1, 2, 3, 4]).write(to: URL(fileURLWithPath: folder + "/one.idx"))
         try Data(Array(String(repeating: "1\n", count: 100_000).utf8)).write(to: URL(fileURLWithPath: folder + "/labels.txt"))
-        assertOneLineFailure(try run([model, folder + "/one.idx", "--labels", folder + "/labels.txt"], executable: "pith-run"), "more labels than the 1 samples", "labels")
+        assertOneLineFailure(try run([model, folder + "/one.idx", "--labels", folder + "/labels.txt"], executable: "pith-run"), "labels.txt:2: more rows than the 1 expected", "labels")
     }
 
     /// IDX float32 (type 0x0D, big-endian) is read as floats, not as raw bytes: the same

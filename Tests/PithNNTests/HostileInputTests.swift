@@ -254,23 +254,6 @@ final class AtomicFileTests: XCTestCase {
 }
 
 final class CSVHostileTests: XCTestCase {
-    /// One 8 MB field: refused with a short quote, without a String of the line.
-    func testAHugeFieldIsQuotedShortly() {
-        let line = Array(repeating: UInt8(ascii: "1"), count: 8 << 20) + Array(",0\n".utf8)
-        let message = thrownText { _ = try CSVReader.parse(line, path: "d.csv", scale: 1, classes: 2) }
-        XCTAssertEqual(message, "d.csv:1: column 1 '\(String(repeating: "1", count: 24))…' is not a finite number")
-        // 'a' and 20 two-byte letters: byte 24 is the middle of the 12th, so 11 are quoted.
-        let accents = "a" + String(repeating: "é", count: 20)
-        XCTAssertEqual(thrownText { _ = try CSVReader.parse(Array("\(accents),0\n".utf8), path: "d.csv", scale: 1, classes: 2) },
-                       "d.csv:1: column 1 'a\(String(repeating: "é", count: 11))…' is not a finite number")
-    }
-
-    func testTooManyColumnsAreRefused() {
-        let row = Array(repeating: "0", count: CSVReader.maxColumns + 1).joined(separator: ",") + "\n"
-        XCTAssertEqual(thrownText { _ = try CSVReader.parse(Array(row.utf8), path: "d.csv", scale: 1, classes: 2) },
-                       "d.csv:1: \(CSVReader.maxColumns + 1) columns, more than the \(CSVReader.maxColumns) allowed")
-    }
-
     /// A one-row CSV trained on 0 samples and exited 0; now the split says what it needs.
     func testTooFewRowsForTheSplit() throws {
         let folder = temporaryFolder()

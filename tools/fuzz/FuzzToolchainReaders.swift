@@ -1,12 +1,15 @@
 // libFuzzer target for the toolchain's readers of outside bytes (built by tools/fuzz-run
-// on PithNN compiled with coverage): checkpoints (their CRC-32 re-sealed, so mutations
-// reach the header and the shapes behind it; then the model they describe), labelled
-// CSV, IDX, gzip, model descriptions and pipeline recipes (Sources/pith/Recipe.swift and
-// its strict JSON parser, compiled in). The first byte chooses the reader. Each must
-// return a value or a PithError — never trap, hang or allocate past its documented limit.
+// on PithPipeline and what it imports, compiled with coverage): checkpoints (their CRC-32 re-sealed, so
+// mutations reach the header and the shapes behind it; then the model they describe),
+// labelled CSV, IDX, NPY and NPZ (PithIO), gzip, model descriptions and pipeline recipes
+// (PithPipeline's Recipe, its strict JSON parser and the typed settings its keys set). The first byte
+// chooses the reader (byte % 6; for reader 2, byte / 6 % 3 picks IDX, NPY or NPZ). Each
+// must return a value or an error — never trap, hang or allocate past its documented limit.
 
 import CZlib
+import PithIO
 import PithNN
+import PithPipeline
 
 @_cdecl("LLVMFuzzerTestOneInput")
 public func fuzzToolchainReaders(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
@@ -22,21 +25,38 @@ public func fuzzToolchainReaders(_ data: UnsafePointer<UInt8>, _ size: Int) -> C
         guard let checkpoint = try? Checkpoint(bytes: bytes, path: "fuzz.ckpt") else { return 0 }
         _ = try? checkpoint.model(path: "fuzz.ckpt")
     case 1:
+        // Class numbers in 0..<classes below 0x80, else a header row detected and names or
+        // numbers, the label in column 0.
         let classes = Int(data[0] >> 3) + 1
-        if let parsed = try? CSVReader.parse(bytes, path: "fuzz.csv", scale: 1, classes: classes) {
-            precondition(parsed.features.count == parsed.labels.count * parsed.columns, "CSV rows of the wrong width")
-            precondition(parsed.labels.allSatisfy { $0 >= 0 && Int($0) < classes }, "a CSV label out of range")
+        let options = data[0] < 0x80 ? CSV.Options(labels: .integers(classes: classes)) : CSV.Options(label: .index(0))
+        if let t = try? CSV.parse(bytes, file: "fuzz.csv", options: options) {
+            precondition(t.features.count == t.rows * t.featureCount && t.labels.count == t.rows, "CSV rows of the wrong width")
+            precondition(t.labels.allSatisfy { $0 >= 0 && Int($0) < t.classes }, "a CSV label out of range")
+            precondition(t.classNames.map { $0.count == t.classes } ?? true, "class names and classes disagree")
         }
     case 2:
-        if let idx = try? IDXFile(bytes: bytes, path: "fuzz.idx") {
-            precondition(idx.values.count == idx.dimensions.reduce(1, *), "IDX values disagree with the header")
+        switch data[0] / 6 % 3 {
+        case 0:
+            if let a = try? IDX.decode(bytes, file: "fuzz.idx") { precondition(a.count == a.shape.reduce(1, *), "IDX values disagree with the header") }
+        case 1:
+            if let a = try? NPY.decode(bytes, file: "fuzz.npy") { precondition(a.count == a.shape.reduce(1, *), "NPY values disagree with the header") }
+        default:
+            let members = try? NPZ.decode(bytes, file: "fuzz.npz") { entry, data throws(IOFailure) -> [UInt8] in
+                guard case let .success(b) = Gzip.inflateRaw(data, size: min(entry.uncompressedSize, 1 << 20)) else { throw IOFailure("fuzz.npz", "bad deflate") }
+                return b
+            }
+            for m in members ?? [] { precondition(m.array.count == m.array.shape.reduce(1, *), "NPZ array disagrees with its header") }
         }
     case 3:
         _ = Gzip.decompress(bytes, limit: 1 << 20)
     case 4:
         _ = try? ModelDescription(parsing: String(decoding: bytes, as: UTF8.self), source: "fuzz.model")
     default:
-        _ = try? Recipe(parsing: bytes, path: "fuzz.recipe")
+        if let recipe = try? Recipe(parsing: bytes, path: "fuzz.recipe") {
+            _ = try? recipe.teacherSettings()
+            _ = try? recipe.studentSettings()
+            _ = try? recipe.quantizeSettings()
+        }
     }
     return 0
 }

@@ -9,16 +9,24 @@ public struct Dataset: Sendable {
     /// One sample's shape: (F) or (C, H, W).
     public let sampleShape: [Int]
     public let classes: Int
-    /// The classes' names in class-number order (nil: the numbers themselves).
-    public var classNames: [String]?
+    /// The classes' names, class i's at index i, when the data named them (string labels:
+    /// sorted by their UTF-8 bytes); nil when the labels were class numbers.
+    public let classNames: [String]?
+    /// The F features' names (a CSV header row), nil when the file had none.
+    public let featureNames: [String]?
 
-    public init(name: String, features: [Float], labels: [Int32], sampleShape: [Int], classes: Int) {
+    public init(name: String, features: [Float], labels: [Int32], sampleShape: [Int], classes: Int,
+                classNames: [String]? = nil, featureNames: [String]? = nil) {
         precondition(features.count == labels.count * sampleShape.reduce(1, *), "dataset \(name): features and labels disagree")
+        precondition(classNames == nil || classNames!.count == classes, "dataset \(name): \(classNames!.count) class names for \(classes) classes")
+        precondition(featureNames == nil || featureNames!.count == sampleShape.reduce(1, *), "dataset \(name): feature names and features disagree")
         self.name = name
         self.features = features
         self.labels = labels
         self.sampleShape = sampleShape
         self.classes = classes
+        self.classNames = classNames
+        self.featureNames = featureNames
     }
 
     public var count: Int { labels.count }
@@ -37,9 +45,8 @@ public struct Dataset: Sendable {
                 }
             }
         }
-        var subset = Dataset(name: name ?? self.name, features: feats, labels: labs, sampleShape: sampleShape, classes: classes)
-        subset.classNames = classNames
-        return subset
+        return Dataset(name: name ?? self.name, features: feats, labels: labs, sampleShape: sampleShape, classes: classes,
+                       classNames: classNames, featureNames: featureNames)
     }
 
     /// Samples start..<end, in order.

@@ -32,6 +32,10 @@ public enum OutputPath {
 
     /// The files a data set named as by --data is read from: the CSV file, or the MNIST IDX
     /// files (plain or gzipped) in `mnistDirectory`; none for the built-in digits.
+    public static func dataInputs(_ spec: DataSpec, mnistDirectory: String) -> [File] {
+        dataInputs(spec.name, mnistDirectory: mnistDirectory) + spec.extraFiles.map { File("the data file", $0) }
+    }
+
     public static func dataInputs(_ data: String, mnistDirectory: String) -> [File] {
         switch data {
         case "digits": return []

@@ -19,7 +19,10 @@ import PithNN
 public struct Recipe: Sendable {
     public var path: String
     public var name: String
+    /// The data set's name (or training file).
     public var data: String
+    /// The data set with how it is read (label column, header, validation and test files).
+    public var dataSpec = DataSpec(name: "")
     public var mnistDirectory: String?
     public var seed: UInt64
     /// Per stage: the model (or checkpoint) and the options, by key, in key order.
@@ -85,15 +88,30 @@ public struct Recipe: Sendable {
         case let .string(s)?:
             data = s
         case let .object(d)?:
-            guard case let .string(n)? = d["name"] else { throw .badFile(path: path, problem: "field 'data.name' must be a string") }
+            let keys: Set<String> = ["name", "mnist-dir", "header", "label-column", "validation", "test"]
+            if let stray = d.keys.sorted().first(where: { !keys.contains($0) }) {
+                throw .badFile(path: path, problem: "unknown field 'data.\(stray)' (known: \(keys.sorted().joined(separator: ", ")))")
+            }
+            func string(_ key: String) throws(PithError) -> String? {
+                guard let v = d[key] else { return nil }
+                guard case let .string(s) = v, !s.isEmpty else { throw .badFile(path: path, problem: "field 'data.\(key)' must be a non-empty string") }
+                return s
+            }
+            guard let n = try string("name") else { throw .badFile(path: path, problem: "field 'data.name' must be a string") }
             data = n
-            if let dir = d["mnist-dir"] {
-                guard case let .string(dir) = dir else { throw .badFile(path: path, problem: "field 'data.mnist-dir' must be a string") }
-                mnistDirectory = dir
+            mnistDirectory = try string("mnist-dir")
+            dataSpec = DataSpec(name: n, header: try string("header"), labelColumn: try string("label-column"),
+                                validation: try string("validation"), test: try string("test"))
+            do { _ = try dataSpec.headerRule(); _ = try dataSpec.labelRule() } catch {
+                throw .badFile(path: path, problem: "field 'data': \(error.description)")
+            }
+            guard (dataSpec.validation == nil) == (dataSpec.test == nil) else {
+                throw .badFile(path: path, problem: "field 'data' needs both 'validation' and 'test' files, or neither (a 60/20/20 split)")
             }
         default:
-            throw .badFile(path: path, problem: "field 'data' must be a data set name or { \"name\": …, \"mnist-dir\": … }")
+            throw .badFile(path: path, problem: "field 'data' must be a data set name or { \"name\": …, \"label-column\": …, … }")
         }
+        if dataSpec.name != data { dataSpec = DataSpec(name: data) }
         if let s = object["seed"] {
             guard case let .number(n) = s, let v = UInt64(exactly: n) else { throw .badFile(path: path, problem: "field 'seed' must be a whole number ≥ 0") }
             seed = v

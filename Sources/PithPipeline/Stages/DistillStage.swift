@@ -20,17 +20,19 @@ public enum DistillStage {
         public var start: Start
         public var training: TrainingSettings
         public var distill: DistillSettings
-        public var dataName: String
+        /// The data set as the checkpoint records it.
+        public var data: DataSpec
+        public var dataName: String { data.name }
         public var output: String
         public var stopAfter: Int?
         /// Print nothing (the caller reports the outcome, e.g. as JSON).
         public var quiet = false
 
-        public init(start: Start, training: TrainingSettings, distill: DistillSettings, dataName: String, output: String, stopAfter: Int? = nil) {
+        public init(start: Start, training: TrainingSettings, distill: DistillSettings, data: DataSpec, output: String, stopAfter: Int? = nil) {
             self.start = start
             self.training = training
             self.distill = distill
-            self.dataName = dataName
+            self.data = data
             self.output = output
             self.stopAfter = stopAfter
         }
@@ -109,6 +111,7 @@ public enum DistillStage {
             config.qat = d.qat ? QATConfig() : nil
             config.standardization = try request.training.standardization(description, dataName: request.dataName, train: splits.train)
             config.classNames = splits.train.classNames
+            config.dataSpec = request.data.isPlain ? nil : request.data
             objective = try DistillationObjective(student: description, teachers: teachers, config: distillation, seed: config.seed)
             trainer = try Trainer(config: config, description: description, splits: splits, objective: objective)
             let names = teachers.map(\.description.name).joined(separator: " + ")

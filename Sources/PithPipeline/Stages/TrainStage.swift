@@ -21,8 +21,9 @@ public enum TrainStage {
         public var start: Start
         public var training: TrainingSettings
         public var qat: QATSettings
-        /// The data set's name as the checkpoint records it (`digits`, `mnist`, a CSV path).
-        public var dataName: String
+        /// The data set as the checkpoint records it (`digits`, `mnist`, a CSV path, and how it is read).
+        public var data: DataSpec
+        public var dataName: String { data.name }
         /// The checkpoint written after every epoch.
         public var output: String
         /// Stop after this many epochs of this call (tests of resuming).
@@ -30,11 +31,11 @@ public enum TrainStage {
         /// Print nothing (the caller reports the outcome, e.g. as JSON).
         public var quiet = false
 
-        public init(start: Start, training: TrainingSettings, qat: QATSettings, dataName: String, output: String, stopAfter: Int? = nil) {
+        public init(start: Start, training: TrainingSettings, qat: QATSettings, data: DataSpec, output: String, stopAfter: Int? = nil) {
             self.start = start
             self.training = training
             self.qat = qat
-            self.dataName = dataName
+            self.data = data
             self.output = output
             self.stopAfter = stopAfter
         }
@@ -64,6 +65,7 @@ public enum TrainStage {
             config.qat = request.qat.config
             config.standardization = source.config.standardization
             config.classNames = source.config.classNames
+            config.dataSpec = request.data.isPlain ? nil : request.data
             let name = (path as NSString).lastPathComponent
             config.startedFrom = "\(name) xxh64:\(hex(XXH64.hash(try FileBytes.read(path, limit: FileBytes.Limit.checkpoint)))) (\(source.epochsDone) epochs)"
             trainer = try Trainer(config: config, startingFrom: start, splits: splits)
@@ -83,6 +85,7 @@ public enum TrainStage {
             config.qat = request.qat.config
             config.standardization = try request.training.standardization(description, dataName: request.dataName, train: splits.train)
             config.classNames = splits.train.classNames
+            config.dataSpec = request.data.isPlain ? nil : request.data
             trainer = try Trainer(config: config, description: description, splits: splits)
             say("training \(description.name) (\(description.parameterCount) parameters)\(request.qat.qat ? " quantization-aware" : "") on \(splits.train.name): \(splits.train.count) train, \(splits.validation.count) validation samples")
         }
