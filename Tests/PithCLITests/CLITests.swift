@@ -45,6 +45,21 @@ final class CLITests: XCTestCase {
         return Output(status: p.terminationStatus, stdout: String(decoding: o, as: UTF8.self), stderr: String(decoding: e, as: UTF8.self))
     }
 
+    /// Runs the program at `path` (not one of the package's): exit status and standard output.
+    func runProgram(_ path: String, _ arguments: [String], in folder: String? = nil, environment: [String: String]? = nil) throws -> (status: Int32, stdout: String) {
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: path)
+        p.arguments = arguments
+        if let environment { p.environment = environment }
+        if let folder { p.currentDirectoryURL = URL(fileURLWithPath: folder) }
+        let out = Pipe()
+        p.standardOutput = out
+        try p.run()
+        let text = String(decoding: out.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        p.waitUntilExit()
+        return (p.terminationStatus, text)
+    }
+
     func temporaryFolder() -> String {
         let path = NSTemporaryDirectory() + "pith-cli-" + UUID().uuidString
         try! FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
@@ -105,7 +120,7 @@ final class CLITests: XCTestCase {
         let cases: [([String], String)] = [
             (["train", "no-such-model", "-o", folder + "/x.ckpt"], "no-such-model: no such model file"),
             (["train", folder + "/bad.model", "-o", folder + "/x.ckpt"], "bad.model:3: unknown keyword 'bogus'"),
-            (["train", model, "-o", folder + "/missing/x.ckpt"], "x.ckpt: cannot write: folder"),
+            (["train", model, "-o", folder + "/bad.model/x.ckpt"], "x.ckpt: cannot write: '"),
             (["train", model, "-o", folder + "/x.ckpt", "--data", folder + "/bad.csv"], "bad.csv:1: column 2 'x' is not a finite number"),
             (["train", model, "-o", folder + "/x.ckpt", "--data", "mnist", "--mnist-dir", folder], "train-images-idx3-ubyte.gz: no such file"),
             (["train", "models/mlp-tiny.model", "-o", folder + "/x.ckpt"], "takes input [784] (784 values) but data 'digits-train'"),
@@ -355,28 +370,11 @@ final class CLITests: XCTestCase {
             let exe = folder + "/classifier\(i)"
             let b = try run(["build", file, "-o", exe, "--runner", runner])
             XCTAssertEqual(b.status, 0, b.stderr)
-            let empty = temporaryFolder()
-            let p = Process()
-            p.executableURL = URL(fileURLWithPath: exe)
-            p.arguments = [folder + "/x.idx", "--labels", folder + "/y.txt"]
-            p.environment = [:]
-            p.currentDirectoryURL = URL(fileURLWithPath: empty)
-            let out = Pipe()
-            p.standardOutput = out
-            try p.run()
-            let text = String(decoding: out.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-            p.waitUntilExit()
-            XCTAssertEqual(p.terminationStatus, 0)
+            let (status, text) = try runProgram(exe, [folder + "/x.idx", "--labels", folder + "/y.txt"], in: temporaryFolder(), environment: [:])
+            XCTAssertEqual(status, 0)
             XCTAssertEqual(text, expected.stdout, "runner \(runner)")
             if runner != runners[0] {
-                let ldd = Process()
-                ldd.executableURL = URL(fileURLWithPath: "/usr/bin/ldd")
-                ldd.arguments = [exe]
-                let lddOut = Pipe()
-                ldd.standardOutput = lddOut
-                try ldd.run()
-                let libraries = String(decoding: lddOut.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-                ldd.waitUntilExit()
+                let libraries = try runProgram("/usr/bin/ldd", [exe]).stdout
                 XCTAssertFalse(libraries.lowercased().contains("swift"), libraries)
             }
             let again = try run(["build", file, "-o", folder + "/twice", "--runner", exe])

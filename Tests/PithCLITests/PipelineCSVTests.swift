@@ -54,15 +54,8 @@ extension CLITests {
         let raw = try String(contentsOfFile: folder + "/cancer.csv", encoding: .utf8).split(separator: "\n")[1]
         let one = folder + "/one.csv"
         try (raw.split(separator: ",").dropLast().joined(separator: ",") + "\n").write(toFile: one, atomically: true, encoding: .utf8)
-        let p = Process()
-        p.executableURL = URL(fileURLWithPath: folder + "/out/classifier")
-        p.arguments = [one]
-        let out = Pipe()
-        p.standardOutput = out
-        try p.run()
-        let printed = String(decoding: out.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        p.waitUntilExit()
-        XCTAssertEqual(p.terminationStatus, 0)
+        let (status, printed) = try runProgram(folder + "/out/classifier", [one])
+        XCTAssertEqual(status, 0)
         XCTAssert(printed.contains("malignant") || printed.contains("benign"), printed)
     }
 }
