@@ -26,15 +26,18 @@ enum InputReader {
         return try BoundedFile.read(path, limit: IOLimits.maxInputBytes)
     }
 
-    static func samples(_ bytes: [UInt8], name: String, features: Int, rawBytes: Bool) throws(IOFailure) -> Samples {
+    /// `raw`: nil reads the format the bytes show (IDX, .npy, CSV, else raw float32); true or
+    /// false reads them raw as bytes or float32 whatever they look like (`--raw u8|f32`).
+    static func samples(_ bytes: [UInt8], name: String, features: Int, raw rawBytes: Bool?) throws(IOFailure) -> Samples {
         guard !bytes.isEmpty else { throw IOFailure(name, "empty") }
+        if let rawBytes { return try raw(bytes, name: name, features: features, asBytes: rawBytes) }
         if IDX.looksLikeIDX(bytes) { return try samples(IDX.decode(bytes, file: name), name: name, features: features, format: "IDX") }
         if NPY.looksLikeNPY(bytes) { return try samples(NPY.decode(bytes, file: name), name: name, features: features, format: ".npy") }
         if looksLikeText(bytes) {
             let table = try CSV.parse(bytes, file: name, options: CSV.Options(labels: .ignore, featureCount: features))
             return Samples(values: table.features, count: table.rows, areBytes: false)
         }
-        return try raw(bytes, name: name, features: features, asBytes: rawBytes)
+        return try raw(bytes, name: name, features: features, asBytes: false)
     }
 
     /// An IDX or .npy array as samples of `features` values.

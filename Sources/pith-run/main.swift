@@ -22,7 +22,8 @@ struct Options {
     var batch = 256
     var runs = 1000
     var batchRuns = 10
-    var rawBytes = false
+    /// --raw: nil (read the format the file shows), true (bytes), false (float32).
+    var rawBytes: Bool?
     var threads = 1
     var labels: String?
 }
@@ -31,6 +32,30 @@ func fail(_ message: String) -> Never {
     var line = "pith-run: " + message + "\n"
     line.withUTF8 { _ = write(2, $0.baseAddress, $0.count) }
     exit(1)
+}
+
+/// What --help prints.
+func usage(embedded: Bool) -> String {
+    let me = embedded ? "this-program" : "pith-run MODEL.pith"
+    return """
+        usage: \(me) INPUT [options]
+        Runs \(embedded ? "the model this program carries" : "a .pith model") on every sample of INPUT and prints each one's class and probabilities.
+
+        INPUT                IDX (uint8 or float32), .npy, CSV (one sample a row; a header row is skipped) or raw
+                             float32 values, or - for standard input. uint8 values are multiplied by the model's
+                             input.scale; floats are given to the model as they are.
+          --labels FILE      the true classes (IDX, .npy or text, one a line): also print the accuracy
+          --json             one JSON array: per sample its class name, index and probabilities
+          --raw u8|f32       read INPUT as raw bytes or raw float32, whatever it looks like
+          --bench            batch-1 latency percentiles over --runs runs, and batch --batch throughput
+          --runs N           benchmark runs (default 1000)
+          --batch N          samples per batch for --bench and --profile (default 256)
+          --batch-runs N     batch runs for --bench (default 10)
+          --threads N        threads for a batch (default 1)
+          --profile          each step's best time on one batch
+          --version          the version
+          -h, --help         this text
+        """
 }
 
 func parse(_ args: [String], embedded: Bool) -> Options {
@@ -65,7 +90,10 @@ func parse(_ args: [String], embedded: Bool) -> Options {
             guard v == "u8" || v == "f32" else { fail("--raw must be u8 or f32") }
             o.rawBytes = v == "u8"
         case "-h", "--help":
-            print("usage: \(embedded ? "" : "pith-run MODEL.pith ")INPUT [--labels FILE] [--json] [--bench] [--batch N] [--runs N] [--batch-runs N] [--threads N] [--profile] [--raw f32|u8]\n  INPUT: IDX, .npy, CSV or raw file, or - for stdin; --labels: an IDX or text file of the true classes, to print the accuracy")
+            print(usage(embedded: embedded))
+            exit(0)
+        case "--version":
+            print("pith-run \(PithVersion.string) (.pith format version \(PithFormatVersion.current))")
             exit(0)
         default:
             if args[i].hasPrefix("--") { fail("unknown option \(args[i])") }
@@ -168,7 +196,7 @@ let bytes: [UInt8]
 let samples: Samples
 do throws(IOFailure) {
     bytes = try InputReader.readAll(options.input)
-    samples = try InputReader.samples(bytes, name: options.input == "-" ? "stdin" : options.input, features: features, rawBytes: options.rawBytes)
+    samples = try InputReader.samples(bytes, name: options.input == "-" ? "stdin" : options.input, features: features, raw: options.rawBytes)
 } catch { fail(error.description) }
 
 // Model inputs: 8-bit codes times the file's input.scale; a uint8 graph input gets them

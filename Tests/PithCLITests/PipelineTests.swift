@@ -250,6 +250,17 @@ extension CLITests {
         let verified = try object(try run(["verify", folder + "/m.pith", "--json"]))
         XCTAssertEqual(verified["ok"] as? Bool, true)
         XCTAssertEqual(try run(["train", model, "-o", folder + "/q.ckpt", "--epochs", "1", "--quiet"]).stdout, "")
+        // pith-run: --version, a --help that describes every option, --raw overriding the format.
+        XCTAssert(try run(["--version"], executable: "pith-run").stdout.hasPrefix("pith-run "))
+        let help = try run(["--help"], executable: "pith-run").stdout
+        for option in ["--labels", "--json", "--raw", "--bench", "--runs", "--batch", "--threads", "--profile"] { XCTAssert(help.contains(option), option) }
+        // An IDX file of 3 samples of 64 bytes: read as IDX, or (--raw u8) as 3 × 64 + 16 raw bytes.
+        let idx = folder + "/three.idx"
+        try Data([0, 0, 8, 3, 0, 0, 0, 3, 0, 0, 0, 8, 0, 0, 0, 8] + [UInt8](repeating: 7, count: 192)).write(to: URL(fileURLWithPath: idx))
+        XCTAssertEqual(try run([folder + "/m.pith", idx], executable: "pith-run").status, 0)
+        let raw = try run([folder + "/m.pith", idx, "--raw", "u8"], executable: "pith-run")
+        XCTAssertNotEqual(raw.status, 0)
+        XCTAssert(raw.stderr.contains("208 bytes"), raw.stderr)
     }
 }
 

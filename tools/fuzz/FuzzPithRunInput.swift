@@ -12,7 +12,7 @@ public func fuzzPithRunInput(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt 
     let features = [1, 2, 3, 4, 10, 64, 784][Int(choice >> 4) % 7]
     switch choice % 4 {
     case 0, 1:
-        guard let s = try? InputReader.samples(bytes, name: "input", features: features, rawBytes: choice % 4 == 1) else { return 0 }
+        guard let s = try? InputReader.samples(bytes, name: "input", features: features, raw: choice % 4 == 1 ? true : (choice % 4 == 2 ? false : nil)) else { return 0 }
         precondition(s.count >= 1 && s.values.count == s.count * features, "samples of the wrong width")
     case 2:
         let count = Int(choice >> 4) + 1
