@@ -225,6 +225,12 @@ struct GraphPreparation {
     func quantizedLinear(_ node: Node, x: Int, out: Int, w: TensorInfo, wIndex: Int, b: (info: TensorInfo, index: Int)?,
                          n: Int, k: Int, relu: Bool, conv: ConvGeometry?) throws(RuntimeError) -> QuantizedLinear {
         let xv = values[x], ov = values[out]
+        // No int32 accumulator may overflow, in any order of summing: |bias| + |za·Σw| + |Σ a·w|
+        // ≤ |bias| + 2·K·255·128 must stay within int32 (docs/FORMAT.md, "Integer ops").
+        let reach = 2 * 255 * 128 * k
+        guard reach < Int(Int32.max) else {
+            throw fail(node, "sums \(k) products per output; its int32 accumulators could overflow (at most \(Int(Int32.max) / (2 * 255 * 128)))")
+        }
         var scales: [Float]
         switch w.quantization {
         case let .perChannel(0, s, z) where z.allSatisfy({ $0 == 0 }): scales = s
@@ -273,7 +279,12 @@ struct GraphPreparation {
             guard b.info.dtype == .int32 else { throw fail(node, "an integer op's bias must be int32") }
             let braw = file.data(of: b.index)
             let p = try store.ints(n)
-            for i in 0 ..< n { p[i] = Int32(bitPattern: UInt32(littleEndian: braw.loadUnaligned(fromByteOffset: 4 * i, as: UInt32.self))) }
+            for i in 0 ..< n {
+                p[i] = Int32(bitPattern: UInt32(littleEndian: braw.loadUnaligned(fromByteOffset: 4 * i, as: UInt32.self)))
+                guard Int(p[i].magnitude) <= Int(Int32.max) - reach else {
+                    throw fail(node, "bias \(i) is \(p[i]); with \(k) products per output its int32 accumulator could overflow (|bias| at most \(Int(Int32.max) - reach))")
+                }
+            }
             if let order = outputOrder { ChannelOrder.permuteRows(p, per: 1, order: order) }
             bias = p
         }
