@@ -306,14 +306,17 @@ public struct Checkpoint {
             model.standardization = standardization
         }
         if let activationRanges {
-            let fq = FakeQuantization(layers: model.layers, momentum: config.qat?.momentum ?? 0.01, ranges: activationRanges)
-            guard fq.points == FakeQuantization(layers: model.layers).points else {
-                throw .badFile(path: path, problem: "holds \(activationRanges.count) activation ranges; model '\(description.name)' has \(FakeQuantization(layers: model.layers).points) quantization points")
+            let points: Int
+            do { points = QuantizationPoints.count(try QuantizationPoints.stages(description)) } catch {
+                throw .badFile(path: path, problem: "holds activation ranges, but \(error)")
+            }
+            guard activationRanges.count == points else {
+                throw .badFile(path: path, problem: "holds \(activationRanges.count) activation ranges; model '\(description.name)' has \(points) quantization points")
             }
             for (i, r) in activationRanges.enumerated() where !(r.lo.isFinite && r.hi.isFinite && r.lo <= 0 && r.hi >= 0) {
                 throw .badFile(path: path, problem: "activation range \(i) [\(r.lo), \(r.hi)] is not a finite range holding 0")
             }
-            model.fakeQuantization = fq
+            model.fakeQuantization = try FakeQuantization(description, momentum: config.qat?.momentum ?? 0.01, ranges: activationRanges)
         }
         return model
     }

@@ -48,7 +48,7 @@ final class ExportBytesTests: XCTestCase {
 
     /// The integer graph of `model` with `ranges` at its quantization points.
     func integer(_ model: Model, ranges: [ActivationRange]) throws -> PithModel {
-        model.fakeQuantization = FakeQuantization(layers: model.layers, ranges: ranges)
+        model.fakeQuantization = try FakeQuantization(model.description, ranges: ranges)
         defer { model.fakeQuantization = nil }
         return try PostTrainingQuantizer.exportQuantizationAware(model, metadata: metadata(model.description.name))
     }
