@@ -10,7 +10,7 @@ final class DistillationRecordTests: XCTestCase {
         let d = try ModelDescription(parsing: "name record\ninput 1 8 8\nflatten\ndense 16\nrelu\ndense 10\n", source: "record")
         var c = TrainingConfig(modelText: d.text, data: "digits", seed: 7, epochs: 3, batchSize: 32,
                                optimizer: OptimizerConfig(kind: .adam), schedule: Schedule(kind: .constant, baseLR: 3e-3))
-        c.distillation = distillation
+        c.distillation = distillation?.record
         let model = Model(d, seed: 5)
         return Checkpoint(config: c, model: model, optimizer: Optimizer(c.optimizer, parameters: model.parameters), epochsDone: 0, history: [])
     }
@@ -44,8 +44,40 @@ final class DistillationRecordTests: XCTestCase {
     func testCheckpointsGiveTheConfigurationBack() throws {
         for (name, config) in Self.configs {
             let read = try Checkpoint(bytes: try checkpoint(config).encoded(), path: "x.ckpt")
-            XCTAssertEqual(read.config.distillation, config, name)
+            XCTAssertEqual(try DistillationConfig.recorded(in: read.config, path: "x.ckpt"), config, name)
         }
-        XCTAssertNil(try Checkpoint(bytes: try checkpoint(nil).encoded(), path: "x.ckpt").config.distillation)
+        XCTAssertNil(try DistillationConfig.recorded(in: try Checkpoint(bytes: try checkpoint(nil).encoded(), path: "x.ckpt").config, path: "x.ckpt"))
+    }
+
+    /// The checkpoint keeps the record unread; reading it back checks it as the checkpoint
+    /// once checked it, one line naming the field.
+    func testRecordsOutOfRangeAreRefusedNamingTheField() throws {
+        let base = Self.configs[0].1
+        func with(_ edit: (inout DistillationConfig) -> Void) -> JSONValue {
+            var d = base
+            edit(&d)
+            return d.record
+        }
+        guard case var .object(missing) = base.record else { return XCTFail("a record is an object") }
+        missing["alpha"] = nil
+        var wrongType = missing
+        wrongType["alpha"] = .string("high")
+        let cases: [(JSONValue, String)] = [
+            (with { $0.teachers = []; $0.teacherHashes = [] }, "header field 'config.distillation.teachers' is empty"),
+            (with { $0.teacherHashes = [] }, "header field 'config.distillation.teacherHashes' holds 0 hashes for 1 teachers"),
+            (with { $0.temperature = 0 }, "header field 'config.distillation.temperature' is 0.0, not in \(Float.leastNonzeroMagnitude)...\(Float.greatestFiniteMagnitude)"),
+            (with { $0.alpha = 1.5 }, "header field 'config.distillation.alpha' is 1.5, not in 0.0...1.0"),
+            (.object(missing), "header field 'config.distillation.alpha' is missing"),
+            (.object(wrongType), "header field 'config.distillation.alpha' has the wrong type (expected Float)"),
+            (.array([]), "header field 'config.distillation' has the wrong type"),
+        ]
+        for (record, expected) in cases {
+            var c = try checkpoint(nil)
+            c.config.distillation = record
+            let read = try Checkpoint(bytes: c.encoded(), path: "x.ckpt")
+            XCTAssertThrowsError(try DistillationConfig.recorded(in: read.config, path: "x.ckpt")) { error in
+                XCTAssert("\(error)".hasPrefix("x.ckpt: " + expected), "\(error)")
+            }
+        }
     }
 }
