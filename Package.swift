@@ -49,7 +49,7 @@ let package = Package(
         .target(name: "PithTensor", dependencies: ["COpenBLAS", "CMalloc", "CPithTrainKernels"]),
         .target(name: "PithNN", dependencies: ["PithTensor", "PithFormat", "PithIO", "CZlib", "CDigits"]),
         // Quantization and export to the .pith graph (toolchain side).
-        .target(name: "PithQuant", dependencies: ["PithNN", "PithTensor", "PithFormat", "PithRuntime"]),
+        .target(name: "PithQuant", dependencies: ["PithNN", "PithTensor", "PithFormat"]),
         .target(name: "PithDistill", dependencies: ["PithNN", "PithTensor"]),
         // Recipes, the manifest, the stages as typed functions, the report.
         .target(name: "PithPipeline", dependencies: ["CPosix", "PithNN", "PithTensor", "PithFormat", "PithQuant", "PithRuntime", "PithDistill"]),
@@ -72,7 +72,7 @@ let package = Package(
         .testTarget(name: "PithNNTests", dependencies: ["PithNN", "PithTensor", "PithIO"]),
         .testTarget(name: "KernelTests", dependencies: ["CPithRuntimeKernels"]),
         .testTarget(name: "PithRuntimeTests", dependencies: ["PithRuntime", "PithQuant", "PithNN", "PithFormat", "PithTensor", "CPithRuntimeKernels"]),
-        .testTarget(name: "PithQuantTests", dependencies: ["PithQuant", "PithFormat", "PithNN"]),
+        .testTarget(name: "PithQuantTests", dependencies: ["PithQuant", "PithFormat", "PithNN", "PithRuntime", "PithTensor"]),
         .testTarget(name: "PithDistillTests", dependencies: ["PithDistill", "PithNN", "PithTensor"]),
         .testTarget(name: "PithCTests", dependencies: ["PithC", "CPithAPI", "PithQuant", "PithNN", "PithFormat"]),
         .testTarget(name: "PithPipelineTests", dependencies: ["PithPipeline", "PithNN"]),

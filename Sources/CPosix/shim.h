@@ -25,7 +25,6 @@ static inline long long pith_now_ns(void) {
     clock_gettime(CLOCK_MONOTONIC, &t);
     return (long long)t.tv_sec * 1000000000ll + t.tv_nsec;
 }
-static inline float pith_expf(float x) { return expf(x); }
 /// Flushes stdout: nonzero when anything written to it was lost (a full disk, a closed pipe).
 static inline int pith_stdout_failed(void) { return fflush(stdout) != 0 || ferror(stdout) != 0; }
 #include <sys/file.h>

@@ -22,13 +22,15 @@ public func softTargetLoss(logits: Tensor, targets: [Float], temperature t: Floa
     precondition(t > 0, "softTargetLoss: temperature \(t) ≤ 0")
     var q = [Float](repeating: 0, count: b * c)
     var total: Double = 0
-    for r in 0..<b {
-        let z = logits.data + r * c
-        let (m, logS) = softmaxRow(z, c, temperature: t, into: &q, at: r * c)
-        for j in 0..<c {
-            let p = targets[r * c + j]
-            // p log p → 0 as p → 0; log q_j = z_j/T − m − log s, exact where q_j underflows.
-            if p > 0 { total += Double(p) * Double(logf(p) - (z[j] / t - m - logS)) }
+    q.withUnsafeMutableBufferPointer { q in
+        for r in 0..<b {
+            let z = logits.data + r * c
+            let (m, logS) = softmaxRow(z, c, temperature: t, into: q.baseAddress! + r * c)
+            for j in 0..<c {
+                let p = targets[r * c + j]
+                // p log p → 0 as p → 0; log q_j = z_j/T − m − log s, exact where q_j underflows.
+                if p > 0 { total += Double(p) * Double(logf(p) - (z[j] / t - m - logS)) }
+            }
         }
     }
     let out = Tensor(opOutput: [1], parents: [logits]) { out in
@@ -39,21 +41,12 @@ public func softTargetLoss(logits: Tensor, targets: [Float], temperature t: Floa
     return out
 }
 
-/// Row-wise softmax(z / T) of a (B, C) tensor, as a flat array.
+/// Row-wise softmax(z / T) of a (B, C) tensor (PithTensor's `softmaxRow`), as a flat array.
 public func softmaxRows(_ z: Tensor, temperature t: Float) -> [Float] {
     let b = z.shape[0], c = z.shape[1]
     var p = [Float](repeating: 0, count: b * c)
-    for r in 0..<b { _ = softmaxRow(z.data + r * c, c, temperature: t, into: &p, at: r * c) }
+    p.withUnsafeMutableBufferPointer { p in
+        for r in 0..<b { _ = softmaxRow(z.data + r * c, c, temperature: t, into: p.baseAddress! + r * c) }
+    }
     return p
-}
-
-/// softmax(z/T) of one row of c values into out[at..<at + c]; returns m = max z/T and
-/// log s, s = Σ e^(z/T − m), so that log softmax_j = z_j/T − m − log s.
-func softmaxRow(_ z: UnsafeMutablePointer<Float>, _ c: Int, temperature t: Float, into out: inout [Float], at: Int) -> (Float, Float) {
-    var m = -Float.infinity
-    for j in 0..<c { m = max(m, z[j] / t) }
-    var s: Float = 0
-    for j in 0..<c { let e = expf(z[j] / t - m); out[at + j] = e; s += e }
-    for j in 0..<c { out[at + j] /= s }
-    return (m, logf(s))
 }

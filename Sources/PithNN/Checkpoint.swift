@@ -22,8 +22,9 @@ public struct TrainingConfig: Codable, Equatable, Sendable {
     public var startedFrom: String?
     /// Data augmentation of the training batches (nil: none).
     public var augmentation: Augmentation?
-    /// Distillation from teachers (nil: hard labels alone).
-    public var distillation: DistillationConfig?
+    /// Distillation from teachers (nil: hard labels alone): PithDistill's configuration
+    /// (`DistillationConfig`) as it wrote it, kept and written back here unread.
+    public var distillation: JSONValue?
     /// The input standardization the model applies first (nil: none), computed on the
     /// training split when the run began.
     public var standardization: Standardization?
@@ -93,9 +94,6 @@ public struct Checkpoint {
         /// run trap or loop), as a line naming it; nil when all are in range. The trainer
         /// appends one history record per epoch, so `history` holds `epochsDone` of them.
         var problem: String? {
-            func outside<T: Comparable>(_ field: String, _ value: T, _ range: ClosedRange<T>) -> String? {
-                range.contains(value) ? nil : "header field '\(field)' is \(value), not in \(range.lowerBound)...\(range.upperBound)"
-            }
             let c = config, positiveFinite = Float.leastNonzeroMagnitude...Float.greatestFiniteMagnitude
             let checks: [String?] = [
                 outside("config.epochs", c.epochs, 1...Checkpoint.maxEpochs),
@@ -106,11 +104,6 @@ public struct Checkpoint {
                 outside("config.schedule.warmupSteps", c.schedule.warmupSteps, 0...Checkpoint.maxSteps),
                 outside("config.schedule.stepEpochs", c.schedule.stepEpochs, 1...Int.max),
                 c.qat.flatMap { outside("config.qat.momentum", $0.momentum, positiveFinite.lowerBound...1) },
-                c.distillation.flatMap { outside("config.distillation.temperature", $0.temperature, positiveFinite) },
-                c.distillation.flatMap { outside("config.distillation.alpha", $0.alpha, 0...1) },
-                c.distillation.flatMap { d in d.teachers.count == d.teacherHashes.count ? nil
-                    : "header field 'config.distillation.teacherHashes' holds \(d.teacherHashes.count) hashes for \(d.teachers.count) teachers" },
-                c.distillation.flatMap { $0.teachers.isEmpty ? "header field 'config.distillation.teachers' is empty" : nil },
                 outside("config.schedule.baseLR", c.schedule.baseLR, positiveFinite),
                 outside("config.schedule.gamma", c.schedule.gamma, positiveFinite),
                 outside("config.schedule.minLR", c.schedule.minLR, 0...Float.greatestFiniteMagnitude),
@@ -122,6 +115,13 @@ public struct Checkpoint {
             ]
             return checks.lazy.compactMap { $0 }.first
         }
+    }
+
+    /// "header field 'FIELD' is VALUE, not in LO...HI" when `range` does not hold `value`;
+    /// nil when it does. For the header's fields here and for those its records' owners
+    /// check (PithDistill's distillation configuration).
+    public static func outside<T: Comparable>(_ field: String, _ value: T, _ range: ClosedRange<T>) -> String? {
+        range.contains(value) ? nil : "header field '\(field)' is \(value), not in \(range.lowerBound)...\(range.upperBound)"
     }
 
     public var config: TrainingConfig
@@ -315,14 +315,17 @@ public struct Checkpoint {
             model.standardization = standardization
         }
         if let activationRanges {
-            let fq = FakeQuantization(layers: model.layers, momentum: config.qat?.momentum ?? 0.01, ranges: activationRanges)
-            guard fq.points == FakeQuantization(layers: model.layers).points else {
-                throw .badFile(path: path, problem: "holds \(activationRanges.count) activation ranges; model '\(description.name)' has \(FakeQuantization(layers: model.layers).points) quantization points")
+            let points: Int
+            do { points = QuantizationPoints.count(try QuantizationPoints.stages(description)) } catch {
+                throw .badFile(path: path, problem: "holds activation ranges, but \(error)")
+            }
+            guard activationRanges.count == points else {
+                throw .badFile(path: path, problem: "holds \(activationRanges.count) activation ranges; model '\(description.name)' has \(points) quantization points")
             }
             for (i, r) in activationRanges.enumerated() where !(r.lo.isFinite && r.hi.isFinite && r.lo <= 0 && r.hi >= 0) {
                 throw .badFile(path: path, problem: "activation range \(i) [\(r.lo), \(r.hi)] is not a finite range holding 0")
             }
-            model.fakeQuantization = fq
+            model.fakeQuantization = try FakeQuantization(description, momentum: config.qat?.momentum ?? 0.01, ranges: activationRanges)
         }
         return model
     }

@@ -38,8 +38,8 @@ public struct ActivationRange: Codable, Equatable, Sendable {
     }
 }
 
-/// Quantization-aware training: where a model's integer graph will quantize, and the
-/// ranges tracked there.
+/// Quantization-aware training: the ranges tracked at the points where a model's integer
+/// graph will quantize (`QuantizationPoints`, the rule the integer export follows too).
 ///
 /// The integer graph (PithQuant's export) quantizes the input, the weights of every Dense
 /// and Conv2D layer (int8 per output channel) and each of their outputs — after the ReLU
@@ -59,28 +59,26 @@ public final class FakeQuantization {
     /// Layer index (in `Model.layers`) → the point quantized after that layer.
     let pointAfterLayer: [Int: Int]
 
-    /// Points for `layers` (a model's layers, pools already moved before ReLUs).
-    public init(layers: [Layer], momentum: Float = 0.01, ranges: [ActivationRange]? = nil) {
-        var after: [Int: Int] = [:]
-        var point = 0
-        for (j, layer) in layers.enumerated() {
-            guard !layer.parameters.isEmpty else { continue }
-            point += 1
-            // The output point follows the ReLU that follows the layer: `conv, relu` or,
-            // as `Model` stores `conv, relu, maxpool`, `conv, maxpool, relu` — quantizing is
-            // monotone, so it commutes with the max pool.
-            var end = j
-            if j + 1 < layers.count, case .other(.relu) = layers[j + 1] {
-                end = j + 1
-            } else if j + 2 < layers.count, case .other(.maxPool) = layers[j + 1], case .other(.relu) = layers[j + 2] {
-                end = j + 2
-            }
-            after[end] = point
+    /// The points of `description`'s integer graph, with fresh ranges or `ranges` (one per
+    /// point, as a checkpoint stores them). Throws when the model has no integer graph, or
+    /// when `ranges` has another count.
+    public init(_ description: ModelDescription, momentum: Float = 0.01, ranges: [ActivationRange]? = nil) throws(PithError) {
+        let stages = try QuantizationPoints.stages(description)
+        let count = QuantizationPoints.count(stages)
+        if let ranges, ranges.count != count {
+            throw .mismatch("\(ranges.count) activation ranges; model '\(description.name)' has \(count) quantization points")
         }
+        // A point follows the stage's last layer where `Model.layers` runs it: `conv, relu,
+        // maxpool` runs as `conv, maxpool, relu`, so the point comes after the pool there —
+        // quantizing is monotone, so it commutes with the max pool.
+        var position = [Int](repeating: 0, count: description.layers.count)
+        for (k, layer) in Model.runOrder(description.layers).enumerated() { position[layer] = k }
+        var after: [Int: Int] = [:]
+        for stage in stages { if let point = stage.point { after[position[stage.end]] = point } }
         self.pointAfterLayer = after
         self.momentum = momentum
-        self.ranges = ranges ?? Array(repeating: ActivationRange(), count: point + 1)
-        self.observed = Array(repeating: ranges == nil ? 0 : 1, count: point + 1)
+        self.ranges = ranges ?? Array(repeating: ActivationRange(), count: count)
+        self.observed = Array(repeating: ranges == nil ? 0 : 1, count: count)
     }
 
     /// Number of points: 1 + the number of weighted layers.

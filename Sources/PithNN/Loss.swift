@@ -42,14 +42,12 @@ public func crossEntropy(logits: Tensor, labels: [Int32]) -> Tensor {
     precondition(labels.count == b, "crossEntropy: \(labels.count) labels for batch \(b)")
     var probs = [Float](repeating: 0, count: b * c)
     var total: Double = 0
-    for r in 0..<b {
-        let z = logits.data + r * c
-        var m = -Float.infinity
-        for j in 0..<c { m = max(m, z[j]) }
-        var s: Float = 0
-        for j in 0..<c { let e = expf(z[j] - m); probs[r * c + j] = e; s += e }
-        for j in 0..<c { probs[r * c + j] /= s }
-        total += Double(m + logf(s) - z[Int(labels[r])])
+    probs.withUnsafeMutableBufferPointer { p in
+        for r in 0..<b {
+            let z = logits.data + r * c
+            let (m, logS) = softmaxRow(z, c, into: p.baseAddress! + r * c)
+            total += Double(m + logS - z[Int(labels[r])])
+        }
     }
     let out = Tensor(opOutput: [1], parents: [logits]) { out in
         let g = out.grad[0] / Float(b), gz = logits.grad

@@ -27,7 +27,7 @@ public final class Model {
                 layers.append(.other(spec))
             }
         }
-        self.layers = Self.poolBeforeReLU(layers)
+        self.layers = Self.runOrder(description.layers).map { layers[$0] }
     }
 
     /// Whether the output of description layer `layer` (1-based) exists as a layer output
@@ -42,23 +42,26 @@ public final class Model {
         return nil
     }
 
+    /// The description's layer indices in the order `layers` runs them: `layers[k]` is
+    /// description layer `runOrder(d.layers)[k]`.
+    ///
     /// `relu, maxpool` runs as `maxpool, relu`: max commutes with the monotone ReLU, so the
     /// values are the same, and ReLU (forward and backward) then touches a quarter of the
     /// elements. The gradient is the same too — it reaches the window's first maximal input
     /// when that input is positive, and nothing otherwise — except where a window's maximum
     /// is tied between elements at exactly 0 (then neither order passes a gradient either).
-    static func poolBeforeReLU(_ layers: [Layer]) -> [Layer] {
-        var result = layers
+    public static func runOrder(_ specs: [LayerSpec]) -> [Int] {
+        var order = Array(specs.indices)
         var i = 0
-        while i + 1 < result.count {
-            if case .other(.relu) = result[i], case .other(.maxPool) = result[i + 1] {
-                result.swapAt(i, i + 1)
+        while i + 1 < specs.count {
+            if specs[i] == .relu, case .maxPool = specs[i + 1] {
+                order.swapAt(i, i + 1)
                 i += 2
             } else {
                 i += 1
             }
         }
-        return result
+        return order
     }
 
     /// All trainable tensors in layer order (weight, bias per weighted layer).

@@ -29,10 +29,11 @@ extension PithError {
     /// What is wrong with a JSON document, as one line that names the field:
     /// "field 'config.epochs' is missing", "field 'history[2].epoch' has the wrong type
     /// (expected Int)", or "is not valid JSON". `error` is what `JSONDecoder` threw; the
-    /// field is its coding path, keys joined by "." and array positions as "[i]".
-    public static func jsonProblem(_ error: any Error) -> String {
+    /// field is its coding path, keys joined by "." and array positions as "[i]", after
+    /// `prefix` when the document sits at that field of a larger one.
+    public static func jsonProblem(_ error: any Error, under prefix: String = "") -> String {
         func field(_ path: [any CodingKey], _ last: (any CodingKey)? = nil) -> String {
-            var text = ""
+            var text = prefix
             for key in path + (last.map { [$0] } ?? []) {
                 if let i = key.intValue { text += "[\(i)]" } else { text += (text.isEmpty ? "" : ".") + key.stringValue }
             }
@@ -44,7 +45,7 @@ extension PithError {
         case let .typeMismatch(type, context): return "\(field(context.codingPath)) has the wrong type (expected \(type))"
         case let .valueNotFound(type, context): return "\(field(context.codingPath)) is null (expected \(type))"
         case let .dataCorrupted(context):
-            return context.codingPath.isEmpty ? "is not valid JSON" : "\(field(context.codingPath)) has a value that is not allowed (out of range or not a known name)"
+            return context.codingPath.isEmpty && prefix.isEmpty ? "is not valid JSON" : "\(field(context.codingPath)) has a value that is not allowed (out of range or not a known name)"
         @unknown default: return "is not valid JSON"
         }
     }

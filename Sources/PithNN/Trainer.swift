@@ -53,7 +53,7 @@ public final class Trainer {
             model.standardization = standardization
         }
         if let qat = config.qat {
-            if model.fakeQuantization == nil { model.fakeQuantization = FakeQuantization(layers: model.layers, momentum: qat.momentum) }
+            if model.fakeQuantization == nil { model.fakeQuantization = try FakeQuantization(model.description, momentum: qat.momentum) }
         } else {
             model.fakeQuantization = nil
         }

@@ -60,8 +60,8 @@ extension PostTrainingQuantizer {
             var h = x
             GradMode.withoutGrad {
                 for (s, stage) in stages.enumerated() {
-                    h = run(stage, h)
-                    guard case .weighted = stage, let node = nodesByName["stage\(s + 1)"], let codes = traced.codes[node.outputs[0]] else { continue }
+                    h = run(stage, h, model)
+                    guard stage.point != nil, let node = nodesByName["stage\(s + 1)"], let codes = traced.codes[node.outputs[0]] else { continue }
                     guard case let .perTensor(scale, zero) = quantized.tensors[node.outputs[0]].quantization else { continue }
                     let lo = scale * Float(0 - zero), hi = scale * Float(255 - zero)
                     // Integer outputs are (C, H, W), as the float model's.
@@ -77,7 +77,7 @@ extension PostTrainingQuantizer {
         }
         var layers: [LayerReport] = []
         for (s, stage) in stages.enumerated() {
-            guard case .weighted = stage, let node = nodesByName["stage\(s + 1)"], sums[s].count > 0 else { continue }
+            guard stage.point != nil, let node = nodesByName["stage\(s + 1)"], sums[s].count > 0 else { continue }
             guard case let .perChannel(_, scales, _) = quantized.tensors[node.inputs[1]].quantization,
                   case let .perTensor(scale, zero) = quantized.tensors[node.outputs[0]].quantization else { continue }
             layers.append(LayerReport(name: node.name, weightScales: scales.min()!...scales.max()!, outputScale: scale, outputZero: zero,

@@ -35,6 +35,9 @@ public final class Interpreter {
     /// The caller's input during a run (readsInputInPlace), else nil.
     var callerInput: UnsafeMutableRawPointer? = nil
     let scratch: UnsafeMutableRawPointer
+    /// Whether `arena` and `scratch` were allocated here (false: they lie in the caller's
+    /// arena, `init(file:arena:…)`).
+    let ownsMemory: Bool
     /// Bytes of `scratch` (the largest step's im2row patches and copies for one sample).
     var scratchBytes: Int { graph.scratchBytes }
 
@@ -82,24 +85,23 @@ public final class Interpreter {
     /// Checks and prepares `file` for batches of up to `maxBatch` samples spread over
     /// `threads` threads. Every size is checked against `limits` before it is allocated.
     public convenience init(file: PithFile, maxBatch: Int = 1, threads: Int = 1, limits: RuntimeLimits = .standard) throws(RuntimeError) {
-        guard maxBatch >= 1, maxBatch <= 1 << 16 else { throw .badInput("maxBatch \(maxBatch) is outside 1...65536") }
+        try Self.checkLoad(maxBatch: maxBatch)
         guard threads >= 1, threads <= 64 else { throw .badInput("threads \(threads) is outside 1...64") }
-        guard UInt16(1).littleEndian == 1 else { throw .unsupported(node: "file", problem: "a big-endian host") }
         let workers = min(threads, maxBatch)
         let chunk = (maxBatch + workers - 1) / workers
         let graph = try PreparedGraph(file: file, chunk: chunk, limits: limits)
         // Each thread: its arena (+ 64 bytes of slack) and its scratch.
-        let (perThread, o1) = graph.arenaBytes.addingReportingOverflow(64 + graph.scratchBytes)
-        let (all, o2) = perThread.multipliedReportingOverflow(by: workers)
-        guard !o1, !o2, all <= limits.maxActivationBytes else {
-            throw .overLimit(what: "activations", bytes: o1 || o2 ? Int.max : all, limit: limits.maxActivationBytes)
+        let (all, overflow) = try Self.memoryBytes(graph, limits: limits).multipliedReportingOverflow(by: workers)
+        guard !overflow, all <= limits.maxActivationBytes else {
+            throw .overLimit(what: "activations", bytes: overflow ? Int.max : all, limit: limits.maxActivationBytes)
         }
         self.init(graph: graph, maxBatch: maxBatch, workers: workers, chunk: chunk, limits: limits)
     }
 
     /// An interpreter over a prepared graph: its own arena, scratch and helpers, the
-    /// graph's weights shared.
-    init(graph: PreparedGraph, maxBatch: Int, workers: Int, chunk: Int, limits: RuntimeLimits) {
+    /// graph's weights shared. With `memory` (64-byte aligned, `memoryBytes(graph)` bytes
+    /// that the caller owns; one worker), the arena and the scratch lie in it.
+    init(graph: PreparedGraph, maxBatch: Int, workers: Int, chunk: Int, limits: RuntimeLimits, memory: UnsafeMutableRawPointer? = nil) {
         file = graph.file
         self.maxBatch = maxBatch
         self.threads = workers
@@ -109,15 +111,23 @@ public final class Interpreter {
         self.graph = graph
         // 64 bytes of slack: kernels may read a few bytes past a value's end (im2row's
         // 4-byte moves), never using them.
-        arena = UnsafeMutableRawPointer.allocate(byteCount: graph.arenaBytes + 64, alignment: 64)
-        scratch = UnsafeMutableRawPointer.allocate(byteCount: graph.scratchBytes, alignment: 64)
+        if let memory {
+            arena = memory
+            scratch = memory + graph.arenaBytes + 64
+        } else {
+            arena = UnsafeMutableRawPointer.allocate(byteCount: graph.arenaBytes + 64, alignment: 64)
+            scratch = UnsafeMutableRawPointer.allocate(byteCount: graph.scratchBytes, alignment: 64)
+        }
+        ownsMemory = memory == nil
         pool = workers > 1 ? pith_pool_create(Int32(workers)) : nil
     }
 
     deinit {
         pith_pool_destroy(pool)
-        arena.deallocate()
-        scratch.deallocate()
+        if ownsMemory {
+            arena.deallocate()
+            scratch.deallocate()
+        }
     }
 
     func buffer(_ v: Int) -> UnsafeMutableRawPointer {

@@ -14,6 +14,9 @@ public enum RuntimeError: Error, Equatable, Sendable {
     /// The model would need more memory of one kind than `RuntimeLimits` allows (`what`:
     /// "prepared weights" or "activations"; `bytes`: Int.max when the size overflowed).
     case overLimit(what: String, bytes: Int, limit: Int)
+    /// A caller-owned arena (`Interpreter(file:arena:…)`) of `bytes` bytes is smaller than
+    /// the `needed` bytes the model's plan takes at its address.
+    case arenaTooSmall(bytes: Int, needed: Int)
 
     public var description: String {
         switch self {
@@ -23,6 +26,8 @@ public enum RuntimeError: Error, Equatable, Sendable {
         case let .badInput(problem): return "input: \(problem)"
         case let .overLimit(what, bytes, limit):
             return "the model needs \(bytes == Int.max ? "more than 2^63" : String(bytes)) bytes of \(what), above the runtime's limit of \(limit)"
+        case let .arenaTooSmall(bytes, needed):
+            return "the caller's arena holds \(bytes) bytes; the model needs \(needed == Int.max ? "more than 2^63" : String(needed)) (Interpreter.requiredArenaBytes gives a size that fits at any address)"
         }
     }
 }

@@ -312,12 +312,7 @@ for s in 0..<samples.count {
     let x = encodeInput(modelInput(s))
     infer(x, &out, batch: 1, context: "sample \(s): ", interpreter)
     var p = outputCodec.decode(out, count: interpreter.outputElements)
-    if !endsInSoftmax {
-        let m = p.max() ?? 0
-        var sum: Float = 0
-        for i in p.indices { p[i] = pith_expf(p[i] - m); sum += p[i] }
-        for i in p.indices { p[i] /= sum }
-    }
+    if !endsInSoftmax { Interpreter.softmax(&p) }
     let best = p.indices.max { p[$0] < p[$1] } ?? 0
     if let trueClasses, trueClasses[s] == best { correct += 1 }
     let label = labels.map { best < $0.count ? $0[best] : String(best) } ?? String(best)

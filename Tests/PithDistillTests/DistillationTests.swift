@@ -17,7 +17,7 @@ final class DistillationTests: XCTestCase {
     func config(_ d: ModelDescription, epochs: Int = 2, distillation: DistillationConfig? = nil) -> TrainingConfig {
         var c = TrainingConfig(modelText: d.text, data: "digits", seed: 7, epochs: epochs, batchSize: 32,
                                optimizer: OptimizerConfig(kind: .adam), schedule: Schedule(kind: .constant, baseLR: 3e-3))
-        c.distillation = distillation
+        c.distillation = distillation?.record
         return c
     }
 

@@ -107,11 +107,6 @@ final class CheckpointHostileTests: XCTestCase {
                 var c = h["config"] as! [String: Any], s = c["schedule"] as! [String: Any]
                 s["baseLR"] = -0.5; c["schedule"] = s; h["config"] = c
             }, "header field 'config.schedule.baseLR' is -0.5, not in \(Float.leastNonzeroMagnitude)...\(Float.greatestFiniteMagnitude)"),
-            ("distillation from no teacher", { h in
-                var c = h["config"] as! [String: Any]
-                c["distillation"] = ["teachers": [String](), "teacherHashes": [String](), "temperature": 4, "alpha": 0.5, "cacheLogits": false]
-                h["config"] = c
-            }, "header field 'config.distillation.teachers' is empty"),
         ]
         for (name, edit, expected) in cases {
             XCTAssertEqual(problem(try edited(try validCheckpoint(), edit)), folder + "/x.ckpt: " + expected, name)

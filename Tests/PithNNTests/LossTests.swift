@@ -15,6 +15,24 @@ final class LossTests: XCTestCase {
         XCTAssertEqual(Double(g[4]), (1.0 / 3) / 2, accuracy: 1e-6)
     }
 
+    /// One softmax: the cross-entropy's gradient, softmax(z)/B − onehot(y)/B, holds the
+    /// softmax op's values bit for bit; softmaxRow at T is softmaxRow of z/T.
+    func testCrossEntropyRunsTheOneSoftmax() {
+        var rng = PithRandom(seed: 21)
+        let z = Tensor((0..<(4 * 7)).map { _ in rng.nextNormal() * 3 }, shape: [4, 7], requiresGrad: true)
+        let labels: [Int32] = [0, 6, 3, 3]
+        crossEntropy(logits: z, labels: labels).backward()
+        let p = softmax(Tensor(z.scalars, shape: [4, 7])).scalars
+        var expected = p.map { $0 * 0.25 }
+        for (r, y) in labels.enumerated() { expected[r * 7 + Int(y)] -= 0.25 }
+        XCTAssertEqual(z.gradScalars!.map(\.bitPattern), expected.map(\.bitPattern))
+        var scaled = [Float](repeating: 0, count: 7), direct = [Float](repeating: 0, count: 7)
+        let divided = (0..<7).map { z.data[$0] / 2.5 }
+        _ = softmaxRow(z.data, 7, temperature: 2.5, into: &scaled)
+        _ = softmaxRow(divided, 7, into: &direct)
+        XCTAssertEqual(scaled, direct)
+    }
+
     func testCrossEntropyIsStableForHugeLogits() {
         let loss = crossEntropy(logits: Tensor([1e4, 0, -1e4], shape: [1, 3]), labels: [1])
         XCTAssertEqual(loss.item, 1e4, accuracy: 1)

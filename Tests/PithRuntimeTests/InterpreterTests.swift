@@ -188,4 +188,18 @@ final class InterpreterTests: XCTestCase {
             guard case .format(.io) = error as? RuntimeError else { return XCTFail("\(error)") }
         }
     }
+
+    /// pith-run's probabilities come from the runtime's softmax kernel, which is the
+    /// toolchain's softmax bit for bit.
+    func testTheRuntimesSoftmaxIsTheToolchains() {
+        var rng = PithRandom(seed: 12)
+        for n in [1, 2, 10, 33] {
+            let z = (0..<n).map { _ in rng.nextNormal() * 8 }
+            var runtime = z
+            Interpreter.softmax(&runtime)
+            var toolchain = [Float](repeating: 0, count: n)
+            _ = softmaxRow(z, n, into: &toolchain)
+            XCTAssertEqual(runtime.map(\.bitPattern), toolchain.map(\.bitPattern), "n = \(n)")
+        }
+    }
 }

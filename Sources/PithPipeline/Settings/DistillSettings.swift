@@ -1,3 +1,4 @@
+import PithDistill
 import PithNN
 
 /// How a student learns from its teachers: `pith distill`'s own options and a recipe's

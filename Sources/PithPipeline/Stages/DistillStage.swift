@@ -56,11 +56,15 @@ public enum DistillStage {
 
     /// The teachers a resumed distillation recorded (for refusing an output that is one).
     public static func recordedTeachers(_ output: String) throws -> [String] {
-        let checkpoint = try Checkpoint(path: output)
-        guard let distillation = checkpoint.config.distillation else {
-            throw PithError.badFile(path: output, problem: "was not written by 'pith distill' (no teachers recorded); resume it with 'pith train --resume'")
+        try recorded(try Checkpoint(path: output), path: output).teachers
+    }
+
+    /// The distillation `checkpoint` (at `path`) records, checked.
+    static func recorded(_ checkpoint: Checkpoint, path: String) throws -> DistillationConfig {
+        guard let distillation = try DistillationConfig.recorded(in: checkpoint.config, path: path) else {
+            throw PithError.badFile(path: path, problem: "was not written by 'pith distill' (no teachers recorded); resume it with 'pith train --resume'")
         }
-        return distillation.teachers
+        return distillation
     }
 
     /// Distils as `request` says on `splits`, printing one line per epoch.
@@ -68,13 +72,12 @@ public enum DistillStage {
         func say(_ line: String) { if !request.quiet { print(line) } }
         let trainer: Trainer
         let objective: DistillationObjective
+        let distillation: DistillationConfig
         let output = request.output, d = request.distill
         switch request.start {
         case .resume:
             let checkpoint = try Checkpoint(path: output)
-            guard let distillation = checkpoint.config.distillation else {
-                throw PithError.badFile(path: output, problem: "was not written by 'pith distill' (no teachers recorded); resume it with 'pith train --resume'")
-            }
+            distillation = try recorded(checkpoint, path: output)
             var check = try ResumeCheck(checkpoint, path: output, training: request.training, dataName: request.dataName)
             let defaults = DistillSettings()
             check.compare("--temperature", d.temperature, default: defaults.temperature, recorded: distillation.temperature)
@@ -99,15 +102,15 @@ public enum DistillStage {
             try checkWritable(output)
             let (teachers, hashes) = try loadTeachers(teacherPaths, data: request.dataName)
             let hintConfig = try d.hintConfig()
-            let distillation = DistillationConfig(teachers: teacherPaths, teacherHashes: hashes, temperature: d.temperature, alpha: d.alpha,
-                                                  cacheLogits: d.cacheLogits, hint: hintConfig)
+            distillation = DistillationConfig(teachers: teacherPaths, teacherHashes: hashes, temperature: d.temperature, alpha: d.alpha,
+                                              cacheLogits: d.cacheLogits, hint: hintConfig)
             var config = request.training.config(model: description, data: request.dataName)
             if d.mixup > 0 {
                 var augmentation = request.training.augmentation ?? Augmentation()
                 augmentation.mixup = d.mixup
                 config.augmentation = augmentation
             }
-            config.distillation = distillation
+            config.distillation = distillation.record
             config.qat = d.qat ? QATConfig() : nil
             config.standardization = try request.training.standardization(description, dataName: request.dataName, train: splits.train)
             config.classNames = splits.train.classNames
@@ -118,7 +121,7 @@ public enum DistillStage {
             say("distilling \(names) into \(description.name) (\(description.parameterCount) parameters) on \(splits.train.name) at T = \(d.temperature), α = \(d.alpha)"
                   + (hintConfig.map { ", hint \($0.student):\($0.teacher) β = \($0.weight)" } ?? "") + (d.qat ? ", quantization-aware" : "") + (d.mixup > 0 ? ", mixup Beta(\(d.mixup), \(d.mixup))" : ""))
         }
-        if trainer.config.distillation?.cacheLogits == true {
+        if distillation.cacheLogits {
             objective.teachers.cacheSoftTargets(splits.train, shape: objective.teachers.models[0].description.inputShape)
         }
         return try TrainStage.finish(trainer, output: output, stopAfter: request.stopAfter, test: splits.test, quiet: request.quiet)

@@ -1,0 +1,135 @@
+import PithFormat
+import PithNN
+import PithTensor
+
+/// The one writer of a trained `Model`'s `.pith` graph (docs/FORMAT.md), for `pack` and
+/// `quantize` alike: it walks the model's stages once — one node per stage, the weighted
+/// ones with their `.weight` and `.bias` constants, the convolutions and pools with their
+/// attributes — and asks the precision for the dtypes, the tensors' bytes and the
+/// Quantize/Dequantize nodes at the ends.
+///
+/// - `.float(.float32)`: float32 everywhere, the float model exactly.
+/// - `.float(.int8)`: weight-only int8, symmetric per output channel, float32 biases and
+///   activations (the runtime dequantizes the weights once at load).
+/// - `.integer(ranges:)`: Quantize(input) → uint8 activations (per tensor, from the ranges
+///   at the quantization points; pools and flatten keep their input's encoding), int8
+///   weights per output channel, int32 biases in units of s_x·s_w[c], ReLU folded into the
+///   output clamp (the `relu` attribute) → Dequantize → float logits.
+///
+/// Names: in a float graph node and value `layerN` for description layer N (the last
+/// value `logits`); in the integer graph `stageN` for the N-th stage, then `logits`.
+enum GraphEmitter {
+    enum Precision {
+        case float(WeightPrecision)
+        /// One range per quantization point (`QuantizationPoints`): [0] the input, [k] the
+        /// k-th weighted stage's output.
+        case integer(ranges: [ActivationRange])
+    }
+
+    /// The stages of `d`'s float graph: every layer but dropout, ReLU a node of its own.
+    static func floatStages(_ d: ModelDescription) throws(PithError) -> [GraphStage] {
+        if let problem = GraphExport.exportProblem(d) { throw .mismatch(problem) }
+        return d.layers.indices.compactMap { i in
+            if case .dropout = d.layers[i] { return nil }
+            return GraphStage(layer: i, spec: d.layers[i])
+        }
+    }
+
+    /// The graph of `model` through `stages` (`floatStages` for a float precision,
+    /// `QuantizationPoints.stages` for the integer one).
+    static func emit(_ model: Model, stages: [GraphStage], precision: Precision, metadata: Metadata) -> PithModel {
+        let d = model.description
+        var m = PithModel(metadata: metadata, tensors: [], graph: Graph(inputs: [], outputs: [], nodes: []), data: [])
+        let input = m.addValue("input", dtype: .float32, shape: d.inputShape)
+        var current = input
+        var nodes: [Node] = []
+        if case let .integer(ranges) = precision {
+            current = m.addValue("input.q", dtype: .uint8, shape: d.inputShape, quantization: ranges[0].quantization)
+            nodes.append(Node(op: .quantize, name: "quantize", inputs: [input], outputs: [current]))
+        }
+        // Weighted layers keep their description order in `Model.layers`.
+        var weights = model.layers.lazy.map(\.parameters).filter { !$0.isEmpty }.makeIterator()
+        for (s, stage) in stages.enumerated() {
+            let name: String, outputName: String
+            let dtype: DType, quantization: Quantization
+            switch precision {
+            case .float:
+                name = "layer\(stage.layer + 1)"
+                outputName = s == stages.count - 1 ? "logits" : name
+                (dtype, quantization) = (.float32, .none)
+            case let .integer(ranges):
+                name = "stage\(s + 1)"
+                outputName = name
+                (dtype, quantization) = (.uint8, stage.point.map { ranges[$0].quantization } ?? m.tensors[current].quantization)
+            }
+            let x = current
+            var inputs = [x], attributes: [Attribute] = []
+            switch stage.spec {
+            case .dense, .conv:
+                let p = weights.next()!
+                let (w, b) = (p[0], p[1])
+                inputs += constants(&m, name, weight: w, bias: b, precision: precision, input: x)
+                if case let .conv(_, _, stride, padding) = stage.spec {
+                    attributes = [Attribute("stride", Int64(stride)), Attribute("padding", Int64(padding))]
+                }
+                if stage.relu { attributes.append(Attribute("relu", 1)) }
+            case let .maxPool(k, stride), let .avgPool(k, stride):
+                attributes = [Attribute("kernel", Int64(k)), Attribute("stride", Int64(stride))]
+            case .relu, .flatten: break
+            case .dropout, .gelu, .tanh, .sigmoid: preconditionFailure("no stage holds \(stage.spec.text)")
+            }
+            current = m.addValue(outputName, dtype: dtype, shape: d.shapes[stage.end + 1], quantization: quantization)
+            nodes.append(Node(op: stage.spec.opCode, name: name, inputs: inputs, outputs: [current], attributes: attributes))
+        }
+        var output = current
+        if case .integer = precision {
+            output = m.addValue("logits", dtype: .float32, shape: d.shapes[d.layers.count])
+            nodes.append(Node(op: .dequantize, name: "dequantize", inputs: [current], outputs: [output]))
+        }
+        m.graph = Graph(inputs: [input], outputs: [output], nodes: nodes)
+        return m
+    }
+
+    /// The weight and bias constants of weighted stage `name` whose input is `input`.
+    static func constants(_ m: inout PithModel, _ name: String, weight w: Tensor, bias b: Tensor, precision: Precision, input: Int) -> [Int] {
+        if case .float(.float32) = precision {
+            return [m.addConstant("\(name).weight", dtype: .float32, shape: w.shape, bytes: littleEndianBytes(w.scalars)),
+                    m.addConstant("\(name).bias", dtype: .float32, shape: b.shape, bytes: littleEndianBytes(b.scalars))]
+        }
+        let q = WeightQuantizer.perChannelSymmetric(w.scalars, channels: w.shape[0])
+        let wIndex = m.addConstant("\(name).weight", dtype: .int8, shape: w.shape, bytes: q.bytes,
+                                   quantization: .perChannel(axis: 0, scales: q.scales, zeroPoints: Array(repeating: 0, count: q.channels)))
+        guard case .integer = precision else {
+            return [wIndex, m.addConstant("\(name).bias", dtype: .float32, shape: b.shape, bytes: littleEndianBytes(b.scalars))]
+        }
+        guard case let .perTensor(sx, _) = m.tensors[input].quantization else { preconditionFailure("integer values are per tensor") }
+        let bias: [Int32] = (0..<q.channels).map { c in
+            let v = (Double(b.data[c]) / (Double(sx) * Double(q.scales[c]))).rounded()
+            return Int32(max(-2_147_483_647, min(2_147_483_647, v)))
+        }
+        return [wIndex, m.addConstant("\(name).bias", dtype: .int32, shape: [q.channels], bytes: littleEndianBytes(bias))]
+    }
+}
+
+extension ActivationRange {
+    /// The range's uint8 encoding as a tensor's quantization.
+    var quantization: Quantization {
+        let e = encoding
+        return .perTensor(scale: e.scale, zeroPoint: e.zero)
+    }
+}
+
+extension LayerSpec {
+    /// The `.pith` op of a layer that has one.
+    var opCode: OpCode {
+        switch self {
+        case .dense: return .dense
+        case .conv: return .conv2d
+        case .maxPool: return .maxPool
+        case .avgPool: return .avgPool
+        case .relu: return .relu
+        case .flatten: return .flatten
+        case .dropout, .gelu, .tanh, .sigmoid: preconditionFailure("\(text) has no .pith op")
+        }
+    }
+}

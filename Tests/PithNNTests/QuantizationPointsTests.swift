@@ -1,0 +1,55 @@
+@testable import PithNN
+import XCTest
+
+/// The one rule for where the integer graph quantizes, and quantization-aware training
+/// following it.
+final class QuantizationPointsTests: XCTestCase {
+    func description(_ layers: String, input: String = "1 8 8") throws -> ModelDescription {
+        try ModelDescription(parsing: "name q\ninput \(input)\n" + layers, source: "q")
+    }
+
+    func testStagesFoldReLUAndNumberThePoints() throws {
+        let d = try description("conv 4 3x3 pad 1\nrelu\nmaxpool 2\nconv 4 3x3\nmaxpool 2\nflatten\ndropout 0.5\ndense 16\nrelu\ndense 10\n")
+        XCTAssertEqual(try QuantizationPoints.stages(d), [
+            GraphStage(layer: 0, spec: .conv(filters: 4, kernel: 3, stride: 1, padding: 1), relu: true, point: 1),
+            GraphStage(layer: 2, spec: .maxPool(kernel: 2, stride: 2)),
+            GraphStage(layer: 3, spec: .conv(filters: 4, kernel: 3, stride: 1, padding: 0), relu: false, point: 2),
+            GraphStage(layer: 4, spec: .maxPool(kernel: 2, stride: 2)),
+            GraphStage(layer: 5, spec: .flatten),
+            GraphStage(layer: 7, spec: .dense(units: 16), relu: true, point: 3),
+            GraphStage(layer: 9, spec: .dense(units: 10), relu: false, point: 4),
+        ])
+        XCTAssertEqual(QuantizationPoints.count(try QuantizationPoints.stages(d)), 5)
+    }
+
+    /// Fake quantization sits where the stages end, in the order `Model.layers` runs them:
+    /// `conv, relu, maxpool` runs as `conv, maxpool, relu`, so point 1 follows the ReLU at
+    /// run position 2.
+    func testFakeQuantizationFollowsTheStages() throws {
+        let d = try description("conv 4 3x3 pad 1\nrelu\nmaxpool 2\nconv 4 3x3\nmaxpool 2\nflatten\ndropout 0.5\ndense 16\nrelu\ndense 10\n")
+        XCTAssertEqual(Model.runOrder(d.layers), [0, 2, 1, 3, 4, 5, 6, 7, 8, 9])
+        let fq = try FakeQuantization(d)
+        XCTAssertEqual(fq.points, 5)
+        XCTAssertEqual(fq.pointAfterLayer, [2: 1, 3: 2, 8: 3, 9: 4])
+        let mlp = try FakeQuantization(try description("dense 8\nrelu\ndropout 0.1\ndense 3\n", input: "5"))
+        XCTAssertEqual(mlp.pointAfterLayer, [1: 1, 3: 2])
+    }
+
+    /// What the integer graph cannot hold, quantization-aware training refuses too.
+    func testUnquantizableModelsAreRefusedByBoth() throws {
+        let cases = [
+            ("conv 4 3x3\nmaxpool 2\nrelu\nflatten\ndense 10\n", "layer 3 is a ReLU that does not follow"),
+            ("flatten\ndense 8\ndropout 0.2\nrelu\ndense 10\n", "layer 4 is a ReLU that does not follow"),
+            ("flatten\ndense 8\ngelu\ndense 10\n", "layer 3 'gelu' has no integer op"),
+        ]
+        for (layers, fragment) in cases {
+            let d = try description(layers)
+            XCTAssertThrowsError(try QuantizationPoints.stages(d)) { XCTAssert("\($0)".contains(fragment), "\($0)") }
+            XCTAssertThrowsError(try FakeQuantization(d)) { XCTAssert("\($0)".contains(fragment), "\($0)") }
+        }
+        let d = try description("dense 8\nrelu\ndense 3\n", input: "5")
+        XCTAssertThrowsError(try FakeQuantization(d, ranges: [ActivationRange()])) {
+            XCTAssert("\($0)".contains("1 activation ranges; model 'q' has 3 quantization points"), "\($0)")
+        }
+    }
+}
