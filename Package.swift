@@ -1,5 +1,5 @@
 // swift-tools-version:6.0
-// Pith: train a teacher, distil a student, quantize, pack, run. See README.md and ../shared/DESIGN.md.
+// Pith: train a teacher, distil a student, quantize, pack, run. See README.md and docs/architecture.md.
 import PackageDescription
 
 let package = Package(
