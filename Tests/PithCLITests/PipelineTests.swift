@@ -186,6 +186,9 @@ extension CLITests {
             checkpoints.append(try Data(contentsOf: URL(fileURLWithPath: folder + "/" + out + "/student.ckpt")))
         }
         XCTAssertEqual(pith[0], pith[1], "two runs of one recipe wrote different model.pith files")
+        // Into another output folder too: the same model.pith.
+        XCTAssertEqual(try run(["pipeline", recipe, "-o", "elsewhere", "--threads", "2"], in: folder).status, 0)
+        XCTAssertEqual(try Data(contentsOf: URL(fileURLWithPath: folder + "/elsewhere/model.pith")), pith[0], "another output folder, another model.pith")
         XCTAssertEqual(checkpoints[0], checkpoints[1], "two runs of one recipe wrote different student checkpoints")
         // A model path in a recipe is resolved beside the recipe first.
         let sub = folder + "/recipes"

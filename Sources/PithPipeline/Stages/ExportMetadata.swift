@@ -18,9 +18,13 @@ public enum ExportMetadata {
             // MNIST grey levels are 0-255, the digits set's 0-16; the model saw them scaled to [0, 1].
             metadata["input.scale"] = .double(dataName == "mnist" ? 1.0 / 255 : 1.0 / 16)
         }
-        let bytes = try FileBytes.read(checkpoint, limit: FileBytes.Limit.checkpoint)
+        // The hash of what the file was made from: the model description and its weights (not
+        // the checkpoint's bytes, which also hold paths such as a distillation's teachers), so
+        // the same recipe gives the same file in any output folder.
+        var h = XXH64.hash(Array(ckpt.config.modelText.utf8))
+        for p in ckpt.parameters { h = p.withUnsafeBytes { XXH64.hash($0, seed: h) } }
         let name = (checkpoint as NSString).lastPathComponent
-        metadata["provenance.source"] = .string("\(name) xxh64:\(hex(XXH64.hash(bytes))) (\(ckpt.epochsDone) epochs)")
+        metadata["provenance.source"] = .string("\(name), model and weights xxh64:\(hex(h)) (\(ckpt.epochsDone) epochs)")
         metadata["provenance.dataset"] = .string(dataName)
         return metadata
     }
