@@ -3,7 +3,7 @@ import PithNN
 import XCTest
 
 final class ModelDescriptionTests: XCTestCase {
-    /// Each reference workload's file against the parameter counts in WORKLOADS.md.
+    /// Each reference workload's file against the parameter counts in the reference workloads (docs/models.md).
     func testReferenceWorkloadParameterCounts() throws {
         let expected = ["mlp-teacher": 2_395_210, "mlp-student": 1_276_810, "mlp-tiny": 50_890,
                         "cnn-teacher": 3_274_634, "cnn-student": 9_098]

@@ -2,7 +2,7 @@
 """Trains each reference workload in Pith and in PyTorch with the same recipe, one after
 the other in one run, and prints samples/s and test errors for both and their ratios.
 
-Recipe (issue 2): MNIST, batch 128, Adam lr 1e-3 constant, epochs mlp-teacher 30,
+Recipe (the training comparison): MNIST, batch 128, Adam lr 1e-3 constant, epochs mlp-teacher 30,
 mlp-student 20, mlp-tiny 20, cnn-teacher 12, cnn-student 20. Samples/s is the median over
 epochs of each epoch's training-loop throughput. Called by tools/bench-train.
 """

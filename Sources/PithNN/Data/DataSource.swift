@@ -62,7 +62,7 @@ public enum DataSource: Equatable, Sendable {
     /// Loads the data and splits it.
     ///
     /// MNIST: training images 0..<55,000 train, the last 5,000 validation, the 10,000
-    /// test images test (as WORKLOADS.md says). Digits, CSV and NumPy: one fixed shuffle
+    /// test images test. Digits, CSV and NumPy: one fixed shuffle
     /// (seed 1797, independent of the run's seed), then 60% / 20% / 20%. `files`: the
     /// three files as they are.
     public func load() throws(PithError) -> DataSplits {
