@@ -1,3 +1,5 @@
+import PithNN
+
 /// A strict JSON reader (RFC 8259) for recipes and manifests, without Foundation: a field
 /// given twice is refused, naming it ("field 'teacher.epochs' appears twice"), as are nesting
 /// deeper than `maxDepth`, texts longer than `maxBytes`, numbers that overflow a Double,
@@ -216,9 +218,4 @@ public struct StrictJSON {
         index += 4
         return v
     }
-}
-
-/// Any JSON value, as StrictJSON reads it (keeping the difference between `true` and `1`).
-public enum JSONValue: Equatable, Sendable {
-    case null, bool(Bool), number(Double), string(String), array([JSONValue]), object([String: JSONValue])
 }

@@ -1,3 +1,5 @@
+import PithNN
+
 /// One value of a recipe's stage object (`"epochs": 40`), read as the option it sets:
 /// a whole number, a number, a flag, a string or one of an option's named choices.
 public struct RecipeValue: Sendable {
