@@ -52,10 +52,10 @@ let package = Package(
         .target(name: "PithQuant", dependencies: ["PithNN", "PithTensor", "PithFormat"]),
         .target(name: "PithDistill", dependencies: ["PithNN", "PithTensor"]),
         // Recipes, the manifest, the stages as typed functions, the report.
-        .target(name: "PithPipeline", dependencies: ["CPosix", "PithNN", "PithTensor", "PithFormat", "PithQuant", "PithRuntime", "PithDistill"]),
+        .target(name: "PithPipeline", dependencies: ["CPosix", "PithIO", "PithNN", "PithTensor", "PithFormat", "PithQuant", "PithRuntime", "PithDistill"]),
         // The command-line tool: thin adapters over the libraries.
         .executableTarget(name: "pith", dependencies: [
-            "PithPipeline", "PithNN", "PithTensor", "PithQuant",
+            "PithPipeline", "PithIO", "PithNN", "PithTensor", "PithQuant",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
 

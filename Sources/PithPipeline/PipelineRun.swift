@@ -1,3 +1,4 @@
+import PithIO
 import Foundation
 import PithFormat
 import PithNN

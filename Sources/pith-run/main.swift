@@ -150,26 +150,6 @@ func fixed(_ x: Float, _ digits: Int = 4) -> String {
     return (x < 0 && n != 0 ? "-" : "") + String(whole) + "." + f
 }
 
-/// `s` as the body of a JSON string: quotes, backslashes and control characters escaped.
-func jsonEscaped(_ s: String) -> String {
-    var out = ""
-    let hex: [Character] = ["0", "1", "2", "3", "4", "5", "6", "7", "8", "9", "a", "b", "c", "d", "e", "f"]
-    for c in s.unicodeScalars {
-        switch c {
-        case "\"": out += "\\\""
-        case "\\": out += "\\\\"
-        default:
-            if c.value < 0x20 {
-                out += "\\u00"
-                out.append(hex[Int(c.value >> 4)])
-                out.append(hex[Int(c.value & 15)])
-            } else {
-                out.unicodeScalars.append(c)
-            }
-        }
-    }
-    return out
-}
 
 /// Ends the program with one line when anything written to stdout was lost (a full
 /// disk, a closed pipe): results that did not arrive are a failure, not exit 0.
@@ -317,7 +297,7 @@ for s in 0..<samples.count {
     if let trueClasses, trueClasses[s] == best { correct += 1 }
     let label = labels.map { best < $0.count ? $0[best] : String(best) } ?? String(best)
     if options.json {
-        jsonItems.append("{\"sample\":\(s),\"class\":\"\(jsonEscaped(label))\",\"index\":\(best),\"probabilities\":[" + p.map { fixed($0, 6) }.joined(separator: ",") + "]}")
+        jsonItems.append("{\"sample\":\(s),\"class\":\(JSONText.string(label)),\"index\":\(best),\"probabilities\":[" + p.map { fixed($0, 6) }.joined(separator: ",") + "]}")
     } else {
         print("sample \(s): class \(label) (p \(fixed(p[best]))), probabilities " + p.map { fixed($0) }.joined(separator: " "))
     }

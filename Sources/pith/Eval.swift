@@ -1,3 +1,4 @@
+import PithIO
 import ArgumentParser
 import PithPipeline
 import PithNN

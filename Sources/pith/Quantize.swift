@@ -1,3 +1,4 @@
+import PithIO
 import ArgumentParser
 import Foundation
 import PithNN
