@@ -49,13 +49,22 @@ public struct Standardization: Codable, Equatable, Sendable {
         return nil
     }
 
-    /// x standardized: (B, F) → (B, F), a constant (no gradient flows to μ or s).
-    func apply(_ x: Tensor) -> Tensor {
-        let f = mean.count, batch = x.count / max(f, 1)
-        var out = [Float](repeating: 0, count: x.count)
-        for r in 0..<batch {
-            for j in 0..<f { out[r * f + j] = (x.data[r * f + j] - mean[j]) * inverseDeviation[j] }
+    /// `values` (N × F, row-major) standardized.
+    public func standardized(_ values: [Float]) -> [Float] {
+        let f = mean.count
+        var out = values
+        for r in 0 ..< values.count / max(f, 1) {
+            for j in 0 ..< f { out[r * f + j] = (values[r * f + j] - mean[j]) * inverseDeviation[j] }
         }
-        return Tensor(out, shape: x.shape)
+        return out
     }
+
+    /// `data` standardized (its features; labels and names as they are).
+    public func standardized(_ data: Dataset) -> Dataset {
+        Dataset(name: data.name, features: standardized(data.features), labels: data.labels, sampleShape: data.sampleShape,
+                classes: data.classes, classNames: data.classNames, featureNames: data.featureNames)
+    }
+
+    /// x standardized: (B, F) → (B, F), a constant (no gradient flows to μ or s).
+    func apply(_ x: Tensor) -> Tensor { Tensor(standardized(x.scalars), shape: x.shape) }
 }

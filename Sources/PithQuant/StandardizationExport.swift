@@ -42,13 +42,6 @@ public enum StandardizationExport {
 
     /// `data` standardized (the samples the graph behind the standardization node sees).
     public static func standardized(_ data: Dataset, _ st: Standardization?) -> Dataset {
-        guard let st else { return data }
-        let f = data.featureCount
-        var features = data.features
-        for r in 0..<data.count {
-            for j in 0..<f { features[r * f + j] = (features[r * f + j] - st.mean[j]) * st.inverseDeviation[j] }
-        }
-        return Dataset(name: data.name, features: features, labels: data.labels, sampleShape: data.sampleShape, classes: data.classes,
-                       classNames: data.classNames, featureNames: data.featureNames)
+        st.map { $0.standardized(data) } ?? data
     }
 }

@@ -36,7 +36,8 @@ public struct TrainingSettings: Equatable, Sendable {
 
     /// The standardization a new run of `model` on `data` (named `dataName`) applies, or nil.
     public func standardization(_ model: ModelDescription, dataName: String, train: Dataset) throws(PithError) -> Standardization? {
-        let isTable = dataName.hasSuffix(".csv") || dataName.hasSuffix(".csv.gz") || dataName.hasSuffix(".npz") || dataName.hasSuffix(".npy")
+        // Every data set but the two image sets is a table of features.
+        let isTable = dataName != "digits" && dataName != "mnist"
         let problem = Model.standardizationProblem(model)
         guard standardize ?? (isTable && problem == nil) else { return nil }
         if let problem { throw .mismatch(problem) }
@@ -73,6 +74,16 @@ public struct TrainingSettings: Equatable, Sendable {
                                     batchSize: batchSize, optimizer: opt, schedule: sched, loss: loss)
         config.augmentation = augmentation
         config.keepBest = keep == .best ? true : nil
+        return config
+    }
+
+    /// The run these settings describe for a new run of `model` on the data set `data`:
+    /// with its standardization (computed on `train`), class names and how the data is read.
+    public func config(model: ModelDescription, data: DataSpec, train: Dataset) throws(PithError) -> TrainingConfig {
+        var config = config(model: model, data: data.name)
+        config.standardization = try standardization(model, dataName: data.name, train: train)
+        config.classNames = train.classNames
+        config.dataSpec = data.isPlain ? nil : data
         return config
     }
 

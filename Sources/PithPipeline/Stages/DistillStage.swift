@@ -104,7 +104,7 @@ public enum DistillStage {
             let hintConfig = try d.hintConfig()
             distillation = DistillationConfig(teachers: teacherPaths, teacherHashes: hashes, temperature: d.temperature, alpha: d.alpha,
                                               cacheLogits: d.cacheLogits, hint: hintConfig)
-            var config = request.training.config(model: description, data: request.dataName)
+            var config = try request.training.config(model: description, data: request.data, train: splits.train)
             if d.mixup > 0 {
                 var augmentation = request.training.augmentation ?? Augmentation()
                 augmentation.mixup = d.mixup
@@ -112,9 +112,6 @@ public enum DistillStage {
             }
             config.distillation = distillation.record
             config.qat = d.qat ? QATConfig() : nil
-            config.standardization = try request.training.standardization(description, dataName: request.dataName, train: splits.train)
-            config.classNames = splits.train.classNames
-            config.dataSpec = request.data.isPlain ? nil : request.data
             objective = try DistillationObjective(student: description, teachers: teachers, config: distillation, seed: config.seed)
             trainer = try Trainer(config: config, description: description, splits: splits, objective: objective)
             let names = teachers.map(\.description.name).joined(separator: " + ")

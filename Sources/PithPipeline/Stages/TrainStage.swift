@@ -63,6 +63,7 @@ public enum TrainStage {
             try checkWritable(output)
             var config = request.training.config(model: start.description, data: request.dataName)
             config.qat = request.qat.config
+            // A fine-tune keeps the standardization and class names its weights were trained with.
             config.standardization = source.config.standardization
             config.classNames = source.config.classNames
             config.dataSpec = request.data.isPlain ? nil : request.data
@@ -81,11 +82,8 @@ public enum TrainStage {
             if let problem = GraphExport.exportProblem(description) { throw PithError.mismatch(problem + "; refused before training (it could not be exported)") }
             if request.qat.qat { try PostTrainingQuantizer.checkQuantizable(description) }
             try checkWritable(output)
-            var config = request.training.config(model: description, data: request.dataName)
+            var config = try request.training.config(model: description, data: request.data, train: splits.train)
             config.qat = request.qat.config
-            config.standardization = try request.training.standardization(description, dataName: request.dataName, train: splits.train)
-            config.classNames = splits.train.classNames
-            config.dataSpec = request.data.isPlain ? nil : request.data
             trainer = try Trainer(config: config, description: description, splits: splits)
             say("training \(description.name) (\(description.parameterCount) parameters)\(request.qat.qat ? " quantization-aware" : "") on \(splits.train.name): \(splits.train.count) train, \(splits.validation.count) validation samples")
         }
