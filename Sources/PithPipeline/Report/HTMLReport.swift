@@ -58,9 +58,9 @@ struct HTMLReport {
 
         // The int8 model.
         if let confusion = manifest.stage("quantize")?.figures.confusion {
-            body += "<h2>int8 model</h2><div class=\"row\">" + SVGChart.heatmap(id: "confusion", title: "confusion matrix, int8 model, test split", matrix: confusion,
-                                                                                    names: try FormatFiles.open(run.pithPath).metadata.strings("model.labels"))
             let file = try FormatFiles.open(run.pithPath)
+            body += "<h2>int8 model</h2><div class=\"row\">" + SVGChart.heatmap(id: "confusion", title: "confusion matrix, int8 model, test split", matrix: confusion,
+                                                                                    names: file.metadata.strings("model.labels"))
             let checkpoint = run.recipe.student != nil ? run.studentPath : run.teacherPath
             let model = try Checkpoint(path: checkpoint).model(path: checkpoint)
             model.fakeQuantization = nil

@@ -1,4 +1,5 @@
 import Foundation
+import PithIO
 import PithNN
 
 /// The run stage: the standalone executable on the test split, handed over losslessly
@@ -8,12 +9,7 @@ public enum ExecutableRun {
     /// The test split as files the executable reads: inputs as IDX float32 (type 0x0D,
     /// big-endian, dimensions N × sample shape), labels as text, one class number per line.
     public static func writeTestSplit(_ data: Dataset, inputs: String, labels: String) throws(PithError) {
-        var bytes: [UInt8] = [0, 0, 0x0D, UInt8(1 + data.sampleShape.count)]
-        bytes.reserveCapacity(4 + 4 * (1 + data.sampleShape.count) + 4 * data.features.count)
-        func be32(_ v: UInt32) { bytes += [UInt8(v >> 24), UInt8(v >> 16 & 255), UInt8(v >> 8 & 255), UInt8(v & 255)] }
-        for d in [data.count] + data.sampleShape { be32(UInt32(d)) }
-        for v in data.features { be32(v.bitPattern) }
-        try AtomicFile.write(bytes, to: inputs)
+        try AtomicFile.write(IDX.encode(shape: [data.count] + data.sampleShape, float32: data.features), to: inputs)
         try AtomicFile.write(Array(data.labels.map { "\($0)\n" }.joined().utf8), to: labels)
     }
 
