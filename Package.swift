@@ -46,7 +46,7 @@ let package = Package(
         .target(name: "PithFormat", dependencies: ["CZstd", "CPosix"]),
         // The runtime: loads a .pith file and runs it. Foundation-free, Embedded Swift subset.
         .target(name: "PithRuntime", dependencies: ["PithFormat", "CPithRuntimeKernels"]),
-        .target(name: "PithTensor", dependencies: ["COpenBLAS", "CMalloc", "CPithTrainKernels"]),
+        .target(name: "PithTensor", dependencies: ["COpenBLAS", "CMalloc", "CPithTrainKernels", "CPithRuntimeKernels"]),
         .target(name: "PithNN", dependencies: ["PithTensor", "PithFormat", "PithIO", "CZlib", "CDigits"]),
         // Quantization and export to the .pith graph (toolchain side).
         .target(name: "PithQuant", dependencies: ["PithNN", "PithTensor", "PithFormat"]),

@@ -12,8 +12,8 @@ public struct Dense {
         bias = uniformTensor([outputs], bound: bound, rng: &rng)
     }
 
-    /// x: (B, in) → (B, out).
-    public func callAsFunction(_ x: Tensor) -> Tensor { linear(x, weight, bias) }
+    /// x: (B, in) → (B, out), or each token: (B, T, in) → (B, T, out).
+    public func callAsFunction(_ x: Tensor) -> Tensor { tokenwise(self, x) }
 }
 
 /// A 2-D convolution layer, NCHW. weight: (O, C, K, K), bias: (O).
@@ -49,13 +49,52 @@ func uniformTensor(_ shape: [Int], bound: Float, rng: inout PithRandom) -> Tenso
 public enum Layer {
     case dense(Dense)
     case conv(Conv2D)
+    case lstm(LSTMLayer)
+    case position(PositionEmbedding)
+    case layerNorm(LayerNormLayer)
+    case transformerBlock(TransformerBlock)
     case other(LayerSpec)
 
-    /// The layer's trainable tensors, weight first.
+    /// A layer of `spec` for an input of `shape` (without the batch axis), its weights
+    /// initialised from `rng` as PyTorch does by default.
+    public init(_ spec: LayerSpec, input shape: [Int], rng: inout PithRandom) {
+        switch spec {
+        case let .dense(units): self = .dense(Dense(inputs: shape.last!, outputs: units, rng: &rng))
+        case let .conv(filters, k, s, p):
+            self = .conv(Conv2D(channels: shape[0], filters: filters, kernel: k, stride: s, padding: p, rng: &rng))
+        case let .lstm(units, sequence):
+            self = .lstm(LSTMLayer(inputs: shape[1], hidden: units, returnSequence: sequence, rng: &rng))
+        case .position: self = .position(PositionEmbedding(steps: shape[0], width: shape[1], rng: &rng))
+        case .layerNorm: self = .layerNorm(LayerNormLayer(width: shape.last!))
+        case let .transformerBlock(heads, ff):
+            self = .transformerBlock(TransformerBlock(width: shape[1], heads: heads, feedForward: ff, rng: &rng))
+        default: self = .other(spec)
+        }
+    }
+
+    /// The layer's trainable tensors, in `LayerSpec.parameterShapes` order (weight first).
     public var parameters: [Tensor] {
         switch self {
         case let .dense(d): return [d.weight, d.bias]
         case let .conv(c): return [c.weight, c.bias]
+        case let .lstm(l): return [l.inputWeight, l.recurrentWeight, l.bias]
+        case let .position(p): return [p.table]
+        case let .layerNorm(n): return [n.gamma, n.beta]
+        case let .transformerBlock(t): return t.parameters
+        case .other: return []
+        }
+    }
+
+    /// Names of `parameters` within the layer, PyTorch's where it has them.
+    public var parameterNames: [String] {
+        switch self {
+        case .dense, .conv, .layerNorm: return ["weight", "bias"]
+        case .lstm: return ["weight_ih", "weight_hh", "bias"]
+        case .position: return ["table"]
+        case .transformerBlock:
+            return ["norm1.weight", "norm1.bias", "self_attn.in_proj_weight", "self_attn.in_proj_bias",
+                    "self_attn.out_proj.weight", "self_attn.out_proj.bias", "norm2.weight", "norm2.bias",
+                    "linear1.weight", "linear1.bias", "linear2.weight", "linear2.bias"]
         case .other: return []
         }
     }
@@ -65,9 +104,13 @@ public enum Layer {
     public func forward(_ x: Tensor, training: Bool, rng: inout PithRandom, fakeQuantized: Bool = false) -> Tensor {
         switch self {
         case let .dense(d):
-            return fakeQuantized ? linear(x, fakeQuantizePerChannel(d.weight), d.bias) : d(x)
+            return fakeQuantized ? tokenwise(d, x, weight: fakeQuantizePerChannel(d.weight)) : d(x)
         case let .conv(c):
             return fakeQuantized ? conv2d(x, fakeQuantizePerChannel(c.weight), c.bias, stride: c.stride, padding: c.padding) : c(x)
+        case let .lstm(l): return l(x)
+        case let .position(p): return p(x)
+        case let .layerNorm(n): return n(x)
+        case let .transformerBlock(t): return t(x)
         case let .other(spec):
             switch spec {
             case .relu: return relu(x)
@@ -78,7 +121,9 @@ public enum Layer {
             case .flatten: return flatten(x)
             case let .maxPool(k, s): return maxPool2d(x, kernel: k, stride: s)
             case let .avgPool(k, s): return avgPool2d(x, kernel: k, stride: s)
-            case .dense, .conv: preconditionFailure("weighted layer stored as .other")
+            case .meanTokens: return meanTokens(x)
+            case .dense, .conv, .lstm, .position, .layerNorm, .transformerBlock:
+                preconditionFailure("weighted layer stored as .other")
             }
         }
     }

@@ -15,17 +15,8 @@ public final class Model {
     public init(_ description: ModelDescription, seed: UInt64) {
         self.description = description
         var rng = PithRandom(seed: seed, stream: 0x1417)
-        var layers: [Layer] = []
-        for (i, spec) in description.layers.enumerated() {
-            let shape = description.shapes[i]
-            switch spec {
-            case let .dense(units):
-                layers.append(.dense(Dense(inputs: shape[0], outputs: units, rng: &rng)))
-            case let .conv(filters, k, s, p):
-                layers.append(.conv(Conv2D(channels: shape[0], filters: filters, kernel: k, stride: s, padding: p, rng: &rng)))
-            default:
-                layers.append(.other(spec))
-            }
+        let layers = description.layers.indices.map { i in
+            Layer(description.layers[i], input: description.shapes[i], rng: &rng)
         }
         self.layers = Self.runOrder(description.layers).map { layers[$0] }
     }
@@ -69,9 +60,7 @@ public final class Model {
 
     /// Names matching `parameters`: "layer3.weight" with 1-based layer numbers.
     public var parameterNames: [String] {
-        layers.enumerated().flatMap { i, layer in
-            layer.parameters.count == 2 ? ["layer\(i + 1).weight", "layer\(i + 1).bias"] : []
-        }
+        layers.enumerated().flatMap { i, layer in layer.parameterNames.map { "layer\(i + 1).\($0)" } }
     }
 
     /// Logits for a batch. x: (B, inputFeatures) flat, reshaped to (B, inputShape).

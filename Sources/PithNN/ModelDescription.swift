@@ -3,17 +3,19 @@
 /// ```
 /// # mlp-tiny: 784-64-10
 /// name mlp-tiny
-/// input 784          # or: input 1 28 28  (C H W)
+/// input 784          # or: input 1 28 28  (C H W), or: input 28 28  (T F, a sequence)
 /// dense 64
 /// relu
 /// dense 10
 /// ```
 /// Blank lines and `#` comments are ignored. Layers: `dense N`, `conv N KxK [stride S] [pad P]`,
 /// `maxpool K [stride S]`, `avgpool K [stride S]`, `relu`, `gelu`, `tanh`, `sigmoid`,
-/// `dropout P`, `flatten`. Parsing checks that every layer fits the shape before it.
+/// `dropout P`, `flatten`, and for sequences `lstm N [sequence]`, `position`, `layernorm`,
+/// `transformer-block heads H ff F`, `mean-tokens` (docs/models.md gives their shapes).
+/// Parsing checks that every layer fits the shape before it.
 public struct ModelDescription: Equatable, Sendable {
     public let name: String
-    /// Input shape without the batch axis: (features) or (C, H, W).
+    /// Input shape without the batch axis: (features), (T, F) a sequence of T tokens, or (C, H, W).
     public let inputShape: [Int]
     public let layers: [LayerSpec]
     /// Shapes without the batch axis: `shapes[0]` is the input, `shapes[i+1]` follows layer i.
@@ -30,9 +32,9 @@ public struct ModelDescription: Equatable, Sendable {
 
     /// Builds and shape-checks a description; `source` names the file in errors.
     public init(name: String, inputShape: [Int], layers: [LayerSpec], source: String = "model") throws(PithError) {
-        guard !inputShape.isEmpty, inputShape.count == 1 || inputShape.count == 3,
+        guard !inputShape.isEmpty, inputShape.count <= 3,
               inputShape.allSatisfy({ $0 > 0 && $0 <= Self.maxDimension }) else {
-            throw .badFile(path: source, problem: "input shape \(inputShape) must be (features) or (C H W) with positive sizes")
+            throw .badFile(path: source, problem: "input shape \(inputShape) must be (features), (T F) or (C H W) with positive sizes")
         }
         var shapes = [inputShape]
         var params = 0
@@ -51,7 +53,7 @@ public struct ModelDescription: Equatable, Sendable {
                 guard params <= Self.maxParameters else {
                     throw .badFile(path: source, problem: "more than \(Self.maxParameters) parameters")
                 }
-                activations += next.reduce(1, *)
+                activations += next.reduce(1, *) + layer.internalValues(for: shapes[i])
                 guard activations <= Self.maxActivations else {
                     throw .badFile(path: source, problem: "layer \(i + 1) '\(layer.text)': more than \(Self.maxActivations) values per sample over the layers")
                 }
@@ -132,7 +134,7 @@ extension ModelDescription {
                 guard words.count == 2 else { throw fail("'name' needs one word") }
                 name = words[1]
             case "input":
-                guard words.count == 2 || words.count == 4 else { throw fail("'input' needs (features) or (C H W)") }
+                guard words.count >= 2 && words.count <= 4 else { throw fail("'input' needs (features), (T F) or (C H W)") }
                 var shape: [Int] = []
                 for i in 1..<words.count { shape.append(try int(i, "the input size")) }
                 input = shape
@@ -166,8 +168,22 @@ extension ModelDescription {
             case "tanh": try noArguments(); layers.append(.tanh)
             case "sigmoid": try noArguments(); layers.append(.sigmoid)
             case "flatten": try noArguments(); layers.append(.flatten)
+            case "lstm":
+                guard words.count == 2 || (words.count == 3 && words[2] == "sequence") else {
+                    throw fail("'lstm' needs its hidden size, optionally followed by 'sequence'")
+                }
+                layers.append(.lstm(units: try int(1, "the hidden size"), sequence: words.count == 3))
+            case "position": try noArguments(); layers.append(.position)
+            case "layernorm": try noArguments(); layers.append(.layerNorm)
+            case "mean-tokens": try noArguments(); layers.append(.meanTokens)
+            case "transformer-block":
+                let o = try options(from: 1, allowed: ["heads", "ff"])
+                guard let heads = o["heads"], let ff = o["ff"], heads > 0, ff > 0 else {
+                    throw fail("'transformer-block' needs 'heads N ff N' (positive numbers)")
+                }
+                layers.append(.transformerBlock(heads: heads, feedForward: ff))
             default:
-                throw fail("unknown keyword '\(keyword)' (expected name, input, dense, conv, maxpool, avgpool, relu, gelu, tanh, sigmoid, dropout, flatten)")
+                throw fail("unknown keyword '\(keyword)' (expected name, input, dense, conv, maxpool, avgpool, relu, gelu, tanh, sigmoid, dropout, flatten, lstm, position, layernorm, transformer-block, mean-tokens)")
             }
             if layers.count > Self.maxLayers { throw fail("more than \(Self.maxLayers) layers") }
         }

@@ -50,7 +50,7 @@ public enum QuantizationPoints {
             case .dropout: break
             case .relu:
                 throw .mismatch("\(d.name): layer \(i + 1) is a ReLU that does not follow a Dense or Conv layer; the integer graph folds ReLU into them")
-            case .gelu, .tanh, .sigmoid:
+            case .gelu, .tanh, .sigmoid, .lstm, .position, .layerNorm, .transformerBlock, .meanTokens:
                 throw .mismatch("\(d.name): layer \(i + 1) '\(spec.text)' has no integer op")
             }
             i += 1

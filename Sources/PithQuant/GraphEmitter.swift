@@ -76,7 +76,8 @@ enum GraphEmitter {
             case let .maxPool(k, stride), let .avgPool(k, stride):
                 attributes = [Attribute("kernel", Int64(k)), Attribute("stride", Int64(stride))]
             case .relu, .flatten: break
-            case .dropout, .gelu, .tanh, .sigmoid: preconditionFailure("no stage holds \(stage.spec.text)")
+            case .dropout, .gelu, .tanh, .sigmoid, .lstm, .position, .layerNorm, .transformerBlock, .meanTokens:
+                preconditionFailure("no stage holds \(stage.spec.text)")
             }
             current = m.addValue(outputName, dtype: dtype, shape: d.shapes[stage.end + 1], quantization: quantization)
             nodes.append(Node(op: stage.spec.opCode, name: name, inputs: inputs, outputs: [current], attributes: attributes))
@@ -129,7 +130,8 @@ extension LayerSpec {
         case .avgPool: return .avgPool
         case .relu: return .relu
         case .flatten: return .flatten
-        case .dropout, .gelu, .tanh, .sigmoid: preconditionFailure("\(text) has no .pith op")
+        case .dropout, .gelu, .tanh, .sigmoid, .lstm, .position, .layerNorm, .transformerBlock, .meanTokens:
+            preconditionFailure("\(text) has no .pith op")
         }
     }
 }

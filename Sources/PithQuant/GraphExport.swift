@@ -22,7 +22,7 @@ public enum GraphExport {
     public static func exportProblem(_ d: ModelDescription) -> String? {
         for (i, spec) in d.layers.enumerated() {
             switch spec {
-            case .gelu, .tanh, .sigmoid:
+            case .gelu, .tanh, .sigmoid, .lstm, .position, .layerNorm, .transformerBlock, .meanTokens:
                 return "\(d.name): layer \(i + 1) '\(spec.text)' has no op in .pith version 1 (Dense, Conv2D, ReLU, MaxPool, AvgPool, Flatten)"
             case .dropout where i == d.layers.count - 1:
                 return "\(d.name): layer \(i + 1) is a final dropout; nothing to export after it"
@@ -46,7 +46,7 @@ public enum GraphExport {
             switch layer {
             case let .dense(d): w = d.weight
             case let .conv(c): w = c.weight
-            case .other: continue
+            case .other, .lstm, .position, .layerNorm, .transformerBlock: continue
             }
             let q = WeightQuantizer.perChannelSymmetric(w.scalars, channels: w.shape[0]).dequantized()
             for i in 0..<w.count { w.data[i] = q[i] }

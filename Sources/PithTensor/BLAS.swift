@@ -1,4 +1,8 @@
 import COpenBLAS
+import CPithRuntimeKernels
+#if canImport(Glibc)
+import Glibc
+#endif
 
 /// Row-major single-precision GEMM through CBLAS:
 /// C (M×N) = alpha · op(A) (M×K) · op(B) (K×N) + beta · C.
@@ -65,4 +69,18 @@ public enum Threads {
 public var blasCoreName: String {
     guard let name = openblas_get_corename() else { return "unknown" }
     return String(cString: name)
+}
+
+/// The OpenBLAS kernel family `OPENBLAS_CORETYPE` should name on this machine, when
+/// OpenBLAS chose its generic SSE3 family ("Prescott") on a CPU it does not recognise
+/// (OpenBLAS 0.3.21 predates Sapphire and Emerald Rapids and Zen 5) although the CPU has
+/// AVX-512 ("SkylakeX") or AVX2 ("Haswell"); GEMMs then run several times slower. nil
+/// when OpenBLAS chose a tuned family, or `OPENBLAS_CORETYPE` is already set (a machine's
+/// setting is left as it is). The family is picked when the library loads, so a program
+/// that wants it sets the variable and starts again (see `pith`'s main).
+public var blasPreferredCore: String? {
+    guard getenv("OPENBLAS_CORETYPE") == nil, blasCoreName.lowercased() == "prescott" else { return nil }
+    if pith_cpu_has_avx512() != 0 { return "SkylakeX" }
+    if pith_cpu_has_avx2() != 0 { return "Haswell" }
+    return nil
 }

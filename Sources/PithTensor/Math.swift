@@ -9,6 +9,4 @@ import Darwin
 @inline(__always) func _log(_ x: Float) -> Float { logf(x) }
 @inline(__always) func _exp(_ x: Float) -> Float { expf(x) }
 @inline(__always) func _cos(_ x: Float) -> Float { cosf(x) }
-@inline(__always) func _tanh(_ x: Float) -> Float { tanhf(x) }
-@inline(__always) func _erf(_ x: Float) -> Float { erff(x) }
 @inline(__always) func _pow(_ x: Float, _ y: Float) -> Float { powf(x, y) }

@@ -37,6 +37,18 @@ public final class Tensor {
         self.viewBase = nil
     }
 
+    /// A tensor whose storage is not initialised: for an op's saved intermediates, every
+    /// element of which the op writes before it reads.
+    init(uninitialized shape: [Int]) {
+        self.shape = shape
+        self.count = shape.reduce(1, *)
+        self.data = .allocate(capacity: max(count, 1))
+        self.requiresGrad = false
+        self.parents = []
+        self.backwardRule = nil
+        self.viewBase = nil
+    }
+
     /// A tensor holding `values` (count must equal the product of `shape`).
     public convenience init(_ values: [Float], shape: [Int], requiresGrad: Bool = false) {
         self.init(zeros: shape, requiresGrad: requiresGrad)

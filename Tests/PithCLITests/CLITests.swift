@@ -250,16 +250,22 @@ final class CLITests: XCTestCase {
             XCTAssertEqual(other.status, 0, other.stderr)
             XCTAssert(try run(["inspect", folder + "/\(method).pith"]).stdout.contains("\(method)"))
         }
-        // A layer no .pith op holds is refused before training; an unknown method: one line, no file.
+        // A layer no .pith op holds trains (a teacher) with a note, and is refused by pack and
+        // quantize with one line and no file; an unknown method: one line, no file.
         try "name g\ninput 1 8 8\nflatten\ndense 16\ngelu\ndense 10\n".write(toFile: folder + "/g.model", atomically: true, encoding: .utf8)
-        for (arguments, fragment) in [(["train", folder + "/g.model", "-o", folder + "/g.ckpt", "--epochs", "1"], "'gelu' has no op in .pith version 1"),
+        let teacher = try run(["train", folder + "/g.model", "-o", folder + "/g.ckpt", "--epochs", "1"])
+        XCTAssertEqual(teacher.status, 0, teacher.stderr)
+        XCTAssert(teacher.stdout.contains("'gelu' has no op in .pith version 1"), teacher.stdout)
+        for (arguments, fragment) in [(["pack", folder + "/g.ckpt", "-o", folder + "/g.pith"], "'gelu' has no op in .pith version 1"),
+                                      (["quantize", folder + "/g.ckpt", "-o", folder + "/g.pith"], "'gelu' has no integer op"),
                                       (["quantize", ckpt, "-o", folder + "/m.pith", "--method", "kl"], "--method")] {
             let bad = try run(arguments)
             XCTAssertNotEqual(bad.status, 0)
             XCTAssert(bad.stderr.contains(fragment), bad.stderr)
+            XCTAssertEqual(bad.stderr.split(separator: "\n").count, 1, bad.stderr)
         }
         XCTAssertFalse(FileManager.default.fileExists(atPath: folder + "/g.pith"))
-        XCTAssertFalse(FileManager.default.fileExists(atPath: folder + "/g.ckpt"))
+        XCTAssertFalse(FileManager.default.fileExists(atPath: folder + "/m.pith"))
     }
 
     /// `pith train --qat` from scratch and as a fine-tune (`--from`), then `pith quantize`

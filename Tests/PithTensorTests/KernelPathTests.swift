@@ -106,3 +106,86 @@ final class KernelPathTests: XCTestCase {
         }
     }
 }
+
+/// The sequence kernels' AVX-512 twins against their portable references, bit for bit.
+final class SequenceKernelPathTests: XCTestCase {
+    override func setUpWithError() throws {
+        try XCTSkipUnless(pith_cpu_has_avx512() != 0, "this CPU has no AVX-512: only the reference path runs")
+    }
+
+    func values(_ n: Int, seed: UInt64, scale: Float = 1) -> [Float] {
+        var rng = PithRandom(seed: seed)
+        var v = (0..<n).map { _ in rng.nextNormal() * scale }
+        if n > 8 { v[1] = 0; v[3] = -0.0; v[5] = 100; v[7] = -100 }
+        return v
+    }
+
+    func bits(_ v: [Float]) -> [UInt32] { v.map(\.bitPattern) }
+
+    func testActivations() {
+        for n in [1, 15, 16, 33, 1000] {
+            let x = values(n, seed: 61, scale: 4), gy = values(n, seed: 62)
+            var a = [Float](repeating: 0, count: n), b = a
+            pith_sigmoid_forward_generic(x, &a, n); pith_sigmoid_forward_avx512(x, &b, n)
+            XCTAssertEqual(bits(a), bits(b), "σ, n \(n)")
+            pith_tanh_forward_generic(x, &a, n); pith_tanh_forward_avx512(x, &b, n)
+            XCTAssertEqual(bits(a), bits(b), "tanh, n \(n)")
+            pith_gelu_forward_generic(x, &a, n); pith_gelu_forward_avx512(x, &b, n)
+            XCTAssertEqual(bits(a), bits(b), "GELU, n \(n)")
+            var ga = values(n, seed: 63), gb = ga
+            pith_gelu_backward_generic(x, gy, &ga, n); pith_gelu_backward_avx512(x, gy, &gb, n)
+            XCTAssertEqual(bits(ga), bits(gb), "GELU backward, n \(n)")
+        }
+    }
+
+    func testLSTMStep() {
+        for (rows, hidden) in [(1, 1), (3, 17), (5, 32)] {
+            let gs = 4 * hidden + 3, ss = hidden + 2  // strides wider than the rows
+            let z = values(rows * gs, seed: 64, scale: 2), cPrev = values(rows * ss, seed: 65)
+            var (za, zb) = (z, z)
+            var ca = [Float](repeating: 0, count: rows * ss), cb = ca, ha = ca, hb = ca
+            let bias = values(4 * hidden, seed: 69)
+            pith_lstm_step_forward_generic(&za, gs, bias, cPrev, &ca, &ha, ss, rows, hidden)
+            pith_lstm_step_forward_avx512(&zb, gs, bias, cPrev, &cb, &hb, ss, rows, hidden)
+            XCTAssertEqual(bits(za), bits(zb)); XCTAssertEqual(bits(ca), bits(cb)); XCTAssertEqual(bits(ha), bits(hb))
+            let up = values(rows * hidden, seed: 66), rec = values(rows * hidden, seed: 67)
+            var dca = values(rows * hidden, seed: 68), dcb = dca
+            var dga = [Float](repeating: 0, count: rows * gs), dgb = dga
+            pith_lstm_step_backward_generic(za, &dga, gs, cPrev, ca, ss, up, hidden, rec, &dca, rows, hidden)
+            pith_lstm_step_backward_avx512(za, &dgb, gs, cPrev, ca, ss, up, hidden, rec, &dcb, rows, hidden)
+            XCTAssertEqual(bits(dga), bits(dgb)); XCTAssertEqual(bits(dca), bits(dcb))
+        }
+    }
+
+    func testLayerNorm() {
+        for (rows, d) in [(1, 1), (7, 17), (4, 64)] {
+            let x = values(rows * d, seed: 69), gamma = values(d, seed: 70), beta = values(d, seed: 71), gy = values(rows * d, seed: 72)
+            var ya = [Float](repeating: 0, count: rows * d), yb = ya, ha = ya, hb = ya
+            var ra = [Float](repeating: 0, count: rows), rb = ra
+            pith_layernorm_forward_generic(x, gamma, beta, &ya, &ha, &ra, rows, d, 1e-5)
+            pith_layernorm_forward_avx512(x, gamma, beta, &yb, &hb, &rb, rows, d, 1e-5)
+            XCTAssertEqual(bits(ya), bits(yb)); XCTAssertEqual(bits(ha), bits(hb)); XCTAssertEqual(bits(ra), bits(rb))
+            var gxa = values(rows * d, seed: 73), gxb = gxa, gga = values(d, seed: 74), ggb = gga, gba = gga, gbb = gga
+            pith_layernorm_backward_generic(gy, ha, ra, gamma, &gxa, &gga, &gba, rows, d)
+            pith_layernorm_backward_avx512(gy, ha, ra, gamma, &gxb, &ggb, &gbb, rows, d)
+            XCTAssertEqual(bits(gxa), bits(gxb)); XCTAssertEqual(bits(gga), bits(ggb)); XCTAssertEqual(bits(gba), bits(gbb))
+        }
+    }
+
+    func testAttention() {
+        for (b, t, heads, dh) in [(1, 1, 1, 1), (2, 7, 3, 5), (2, 28, 4, 16)] {
+            let d = heads * dh, pairs = b * heads
+            let qkv = values(b * t * 3 * d, seed: 75), gout = values(b * t * d, seed: 76)
+            var oa = [Float](repeating: 0, count: b * t * d), ob = oa
+            var pa = [Float](repeating: 0, count: pairs * t * t), pb = pa
+            var scratch = [Float](repeating: 0, count: t * dh + t * t)
+            pith_attention_forward_generic(qkv, &oa, &pa, 0, pairs, heads, t, dh, &scratch)
+            pith_attention_forward_avx512(qkv, &ob, &pb, 0, pairs, heads, t, dh, &scratch)
+            XCTAssertEqual(bits(oa), bits(ob)); XCTAssertEqual(bits(pa), bits(pb))
+            var ga = values(b * t * 3 * d, seed: 77), gb = ga
+            pith_attention_backward_generic(qkv, pa, gout, &ga, 0, pairs, heads, t, dh, &scratch)
+            pith_attention_backward_avx512(qkv, pa, gout, &gb, 0, pairs, heads, t, dh, &scratch)
+            XCTAssertEqual(bits(ga), bits(gb))
+        }
+    }
+}

@@ -31,7 +31,55 @@ def find(directory, base):
     return plain if os.path.exists(plain) else plain + ".gz"
 
 
+class RowLSTM(nn.Module):
+    """An LSTM over the image's 28 rows (each a token of 28 pixels), its last hidden state,
+    Dense hidden→10. Pith's lstm keeps one bias per gate: PyTorch's bias_hh is fixed at 0
+    so the trained parameters are the same set (bias_ih is the bias)."""
+
+    def __init__(self, hidden):
+        super().__init__()
+        self.lstm = nn.LSTM(28, hidden, batch_first=True)
+        with torch.no_grad():
+            self.lstm.bias_hh_l0.zero_()
+        self.lstm.bias_hh_l0.requires_grad_(False)
+        self.out = nn.Linear(hidden, 10)
+
+    def forward(self, x):
+        h, _ = self.lstm(x.reshape(-1, 28, 28))
+        return self.out(h[:, -1])
+
+
+class RowTransformer(nn.Module):
+    """Each row a token: Dense 28→width plus a learned position embedding (N(0, 0.02²)),
+    pre-norm Transformer encoder blocks (GELU, no dropout), the mean over tokens,
+    LayerNorm, Dense width→10."""
+
+    def __init__(self, width, heads, ff, blocks):
+        super().__init__()
+        self.embed = nn.Linear(28, width)
+        self.position = nn.Parameter(torch.randn(28, width) * 0.02)
+        self.blocks = nn.ModuleList([nn.TransformerEncoderLayer(width, heads, ff, dropout=0.0, activation="gelu",
+                                                                batch_first=True, norm_first=True)
+                                     for _ in range(blocks)])
+        self.norm = nn.LayerNorm(width)
+        self.out = nn.Linear(width, 10)
+
+    def forward(self, x):
+        h = self.embed(x.reshape(-1, 28, 28)) + self.position
+        for block in self.blocks:
+            h = block(h)
+        return self.out(self.norm(h.mean(dim=1)))
+
+
 def model(name):
+    if name == "rnn-teacher":
+        return RowLSTM(128)
+    if name == "rnn-student":
+        return RowLSTM(32)
+    if name == "attn-teacher":
+        return RowTransformer(64, 4, 128, 2)
+    if name == "attn-student":
+        return RowTransformer(24, 2, 48, 1)
     if name == "mlp-teacher":
         return nn.Sequential(nn.Flatten(), nn.Linear(784, 1200), nn.ReLU(), nn.Dropout(0.5),
                              nn.Linear(1200, 1200), nn.ReLU(), nn.Dropout(0.5), nn.Linear(1200, 10))
@@ -63,7 +111,8 @@ def main():
     yt = torch.from_numpy(read_idx(find(mnist, "t10k-labels-idx1-ubyte")).astype(np.int64))
     xs, ys = xs[:55000].contiguous(), ys[:55000].contiguous()
     net = model(name)
-    opt = torch.optim.Adam(net.parameters(), lr=1e-3)
+    print(f"torch {name} {sum(p.numel() for p in net.parameters() if p.requires_grad)} parameters", file=sys.stderr, flush=True)
+    opt = torch.optim.Adam([p for p in net.parameters() if p.requires_grad], lr=1e-3)
     rates = []
     for epoch in range(epochs):
         net.train()
@@ -82,7 +131,7 @@ def main():
     with torch.no_grad():
         correct = sum(int((net(xt[i:i + 1000]).argmax(1) == yt[i:i + 1000]).sum()) for i in range(0, len(xt), 1000))
     if len(sys.argv) > 6:
-        np.savez(sys.argv[6], **{f"p{i}": p.detach().numpy() for i, p in enumerate(net.parameters())})
+        np.savez(sys.argv[6], **{f"p{i}": p.detach().numpy() for i, p in enumerate(p for p in net.parameters() if p.requires_grad)})
     print(json.dumps({"tool": "pytorch", "version": torch.__version__, "model": name, "epochs": epochs,
                       "threads": threads, "samples_per_second": statistics.median(rates),
                       "test_errors": len(xt) - correct, "test_accuracy": correct / len(xt)}))

@@ -3,6 +3,34 @@
 /// The model descriptions and recipes of models/, built in: file name → text.
 enum BuiltinModels {
     static let files: [String: String] = [
+        "attn-student.model": #"""
+# attn-student: the attn-teacher's shape, one block of width 24 (2 heads, feed-forward 48).
+# 6,538 parameters (under a tenth of the teacher's 71,370).
+name attn-student
+input 28 28          # 28 tokens (the image's rows) of 28 pixels
+dense 24             # per token
+position
+transformer-block heads 2 ff 48
+mean-tokens
+layernorm
+dense 10
+
+"""#,
+        "attn-teacher.model": #"""
+# attn-teacher: each row of the image a token, Dense 28→64 plus a learned position
+# embedding, two pre-norm Transformer encoder blocks (4 heads, width 64, feed-forward 128,
+# GELU), the mean over tokens, LayerNorm, Dense 64→10. 71,370 parameters.
+name attn-teacher
+input 28 28          # 28 tokens (the image's rows) of 28 pixels
+dense 64             # per token
+position
+transformer-block heads 4 ff 128
+transformer-block heads 4 ff 128
+mean-tokens
+layernorm
+dense 10
+
+"""#,
         "cnn-student.model": #"""
 # cnn-student: two 3x3 convolutions and one dense layer. 9,098 parameters.
 name cnn-student
@@ -88,6 +116,24 @@ name mlp-tiny
 input 784
 dense 64
 relu
+dense 10
+
+"""#,
+        "rnn-student.model": #"""
+# rnn-student: the rnn-teacher's shape at a quarter of its width. 8,138 parameters
+# (a tenth of the teacher's 81,674).
+name rnn-student
+input 28 28          # 28 tokens (the image's rows) of 28 pixels
+lstm 32
+dense 10
+
+"""#,
+        "rnn-teacher.model": #"""
+# rnn-teacher: an LSTM over the 28 rows of the image, its last hidden state, Dense 128→10.
+# One bias per gate. 81,674 parameters.
+name rnn-teacher
+input 28 28          # 28 tokens (the image's rows) of 28 pixels
+lstm 128
 dense 10
 
 """#,

@@ -70,7 +70,8 @@ private func broadcastBinary(_ a: Tensor, _ b: Tensor, name: String,
 
 /// Element-wise a + b with broadcasting. Backward: ∂a = Σ_broadcast ∂c, ∂b likewise.
 public func add(_ a: Tensor, _ b: Tensor) -> Tensor {
-    broadcastBinary(a, b, name: "add", f: { $0 + $1 }, da: { _, _ in 1 }, db: { _, _ in 1 })
+    if a.shape.count >= b.shape.count, a.shape.suffix(b.shape.count).elementsEqual(b.shape) { return addTrailing(a, b) }
+    return broadcastBinary(a, b, name: "add", f: { $0 + $1 }, da: { _, _ in 1 }, db: { _, _ in 1 })
 }
 
 /// Element-wise a · b with broadcasting. Backward: ∂a = Σ_broadcast ∂c · b, ∂b = Σ ∂c · a.
@@ -80,3 +81,24 @@ public func mul(_ a: Tensor, _ b: Tensor) -> Tensor {
 
 public func + (a: Tensor, b: Tensor) -> Tensor { add(a, b) }
 public func * (a: Tensor, b: Tensor) -> Tensor { mul(a, b) }
+
+/// a + b where b's shape is a trailing part of a's (the same shape, a bias, a position
+/// table (T, D) added to (B, T, D)): a as (R, n) rows of b's n elements, c_r = a_r + b.
+/// Backward: ∂a = ∂c, ∂b = Σ_r ∂c_r.
+private func addTrailing(_ a: Tensor, _ b: Tensor) -> Tensor {
+    let n = max(b.count, 1), rows = b.count == 0 ? 0 : a.count / n
+    let out = Tensor(opOutput: a.shape, parents: [a, b]) { out in
+        let g = out.grad
+        if a.requiresGrad {
+            let ga = a.grad
+            for i in 0..<a.count { ga[i] += g[i] }
+        }
+        if b.requiresGrad { addColumnSums(g, rows: rows, columns: n, into: b.grad) }
+    }
+    let y = out.data, x = a.data, bias = b.data
+    for r in 0..<rows {
+        let yr = y + r * n, xr = x + r * n
+        for j in 0..<n { yr[j] = xr[j] + bias[j] }
+    }
+    return out
+}

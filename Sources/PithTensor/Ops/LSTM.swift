@@ -1,0 +1,118 @@
+import CPithTrainKernels
+
+/// A long short-term memory layer over whole sequences, forward and backward in one op.
+///
+/// x: (B, T, I); inputWeight W: (4H, I); recurrentWeight U: (4H, H); bias b: (4H), one per
+/// gate (PyTorch keeps two, b_ih + b_hh, whose sum is this one). Gates in PyTorch's order
+/// [i | f | g | o]. With h₋₁ = c₋₁ = 0, for t = 0 … T−1:
+///
+///     z_t = W x_t + U h_{t−1} + b,   i, f, o = σ(z_i, z_f, z_o),   g = tanh(z_g),
+///     c_t = f ⊙ c_{t−1} + i ⊙ g,     h_t = o ⊙ tanh(c_t).
+///
+/// Returns (B, T, H), every h_t, when `returnSequence`, else (B, H), the last h_{T−1}.
+///
+/// Inside, the steps are time-major, (T, B, ·): the input projection W x_t of all steps is
+/// one GEMM; then each thread takes its share of the B sequences through all T steps (a
+/// GEMM for U h_{t−1} over its rows and the point-wise cell, `pith_lstm_step_forward`),
+/// with no synchronisation between steps, since sequences are independent.
+///
+/// Backward (through time), each thread over its sequences from t = T−1 down to 0: ∂z_t
+/// from `pith_lstm_step_backward`, ∂h_{t−1} = ∂z_t U. Then one GEMM each for
+/// ∂U = Σ_t ∂z_tᵀ h_{t−1}, ∂W = Σ_t ∂z_tᵀ x_t and ∂x_t = ∂z_t W; ∂b = Σ_t ∂z_t.
+public func lstm(_ x: Tensor, inputWeight w: Tensor, recurrentWeight u: Tensor, bias: Tensor, returnSequence: Bool) -> Tensor {
+    precondition(x.shape.count == 3 && w.shape.count == 2 && w.shape[1] == x.shape[2] && w.shape[0] % 4 == 0,
+                 "lstm: input \(x.shape) does not fit input weight \(w.shape)")
+    let batch = x.shape[0], steps = x.shape[1], inputs = x.shape[2], hidden = w.shape[0] / 4, width = 4 * hidden
+    precondition(u.shape == [width, hidden] && bias.shape == [width],
+                 "lstm: recurrent weight \(u.shape) or bias \(bias.shape) does not fit hidden size \(hidden)")
+    precondition(steps > 0, "lstm: empty sequence")
+    // Saved for backward, time-major: x (T, B, I); the activated gates (T, B, 4H); h and c
+    // (T+1, B, H) with the zero state in slot 0, so that step t reads slot t, writes t+1.
+    let xt = Tensor(uninitialized: [steps, batch, inputs])
+    let gates = Tensor(uninitialized: [steps, batch, width])
+    let hs = Tensor(uninitialized: [steps + 1, batch, hidden]), cs = Tensor(uninitialized: [steps + 1, batch, hidden])
+    hs.data.update(repeating: 0, count: batch * hidden)
+    cs.data.update(repeating: 0, count: batch * hidden)
+    let plane = batch * hidden
+    let shape = returnSequence ? [batch, steps, hidden] : [batch, hidden]
+    let out = Tensor(opOutput: shape, parents: [x, w, u, bias]) { out in
+        let dgates = Tensor(uninitialized: [steps, batch, width])
+        let dhRec = Tensor(uninitialized: [batch, hidden]), dc = Tensor(zeros: [batch, hidden])
+        nonisolated(unsafe) let g = gates.data, dg = dgates.data, c = cs.data, ud = u.data
+        nonisolated(unsafe) let dr = dhRec.data, dcp = dc.data, gout = out.grad
+        // ∂h_t from above for sequence b: out.grad at b·T·H + t·H (every step) or b·H (last).
+        let upStride = returnSequence ? steps * hidden : hidden
+        parallelRanges(batch, grain: 8) { lo, hi in
+            for t in stride(from: steps - 1, through: 0, by: -1) {
+                let up: UnsafePointer<Float>? = returnSequence || t == steps - 1
+                    ? UnsafePointer(gout + lo * upStride + (returnSequence ? t * hidden : 0)) : nil
+                pith_lstm_step_backward(g + t * batch * width + lo * width, dg + t * batch * width + lo * width, width,
+                                        c + t * plane + lo * hidden, c + (t + 1) * plane + lo * hidden, hidden,
+                                        up, upStride, t == steps - 1 ? nil : UnsafePointer(dr + lo * hidden),
+                                        dcp + lo * hidden, hi - lo, hidden)
+                if t > 0 {
+                    sgemmSerial(false, false, hi - lo, hidden, width, 1, dg + t * batch * width + lo * width, width,
+                                ud, hidden, 0, dr + lo * hidden, hidden)
+                }
+            }
+        }
+        if u.requiresGrad {
+            sgemm(transA: true, m: width, n: hidden, k: steps * batch, a: dg, lda: width, b: hs.data, ldb: hidden,
+                  beta: 1, c: u.grad, ldc: hidden)
+        }
+        if w.requiresGrad {
+            sgemm(transA: true, m: width, n: inputs, k: steps * batch, a: dg, lda: width, b: xt.data, ldb: inputs,
+                  beta: 1, c: w.grad, ldc: inputs)
+        }
+        if bias.requiresGrad { addColumnSums(dg, rows: steps * batch, columns: width, into: bias.grad) }
+        if x.requiresGrad {
+            let dxt = Tensor(uninitialized: [steps, batch, inputs])
+            sgemm(m: steps * batch, n: inputs, k: width, a: dg, lda: width, b: w.data, ldb: inputs, c: dxt.data, ldc: inputs)
+            let gx = x.grad
+            for b in 0..<batch {
+                for t in 0..<steps {
+                    let dst = gx + (b * steps + t) * inputs, src = dxt.data + (t * batch + b) * inputs
+                    for j in 0..<inputs { dst[j] += src[j] }
+                }
+            }
+        }
+    }
+    for b in 0..<batch {
+        for t in 0..<steps {
+            (xt.data + (t * batch + b) * inputs).update(from: x.data + (b * steps + t) * inputs, count: inputs)
+        }
+    }
+    sgemm(transB: true, m: steps * batch, n: width, k: inputs, a: xt.data, lda: inputs, b: w.data, ldb: inputs,
+          c: gates.data, ldc: width)
+    nonisolated(unsafe) let g = gates.data, h = hs.data, c = cs.data, ud = u.data, bd = bias.data
+    parallelRanges(batch, grain: 8) { lo, hi in
+        for t in 0..<steps {
+            let z = g + t * batch * width + lo * width
+            if t > 0 {
+                sgemmSerial(false, true, hi - lo, width, hidden, 1, h + t * plane + lo * hidden, hidden, ud, hidden,
+                            1, z, width)
+            }
+            pith_lstm_step_forward(z, width, bd, c + t * plane + lo * hidden, c + (t + 1) * plane + lo * hidden,
+                                   h + (t + 1) * plane + lo * hidden, hidden, hi - lo, hidden)
+        }
+    }
+    let y = out.data
+    if returnSequence {
+        for b in 0..<batch {
+            for t in 0..<steps {
+                (y + (b * steps + t) * hidden).update(from: h + (t + 1) * plane + b * hidden, count: hidden)
+            }
+        }
+    } else {
+        y.update(from: h + steps * plane, count: plane)
+    }
+    return out
+}
+
+/// out[j] += Σ_r x[r·columns + j]: the column sums of a (rows, columns) matrix.
+func addColumnSums(_ x: UnsafePointer<Float>, rows: Int, columns: Int, into out: UnsafeMutablePointer<Float>) {
+    for r in 0..<rows {
+        let row = x + r * columns
+        for j in 0..<columns { out[j] += row[j] }
+    }
+}
