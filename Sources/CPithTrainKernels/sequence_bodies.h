@@ -133,17 +133,14 @@ TARGET void SUFFIX(pith_layernorm_backward)(const float *gy, const float *xhat, 
         SUFFIX(layernorm_row_backward)(gy + r * d, xhat + r * d, rstd[r], gamma, gx ? gx + r * d : 0, ggamma, gbeta, d);
 }
 
-/// y += a · x over n values.
-TARGET static inline __attribute__((always_inline)) void SUFFIX(axpy)(float *restrict y, const float *restrict x,
-                                                                      float a, long n) {
-    for (long j = 0; j < n; j++) y[j] += a * x[j];
-}
-
-/// dst[e·t + j] = src[j·stride + e]: t rows of dh values, transposed.
+/// dst[e·tp + j] = src[j·stride + e]: t rows of dh values transposed, each row of dst
+/// padded with zeros to tp ≥ t.
 TARGET static inline __attribute__((always_inline)) void SUFFIX(transpose)(float *restrict dst, const float *restrict src,
-                                                                           long stride, long t, long dh) {
+                                                                           long stride, long t, long tp, long dh) {
+    for (long e = 0; e < dh; e++)
+        for (long j = t; j < tp; j++) dst[e * tp + j] = 0.0f;
     for (long j = 0; j < t; j++)
-        for (long e = 0; e < dh; e++) dst[e * t + j] = src[j * stride + e];
+        for (long e = 0; e < dh; e++) dst[e * tp + j] = src[j * stride + e];
 }
 
 /// row = softmax(row · scale), in place.
@@ -186,16 +183,18 @@ TARGET void SUFFIX(pith_attention_forward)(const float *qkv, float *out, float *
                                            long heads, long t, long dh, float *scratch) {
     const long dm = heads * dh, d3 = 3 * dm;
     const float scale = 1.0f / sqrtf((float)dh);
-    float *kT = scratch;
+    const long tp = (t + 15) & ~15L;
+    float *kT = scratch, *scores = scratch + tp * dh;
     for (long pair = first; pair < last; pair++) {
         const long s = pair / heads, hd = pair % heads;
         const float *q = qkv + s * t * d3 + hd * dh, *k = q + dm, *v = q + 2 * dm;
-        SUFFIX(transpose)(kT, k, d3, t, dh);
+        SUFFIX(transpose)(kT, k, d3, t, tp, dh);
         float *p = probs + pair * t * t;
         for (long i = 0; i < t; i++) {
             float *row = p + i * t;
-            for (long j = 0; j < t; j++) row[j] = 0.0f;
-            for (long e = 0; e < dh; e++) SUFFIX(axpy)(row, kT + e * t, q[i * d3 + e], t);
+            for (long j = 0; j < tp; j++) scores[j] = 0.0f;
+            SUFFIX(accumulate_rows)(scores, q + i * d3, 1, kT, tp, dh, tp);
+            for (long j = 0; j < t; j++) row[j] = scores[j];
             SUFFIX(scaled_softmax)(row, t, scale);
             float *o = out + (s * t + i) * dm + hd * dh;
             for (long e = 0; e < dh; e++) o[e] = 0.0f;
@@ -208,21 +207,23 @@ TARGET void SUFFIX(pith_attention_backward)(const float *qkv, const float *probs
                                             long first, long last, long heads, long t, long dh, float *scratch) {
     const long dm = heads * dh, d3 = 3 * dm;
     const float scale = 1.0f / sqrtf((float)dh);
-    float *vT = scratch, *ds = scratch + t * dh;
+    const long tp = (t + 15) & ~15L;
+    float *vT = scratch, *dp = scratch + tp * dh, *ds = dp + tp;
     for (long pair = first; pair < last; pair++) {
         const long s = pair / heads, hd = pair % heads;
         const long offset = s * t * d3 + hd * dh;
         const float *q = qkv + offset, *k = q + dm, *v = q + 2 * dm;
         const float *go = gout + s * t * dm + hd * dh;
         float *gq = gqkv + offset, *gk = gq + dm, *gv = gq + 2 * dm;
-        SUFFIX(transpose)(vT, v, d3, t, dh);
+        SUFFIX(transpose)(vT, v, d3, t, tp, dh);
         const float *p = probs + pair * t * t;
         // ∂S, all t × t of it, first.
         for (long i = 0; i < t; i++) {
             const float *row = p + i * t;
             float *dsr = ds + i * t;
-            for (long j = 0; j < t; j++) dsr[j] = 0.0f;
-            for (long e = 0; e < dh; e++) SUFFIX(axpy)(dsr, vT + e * t, go[i * dm + e], t);
+            for (long j = 0; j < tp; j++) dp[j] = 0.0f;
+            SUFFIX(accumulate_rows)(dp, go + i * dm, 1, vT, tp, dh, tp);
+            for (long j = 0; j < t; j++) dsr[j] = dp[j];
             float dot = 0.0f;
             for (long j = 0; j < t; j++) dot += row[j] * dsr[j];
             for (long j = 0; j < t; j++) dsr[j] = row[j] * (dsr[j] - dot) * scale;

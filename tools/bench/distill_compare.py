@@ -17,6 +17,9 @@ import argparse, concurrent.futures, json, os, re, subprocess, sys
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 PITH = os.path.join(ROOT, ".build", "release", "pith")
 PAIRS = [("mlp-student", "mlp-teacher"), ("mlp-tiny", "mlp-teacher"), ("cnn-student", "cnn-teacher")]
+# The sequence teachers' pairs (--pairs sequence): within a family and across families.
+SEQUENCE_PAIRS = [("rnn-student", "rnn-teacher"), ("attn-student", "attn-teacher"), ("cnn-student", "attn-teacher"),
+                  ("mlp-tiny", "attn-teacher")]
 
 
 def errors(output):
@@ -60,13 +63,15 @@ def torch_errors(output):
 
 def main():
     ap = argparse.ArgumentParser()
-    ap.add_argument("--students", default=",".join(s for s, _ in PAIRS))
+    ap.add_argument("--pairs", default="feed-forward",
+                    help="feed-forward (the MLP and CNN pairs), sequence (the LSTM and Transformer teachers' pairs), or student:teacher,...")
+    ap.add_argument("--students", help="only these students of the pairs (default: all)")
     ap.add_argument("--seeds", default="1")
     ap.add_argument("--torch-seeds", help="the seeds also run in PyTorch (default: all of --seeds)")
     ap.add_argument("--epochs", type=int, default=30)
     ap.add_argument("--temperature", default="20", help="T, or per student: mlp-student=20,mlp-tiny=2,...")
     ap.add_argument("--alpha", default="0.9", help="alpha, or per student like --temperature")
-    ap.add_argument("--teacher-epochs", default="mlp-teacher=30,cnn-teacher=12")
+    ap.add_argument("--teacher-epochs", default="mlp-teacher=30,cnn-teacher=12,rnn-teacher=20,attn-teacher=20")
     ap.add_argument("--teacher-shift", type=int, default=2)
     ap.add_argument("--teacher-rotate", default="0", help="degrees of random rotation while training the teachers, or per teacher: mlp-teacher=10 (others 0)")
     ap.add_argument("--teacher-scale", default="0", help="random zoom 1 ± this while training the teachers, or per teacher (as --teacher-rotate)")
@@ -80,6 +85,9 @@ def main():
     ap.add_argument("--mnist-dir", default=os.path.join(ROOT, "../shared/data/mnist"))
     ap.add_argument("--torch-python", default=os.path.join(ROOT, ".venv", "bin", "python"))
     args = ap.parse_args()
+    global PAIRS
+    PAIRS = {"feed-forward": PAIRS, "sequence": SEQUENCE_PAIRS}.get(args.pairs) or [tuple(p.split(":")) for p in args.pairs.split(",")]
+    args.students = args.students or ",".join(s for s, _ in PAIRS)
     os.makedirs(args.runs_dir, exist_ok=True)
     common = ["--data", "mnist", "--mnist-dir", args.mnist_dir, "--threads", str(args.threads)]
     teacher_epochs = dict(kv.split("=") for kv in args.teacher_epochs.split(","))

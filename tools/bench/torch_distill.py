@@ -3,6 +3,7 @@
 start: Pith's initial weights for the seed, Pith's batch order for every epoch, the same
 Adam, batch size and loss, and (distilling) the same teacher, loaded from a Pith checkpoint.
 Prints one JSON line: test errors out of 10,000 and the final weights' checksum.
+Sequence students (rnn-student, attn-student) start from PyTorch's own initialisation.
 
 Loss: (1 - alpha) * CE(s, y) + alpha * T^2 * KL(softmax(t/T) || softmax(s/T)), mean over
 the batch (alpha = 0: training from hard labels alone).
@@ -18,13 +19,13 @@ import torch.nn.functional as F
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from pith_random import epoch_order, initial_weights, read_checkpoint  # noqa: E402
-from torch_train import find, model, read_idx  # noqa: E402
+from torch_train import SEQUENCE_MODELS, find, model, pith_order, read_idx  # noqa: E402
 
 
 def load_net(name, arrays):
     net = model(name)
     with torch.no_grad():
-        for p, a in zip(net.parameters(), arrays):
+        for p, a in zip(pith_order(net), arrays):
             assert tuple(p.shape) == tuple(a.shape), f"{name}: {tuple(p.shape)} vs {a.shape}"
             p.copy_(torch.from_numpy(np.ascontiguousarray(a)))
     return net
@@ -103,14 +104,19 @@ def main():
     yt = torch.from_numpy(read_idx(find(args.mnist_dir, "t10k-labels-idx1-ubyte")).astype(np.int64))
     xs, ys = xs[:55000].contiguous(), ys[:55000].contiguous()
 
-    shapes = [tuple(p.shape) for p in model(args.student).parameters()][0::2]
-    net = load_net(args.student, initial_weights([(s, fan_in(s)) for s in shapes], args.seed))
+    if args.student in SEQUENCE_MODELS:
+        # Sequence students start from PyTorch's own initialisation (seeded), not Pith's replayed.
+        torch.manual_seed(args.seed)
+        net = model(args.student)
+    else:
+        shapes = [tuple(p.shape) for p in model(args.student).parameters()][0::2]
+        net = load_net(args.student, initial_weights([(s, fan_in(s)) for s in shapes], args.seed))
     teachers = []
     for path in args.teacher:
         t = load_checkpoint(path)
         t.train(args.teacher_dropout)  # dropout off (eval) unless --teacher-dropout
         teachers.append(t)
-    opt = torch.optim.Adam(net.parameters(), lr=args.lr)
+    opt = torch.optim.Adam([p for p in net.parameters() if p.requires_grad], lr=args.lr)
     shift_rng = np.random.default_rng(args.seed)
     T = args.temperature
     batches = (len(xs) + args.batch_size - 1) // args.batch_size

@@ -71,6 +71,21 @@ class RowTransformer(nn.Module):
         return self.out(self.norm(h.mean(dim=1)))
 
 
+def pith_order(net):
+    """The trainable parameters in the order (and shapes) Pith's checkpoint keeps them."""
+    if isinstance(net, RowLSTM):
+        return [net.lstm.weight_ih_l0, net.lstm.weight_hh_l0, net.lstm.bias_ih_l0, net.out.weight, net.out.bias]
+    if isinstance(net, RowTransformer):
+        blocks = [p for b in net.blocks for p in (b.norm1.weight, b.norm1.bias, b.self_attn.in_proj_weight, b.self_attn.in_proj_bias,
+                                                     b.self_attn.out_proj.weight, b.self_attn.out_proj.bias, b.norm2.weight, b.norm2.bias,
+                                                     b.linear1.weight, b.linear1.bias, b.linear2.weight, b.linear2.bias)]
+        return [net.embed.weight, net.embed.bias, net.position] + blocks + [net.norm.weight, net.norm.bias, net.out.weight, net.out.bias]
+    return list(net.parameters())
+
+
+SEQUENCE_MODELS = ("rnn-teacher", "rnn-student", "attn-teacher", "attn-student")
+
+
 def model(name):
     if name == "rnn-teacher":
         return RowLSTM(128)

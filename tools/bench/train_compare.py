@@ -3,12 +3,13 @@
 the other in one run, and prints samples/s and test errors for both and their ratios.
 
 Recipe (the training comparison): MNIST, batch 128, Adam lr 1e-3 constant, epochs mlp-teacher 30,
-mlp-student 20, mlp-tiny 20, cnn-teacher 12, cnn-student 20. Samples/s is the median over
+mlp-student 20, mlp-tiny 20, cnn-teacher 12, cnn-student 20, rnn-teacher 20, attn-teacher 20. Samples/s is the median over
 epochs of each epoch's training-loop throughput. Called by tools/bench-train.
 """
 import argparse, datetime, json, os, platform, re, statistics, subprocess, sys
 
-RECIPE = {"mlp-teacher": 30, "mlp-student": 20, "mlp-tiny": 20, "cnn-teacher": 12, "cnn-student": 20}
+RECIPE = {"mlp-teacher": 30, "mlp-student": 20, "mlp-tiny": 20, "cnn-teacher": 12, "cnn-student": 20,
+          "rnn-teacher": 20, "attn-teacher": 20}
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
 
@@ -76,9 +77,14 @@ def main():
         print(f"{model}: pith {p['samples_per_second']:.0f}/s {pe} errors; "
               f"pytorch {t['samples_per_second']:.0f}/s {te} errors", file=sys.stderr, flush=True)
     blas_note = {k: env.get(k, "(unset)") for k in ("OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE")}
+    # The kernels Pith's OpenBLAS ran (pith restarts with OPENBLAS_CORETYPE when OpenBLAS fell back to its generic ones).
+    verbose = dict(env, OPENBLAS_VERBOSE="2")
+    core = re.findall(r"Core: (\S+)", subprocess.run([os.path.join(ROOT, ".build/release/pith"), "--version"], env=verbose,
+                                                    capture_output=True, text=True).stdout)
     header = (f"{datetime.date.today()} · {platform.machine()}, {os.cpu_count()} cores · threads {args.threads} · "
               f"seeds {args.seed}..{args.seed + args.seeds - 1} · rounds {args.rounds} · PyTorch {rows[0]['pytorch']['version'] if rows else '?'} · "
-              f"OPENBLAS_CORETYPE={blas_note['OPENBLAS_CORETYPE']} OPENBLAS_L2_SIZE={blas_note['OPENBLAS_L2_SIZE']}")
+              f"OPENBLAS_CORETYPE={blas_note['OPENBLAS_CORETYPE']} OPENBLAS_L2_SIZE={blas_note['OPENBLAS_L2_SIZE']} · "
+              f"Pith's OpenBLAS kernels: {core[-1] if core else '?'}")
     lines = [header, "",
              "| model | epochs | Pith samples/s | PyTorch samples/s | ratio | Pith test errors (mean) | PyTorch test errors (mean) | accuracy gap (points) |",
              "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |"]

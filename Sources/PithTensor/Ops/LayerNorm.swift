@@ -12,7 +12,7 @@ public func layerNorm(_ x: Tensor, gamma: Tensor, beta: Tensor, epsilon: Float =
     precondition(d > 0 && gamma.shape == [d] && beta.shape == [d],
                  "layerNorm: input \(x.shape) does not fit gamma \(gamma.shape) and beta \(beta.shape)")
     let rows = x.count / d
-    let xhat = Tensor(zeros: x.shape), rstd = Tensor(zeros: [rows])
+    let xhat = Tensor(uninitialized: x.shape), rstd = Tensor(uninitialized: [rows])
     let out = Tensor(opOutput: x.shape, parents: [x, gamma, beta]) { out in
         pith_layernorm_backward(out.grad, xhat.data, rstd.data, gamma.data, x.requiresGrad ? x.grad : nil,
                                 gamma.requiresGrad ? gamma.grad : nil, beta.requiresGrad ? beta.grad : nil, rows, d)
