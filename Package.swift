@@ -69,7 +69,7 @@ let package = Package(
         .testTarget(name: "PithIOTests", dependencies: ["PithIO"]),
         .testTarget(name: "PithFormatTests", dependencies: ["PithFormat", "CZstd"]),
         .testTarget(name: "PithTensorTests", dependencies: ["PithTensor", "CPithTrainKernels", "CPithRuntimeKernels"]),
-        .testTarget(name: "PithNNTests", dependencies: ["PithNN", "PithTensor", "PithIO"]),
+        .testTarget(name: "PithNNTests", dependencies: ["PithNN", "PithTensor", "PithIO", "CMalloc"]),
         .testTarget(name: "KernelTests", dependencies: ["CPithRuntimeKernels"]),
         .testTarget(name: "PithRuntimeTests", dependencies: ["PithRuntime", "PithQuant", "PithNN", "PithFormat", "PithTensor", "CPithRuntimeKernels"]),
         .testTarget(name: "PithQuantTests", dependencies: ["PithQuant", "PithFormat", "PithNN", "PithRuntime", "PithTensor"]),

@@ -85,16 +85,51 @@ TARGET void SUFFIX(pith_lstm_step_backward)(const float *acts, float *dgates, lo
     }
 }
 
+/// max, sum and dot product of n values (n a multiple of 16) in 16 lanes, lane j taking
+/// elements j, j + 16, …; the lanes are then combined 0 to 15, so every path rounds alike.
+TARGET static inline __attribute__((always_inline)) float SUFFIX(lanes_max)(const float *restrict x, long n) {
+    float m[16];
+    for (int e = 0; e < 16; e++) m[e] = -INFINITY;
+    for (long j = 0; j < n; j += 16)
+        for (int e = 0; e < 16; e++) m[e] = x[j + e] > m[e] ? x[j + e] : m[e];
+    float r = m[0];
+    for (int e = 1; e < 16; e++) r = m[e] > r ? m[e] : r;
+    return r;
+}
+
+TARGET static inline __attribute__((always_inline)) float SUFFIX(lanes_dot)(const float *restrict x, const float *restrict y,
+                                                                            long n) {
+    float acc[16];
+    for (int e = 0; e < 16; e++) acc[e] = 0.0f;
+    for (long j = 0; j < n; j += 16)
+        for (int e = 0; e < 16; e++) acc[e] += x[j + e] * y[j + e];
+    float r = acc[0];
+    for (int e = 1; e < 16; e++) r += acc[e];
+    return r;
+}
+
+TARGET static inline __attribute__((always_inline)) float SUFFIX(lanes_sum)(const float *restrict x, long n) {
+    float acc[16];
+    for (int e = 0; e < 16; e++) acc[e] = 0.0f;
+    for (long j = 0; j < n; j += 16)
+        for (int e = 0; e < 16; e++) acc[e] += x[j + e];
+    float r = acc[0];
+    for (int e = 1; e < 16; e++) r += acc[e];
+    return r;
+}
+
 /// One row of LayerNorm forward (see pith_layernorm_forward).
 TARGET static inline __attribute__((always_inline)) void SUFFIX(layernorm_row)(
     const float *restrict xr, const float *restrict gamma, const float *restrict beta, float *restrict yr,
     float *restrict hr, float *restrict rstd, long d, float epsilon) {
+    // Widths that are multiples of 16 sum in lanes; others in order.
+    const int lanes = d % 16 == 0;
     float s = 0.0f;
-    for (long j = 0; j < d; j++) s += xr[j];
+    if (lanes) s = SUFFIX(lanes_sum)(xr, d); else for (long j = 0; j < d; j++) s += xr[j];
     float mu = s / (float)d;
     for (long j = 0; j < d; j++) hr[j] = xr[j] - mu;
     float v = 0.0f;
-    for (long j = 0; j < d; j++) v += hr[j] * hr[j];
+    if (lanes) v = SUFFIX(lanes_dot)(hr, hr, d); else for (long j = 0; j < d; j++) v += hr[j] * hr[j];
     float rs = 1.0f / sqrtf(v / (float)d + epsilon);
     *rstd = rs;
     for (long j = 0; j < d; j++) {
@@ -118,10 +153,17 @@ TARGET static inline __attribute__((always_inline)) void SUFFIX(layernorm_row_ba
     if (gbeta) for (long j = 0; j < d; j++) gbeta[j] += g[j];
     if (!gxr) return;
     float sum = 0.0f, dot = 0.0f;
-    for (long j = 0; j < d; j++) {
-        float gh = g[j] * gamma[j];
-        sum += gh;
-        dot += gh * h[j];
+    if (d % 16 == 0 && d <= 1024) {
+        float gh[1024];
+        for (long j = 0; j < d; j++) gh[j] = g[j] * gamma[j];
+        sum = SUFFIX(lanes_sum)(gh, d);
+        dot = SUFFIX(lanes_dot)(gh, h, d);
+    } else {
+        for (long j = 0; j < d; j++) {
+            float gh = g[j] * gamma[j];
+            sum += gh;
+            dot += gh * h[j];
+        }
     }
     float mean = sum / (float)d, meanDot = dot / (float)d;
     for (long j = 0; j < d; j++) gxr[j] += rs * ((g[j] * gamma[j] - mean) - h[j] * meanDot);
@@ -143,18 +185,15 @@ TARGET static inline __attribute__((always_inline)) void SUFFIX(transpose)(float
         for (long e = 0; e < dh; e++) dst[e * tp + j] = src[j * stride + e];
 }
 
-/// row = softmax(row · scale), in place.
-TARGET static inline __attribute__((always_inline)) void SUFFIX(scaled_softmax)(float *restrict row, long t, float scale) {
-    float m = -INFINITY;
-    for (long j = 0; j < t; j++) {
-        row[j] *= scale;
-        m = row[j] > m ? row[j] : m;
-    }
-    for (long j = 0; j < t; j++) row[j] = pith_expf(row[j] - m);
-    float sum = 0.0f;
-    for (long j = 0; j < t; j++) sum += row[j];
-    float inv = 1.0f / sum;
-    for (long j = 0; j < t; j++) row[j] *= inv;
+/// row[0..<t] = softmax(row · scale) over a row padded to tp (a multiple of 16); the
+/// padding ends as 0.
+TARGET static inline __attribute__((always_inline)) void SUFFIX(scaled_softmax)(float *restrict row, long t, long tp,
+                                                                                float scale) {
+    for (long j = 0; j < tp; j++) row[j] = j < t ? row[j] * scale : -INFINITY;
+    const float m = SUFFIX(lanes_max)(row, tp);
+    for (long j = 0; j < tp; j++) row[j] = pith_expf(row[j] - m);
+    const float inv = 1.0f / SUFFIX(lanes_sum)(row, tp);
+    for (long j = 0; j < tp; j++) row[j] *= inv;
 }
 
 /// out[e] += Σ_i c[i·cs] · src[i·ss + e] for e < n, sixteen columns at a time summed in
@@ -194,8 +233,8 @@ TARGET void SUFFIX(pith_attention_forward)(const float *qkv, float *out, float *
             float *row = p + i * t;
             for (long j = 0; j < tp; j++) scores[j] = 0.0f;
             SUFFIX(accumulate_rows)(scores, q + i * d3, 1, kT, tp, dh, tp);
+            SUFFIX(scaled_softmax)(scores, t, tp, scale);
             for (long j = 0; j < t; j++) row[j] = scores[j];
-            SUFFIX(scaled_softmax)(row, t, scale);
             float *o = out + (s * t + i) * dm + hd * dh;
             for (long e = 0; e < dh; e++) o[e] = 0.0f;
             SUFFIX(accumulate_rows)(o, row, 1, v, d3, t, dh);
@@ -208,7 +247,7 @@ TARGET void SUFFIX(pith_attention_backward)(const float *qkv, const float *probs
     const long dm = heads * dh, d3 = 3 * dm;
     const float scale = 1.0f / sqrtf((float)dh);
     const long tp = (t + 15) & ~15L;
-    float *vT = scratch, *dp = scratch + tp * dh, *ds = dp + tp;
+    float *vT = scratch, *dp = scratch + tp * dh, *pp = dp + tp, *ds = pp + tp;
     for (long pair = first; pair < last; pair++) {
         const long s = pair / heads, hd = pair % heads;
         const long offset = s * t * d3 + hd * dh;
@@ -223,10 +262,9 @@ TARGET void SUFFIX(pith_attention_backward)(const float *qkv, const float *probs
             float *dsr = ds + i * t;
             for (long j = 0; j < tp; j++) dp[j] = 0.0f;
             SUFFIX(accumulate_rows)(dp, go + i * dm, 1, vT, tp, dh, tp);
-            for (long j = 0; j < t; j++) dsr[j] = dp[j];
-            float dot = 0.0f;
-            for (long j = 0; j < t; j++) dot += row[j] * dsr[j];
-            for (long j = 0; j < t; j++) dsr[j] = row[j] * (dsr[j] - dot) * scale;
+            for (long j = 0; j < tp; j++) pp[j] = j < t ? row[j] : 0.0f;
+            const float dot = SUFFIX(lanes_dot)(pp, dp, tp);
+            for (long j = 0; j < t; j++) dsr[j] = row[j] * (dp[j] - dot) * scale;
         }
         for (long i = 0; i < t; i++) SUFFIX(accumulate_rows)(gq + i * d3, ds + i * t, 1, k, d3, t, dh);
         for (long j = 0; j < t; j++) {

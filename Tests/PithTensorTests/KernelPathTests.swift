@@ -178,7 +178,7 @@ final class SequenceKernelPathTests: XCTestCase {
             let qkv = values(b * t * 3 * d, seed: 75), gout = values(b * t * d, seed: 76)
             var oa = [Float](repeating: 0, count: b * t * d), ob = oa
             var pa = [Float](repeating: 0, count: pairs * t * t), pb = pa
-            var scratch = [Float](repeating: 0, count: (t + 16) * (dh + 1) + t * t)
+            var scratch = [Float](repeating: 0, count: (t + 16) * (dh + 2) + t * t)
             pith_attention_forward_generic(qkv, &oa, &pa, 0, pairs, heads, t, dh, &scratch)
             pith_attention_forward_avx512(qkv, &ob, &pb, 0, pairs, heads, t, dh, &scratch)
             XCTAssertEqual(bits(oa), bits(ob)); XCTAssertEqual(bits(pa), bits(pb))

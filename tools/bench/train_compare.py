@@ -79,8 +79,8 @@ def main():
     blas_note = {k: env.get(k, "(unset)") for k in ("OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE")}
     # The kernels Pith's OpenBLAS ran (pith restarts with OPENBLAS_CORETYPE when OpenBLAS fell back to its generic ones).
     verbose = dict(env, OPENBLAS_VERBOSE="2")
-    core = re.findall(r"Core: (\S+)", subprocess.run([os.path.join(ROOT, ".build/release/pith"), "--version"], env=verbose,
-                                                    capture_output=True, text=True).stdout)
+    probe = subprocess.run([os.path.join(ROOT, ".build/release/pith"), "--version"], env=verbose, capture_output=True, text=True)
+    core = re.findall(r"Core: ([A-Za-z0-9]+)", probe.stdout + probe.stderr)
     header = (f"{datetime.date.today()} · {platform.machine()}, {os.cpu_count()} cores · threads {args.threads} · "
               f"seeds {args.seed}..{args.seed + args.seeds - 1} · rounds {args.rounds} · PyTorch {rows[0]['pytorch']['version'] if rows else '?'} · "
               f"OPENBLAS_CORETYPE={blas_note['OPENBLAS_CORETYPE']} OPENBLAS_L2_SIZE={blas_note['OPENBLAS_L2_SIZE']} · "

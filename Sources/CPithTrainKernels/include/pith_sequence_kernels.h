@@ -84,7 +84,7 @@ void pith_layernorm_backward_avx512(const float *gy, const float *xhat, const fl
 /// [q | k | v], head h at columns h·dh of each part (PyTorch's in_proj layout).
 /// Per pair: S = Q Kᵀ / √dh (t × t), P = softmax over each row of S, O = P V, written
 /// to out: per sequence (t, heads·dh), head h at columns h·dh (the merge). probs: P of
-/// every pair, (sequences, heads, t, t). scratch: (t + 16)·(dh + 1) + t·t floats.
+/// every pair, (sequences, heads, t, t). scratch: (t + 16)·(dh + 2) + t·t floats.
 void pith_attention_forward(const float *qkv, float *out, float *probs, long first, long last, long heads,
                             long t, long dh, float *scratch);
 void pith_attention_forward_generic(const float *qkv, float *out, float *probs, long first, long last, long heads,
@@ -95,7 +95,7 @@ void pith_attention_forward_avx512(const float *qkv, float *out, float *probs, l
 /// Backward of pith_attention_forward for the pairs [first, last): with ∂O from gout,
 ///   ∂P = ∂O Vᵀ, ∂S = P ⊙ (∂P − rowsum(∂P ⊙ P)) / √dh,
 ///   ∂Q = ∂S K, ∂K = ∂Sᵀ Q, ∂V = Pᵀ ∂O, added into gqkv (same layout as qkv).
-/// scratch: (t + 16)·(dh + 1) + t·t floats.
+/// scratch: (t + 16)·(dh + 2) + t·t floats.
 void pith_attention_backward(const float *qkv, const float *probs, const float *gout, float *gqkv, long first,
                              long last, long heads, long t, long dh, float *scratch);
 void pith_attention_backward_generic(const float *qkv, const float *probs, const float *gout, float *gqkv, long first,

@@ -18,7 +18,7 @@ public func attention(_ qkv: Tensor, heads: Int) -> Tensor {
     let batch = qkv.shape[0], steps = qkv.shape[1], width = qkv.shape[2] / 3, headWidth = width / heads
     let pairs = batch * heads
     let probs = Tensor(uninitialized: [batch, heads, steps, steps])
-    let scratchSize = (steps + 16) * (headWidth + 1) + steps * steps
+    let scratchSize = (steps + 16) * (headWidth + 2) + steps * steps
     let out = Tensor(opOutput: [batch, steps, width], parents: [qkv]) { out in
         nonisolated(unsafe) let x = qkv.data, p = probs.data, g = out.grad, gx = qkv.grad
         perThreadRanges(pairs, scratch: scratchSize) { lo, hi, scratch in
