@@ -84,8 +84,10 @@ def main():
     ap.add_argument("--runs-dir", default=os.path.join(ROOT, "runs", "distill"))
     ap.add_argument("--mnist-dir", default=os.path.join(ROOT, "../shared/data/mnist"))
     ap.add_argument("--torch-python", default=os.path.join(ROOT, ".venv", "bin", "python"))
+    ap.add_argument("--pith", help="the pith executable to run (default: .build/release/pith)")
     args = ap.parse_args()
-    global PAIRS
+    global PAIRS, PITH
+    PITH = args.pith or PITH
     PAIRS = {"feed-forward": PAIRS, "sequence": SEQUENCE_PAIRS}.get(args.pairs) or [tuple(p.split(":")) for p in args.pairs.split(",")]
     args.students = args.students or ",".join(s for s, _ in PAIRS)
     os.makedirs(args.runs_dir, exist_ok=True)

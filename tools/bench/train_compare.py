@@ -11,6 +11,7 @@ import argparse, datetime, json, os, platform, re, statistics, subprocess, sys
 RECIPE = {"mlp-teacher": 30, "mlp-student": 20, "mlp-tiny": 20, "cnn-teacher": 12, "cnn-student": 20,
           "rnn-teacher": 20, "attn-teacher": 20}
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+PITH = os.path.join(ROOT, ".build/release/pith")
 
 
 def environment(blas):
@@ -26,7 +27,7 @@ def environment(blas):
 
 def run_pith(model, epochs, threads, seed, mnist, out, env):
     ckpt = os.path.join(out, f"{model}.ckpt")
-    cmd = [os.path.join(ROOT, ".build/release/pith"), "train", model, "--data", "mnist", "--mnist-dir", mnist,
+    cmd = [PITH, "train", model, "--data", "mnist", "--mnist-dir", mnist,
            "--epochs", str(epochs), "--batch-size", "128", "--optimizer", "adam", "--lr", "0.001",
            "--threads", str(threads), "--seed", str(seed), "-o", ckpt]
     text = subprocess.run(cmd, cwd=ROOT, env=env, check=True, capture_output=True, text=True).stdout
@@ -55,7 +56,10 @@ def main():
     ap.add_argument("--mnist-dir", default=os.path.join(ROOT, "..", "shared", "data", "mnist"))
     ap.add_argument("--out", default=os.path.join(ROOT, "bench-out"))
     ap.add_argument("--python", default=os.path.join(ROOT, ".venv", "bin", "python"))
+    ap.add_argument("--pith", help="the pith executable to measure (default: .build/release/pith)")
     args = ap.parse_args()
+    global PITH
+    PITH = args.pith or PITH
     os.makedirs(args.out, exist_ok=True)
     env = environment(args.blas)
     rows = []
@@ -79,7 +83,7 @@ def main():
     blas_note = {k: env.get(k, "(unset)") for k in ("OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE")}
     # The kernels Pith's OpenBLAS ran (pith restarts with OPENBLAS_CORETYPE when OpenBLAS fell back to its generic ones).
     verbose = dict(env, OPENBLAS_VERBOSE="2")
-    probe = subprocess.run([os.path.join(ROOT, ".build/release/pith"), "--version"], env=verbose, capture_output=True, text=True)
+    probe = subprocess.run([PITH, "--version"], env=verbose, capture_output=True, text=True)
     core = re.findall(r"Core: ([A-Za-z0-9]+)", probe.stdout + probe.stderr)
     header = (f"{datetime.date.today()} · {platform.machine()}, {os.cpu_count()} cores · threads {args.threads} · "
               f"seeds {args.seed}..{args.seed + args.seeds - 1} · rounds {args.rounds} · PyTorch {rows[0]['pytorch']['version'] if rows else '?'} · "
