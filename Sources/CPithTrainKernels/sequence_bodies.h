@@ -48,11 +48,11 @@ TARGET static inline __attribute__((always_inline)) void SUFFIX(lstm_row_forward
 }
 
 TARGET void SUFFIX(pith_lstm_step_forward)(float *gates, long gs, const float *bias, const float *c_prev, float *c,
-                                           float *h, long ss, long rows, long hidden) {
+                                           long ss, float *h, long hs, long rows, long hidden) {
     for (long r = 0; r < rows; r++) {
         float *z = gates + r * gs;
         SUFFIX(lstm_row_forward)(z, z + hidden, z + 2 * hidden, z + 3 * hidden, bias, bias + hidden, bias + 2 * hidden,
-                                 bias + 3 * hidden, c_prev + r * ss, c + r * ss, h + r * ss, hidden);
+                                 bias + 3 * hidden, c_prev + r * ss, c + r * ss, h + r * hs, hidden);
     }
 }
 

@@ -97,9 +97,9 @@ void pith_sigmoid_forward(const float *x, float *y, long n) { DISPATCH(pith_sigm
 void pith_tanh_forward(const float *x, float *y, long n) { DISPATCH(pith_tanh_forward, x, y, n); }
 void pith_gelu_forward(const float *x, float *y, long n) { DISPATCH(pith_gelu_forward, x, y, n); }
 void pith_gelu_backward(const float *x, const float *gy, float *gx, long n) { DISPATCH(pith_gelu_backward, x, gy, gx, n); }
-void pith_lstm_step_forward(float *gates, long gs, const float *bias, const float *c_prev, float *c, float *h, long ss,
-                            long rows, long hidden) {
-    DISPATCH(pith_lstm_step_forward, gates, gs, bias, c_prev, c, h, ss, rows, hidden);
+void pith_lstm_step_forward(float *gates, long gs, const float *bias, const float *c_prev, float *c, long ss, float *h,
+                            long hs, long rows, long hidden) {
+    DISPATCH(pith_lstm_step_forward, gates, gs, bias, c_prev, c, ss, h, hs, rows, hidden);
 }
 void pith_lstm_step_backward(const float *acts, float *dgates, long gs, const float *c_prev, const float *c, long ss,
                              const float *dh_out, long dhs, const float *dh_rec, float *dc, long rows, long hidden) {

@@ -145,8 +145,8 @@ final class SequenceKernelPathTests: XCTestCase {
             var (za, zb) = (z, z)
             var ca = [Float](repeating: 0, count: rows * ss), cb = ca, ha = ca, hb = ca
             let bias = values(4 * hidden, seed: 69)
-            pith_lstm_step_forward_generic(&za, gs, bias, cPrev, &ca, &ha, ss, rows, hidden)
-            pith_lstm_step_forward_avx512(&zb, gs, bias, cPrev, &cb, &hb, ss, rows, hidden)
+            pith_lstm_step_forward_generic(&za, gs, bias, cPrev, &ca, ss, &ha, ss, rows, hidden)
+            pith_lstm_step_forward_avx512(&zb, gs, bias, cPrev, &cb, ss, &hb, ss, rows, hidden)
             XCTAssertEqual(bits(za), bits(zb)); XCTAssertEqual(bits(ca), bits(cb)); XCTAssertEqual(bits(ha), bits(hb))
             let up = values(rows * hidden, seed: 66), rec = values(rows * hidden, seed: 67)
             var dca = values(rows * hidden, seed: 68), dcb = dca

@@ -33,14 +33,15 @@ void pith_gelu_backward_avx512(const float *x, const float *gy, float *gx, long 
 
 /// One LSTM step for `rows` sequences of hidden size H. gates: per row the 4H values
 /// W x + U h_prev of [i | f | g | o] (row stride gates_stride), to which bias (4H) is
-/// added, overwritten with the activations σ(i), σ(f), tanh(g), σ(o). c_prev, c, h: per row
-/// H values (row stride state_stride):  c = f ⊙ c_prev + i ⊙ g,  h = o ⊙ tanh(c).
-void pith_lstm_step_forward(float *gates, long gates_stride, const float *bias, const float *c_prev, float *c, float *h,
-                            long state_stride, long rows, long hidden);
+/// added, overwritten with the activations σ(i), σ(f), tanh(g), σ(o). c_prev, c: per row
+/// H values (row stride state_stride); h: per row H values (row stride h_stride):
+///   c = f ⊙ c_prev + i ⊙ g,  h = o ⊙ tanh(c).
+void pith_lstm_step_forward(float *gates, long gates_stride, const float *bias, const float *c_prev, float *c,
+                            long state_stride, float *h, long h_stride, long rows, long hidden);
 void pith_lstm_step_forward_generic(float *gates, long gates_stride, const float *bias, const float *c_prev, float *c,
-                                    float *h, long state_stride, long rows, long hidden);
+                                    long state_stride, float *h, long h_stride, long rows, long hidden);
 void pith_lstm_step_forward_avx512(float *gates, long gates_stride, const float *bias, const float *c_prev, float *c,
-                                   float *h, long state_stride, long rows, long hidden);
+                                   long state_stride, float *h, long h_stride, long rows, long hidden);
 
 /// Backward through one LSTM step. acts: the step's activations as the forward left them
 /// (stride gates_stride); c_prev, c: the cell states (stride state_stride). dh_out: ∂L/∂h

@@ -11,14 +11,16 @@ import CPithTrainKernels
 ///
 /// Returns (B, T, H), every h_t, when `returnSequence`, else (B, H), the last h_{T−1}.
 ///
-/// Inside, the steps are time-major, (T, B, ·): the input projection W x_t of all steps is
-/// one GEMM; then each thread takes its share of the B sequences through all T steps (a
-/// GEMM for U h_{t−1} over its rows and the point-wise cell, `pith_lstm_step_forward`),
-/// with no synchronisation between steps, since sequences are independent.
+/// Inside, the steps are time-major, (T, B, ·), and each step's input sits beside the
+/// state it meets: xh (T, B, I + H) holds [x_t | h_{t−1}]. The input projection W x_t of
+/// all steps is one GEMM; then each thread takes its share of the B sequences through all
+/// T steps (a GEMM for U h_{t−1} over its rows and the point-wise cell,
+/// `pith_lstm_step_forward`), with no synchronisation between steps: sequences are
+/// independent.
 ///
 /// Backward (through time), each thread over its sequences from t = T−1 down to 0: ∂z_t
-/// from `pith_lstm_step_backward`, ∂h_{t−1} = ∂z_t U. Then one GEMM each for
-/// ∂U = Σ_t ∂z_tᵀ h_{t−1}, ∂W = Σ_t ∂z_tᵀ x_t and ∂x_t = ∂z_t W; ∂b = Σ_t ∂z_t.
+/// from `pith_lstm_step_backward`, ∂h_{t−1} = ∂z_t U. Then one GEMM gives
+/// [∂W | ∂U] = Σ_t ∂z_tᵀ [x_t | h_{t−1}], another ∂x_t = ∂z_t W; ∂b = Σ_t ∂z_t.
 public func lstm(_ x: Tensor, inputWeight w: Tensor, recurrentWeight u: Tensor, bias: Tensor, returnSequence: Bool) -> Tensor {
     precondition(x.shape.count == 3 && w.shape.count == 2 && w.shape[1] == x.shape[2] && w.shape[0] % 4 == 0,
                  "lstm: input \(x.shape) does not fit input weight \(w.shape)")
@@ -26,12 +28,13 @@ public func lstm(_ x: Tensor, inputWeight w: Tensor, recurrentWeight u: Tensor, 
     precondition(u.shape == [width, hidden] && bias.shape == [width],
                  "lstm: recurrent weight \(u.shape) or bias \(bias.shape) does not fit hidden size \(hidden)")
     precondition(steps > 0, "lstm: empty sequence")
-    // Saved for backward, time-major: x (T, B, I); the activated gates (T, B, 4H); h and c
-    // (T+1, B, H) with the zero state in slot 0, so that step t reads slot t, writes t+1.
-    let xt = Tensor(uninitialized: [steps, batch, inputs])
+    // Saved for backward: xh (T, B, I + H); the activated gates (T, B, 4H); c (T+1, B, H)
+    // with the zero state in slot 0, so that step t reads slot t and writes t+1; and the
+    // last h, (B, H).
+    let joint = inputs + hidden
+    let xh = Tensor(uninitialized: [steps, batch, joint])
     let gates = Tensor(uninitialized: [steps, batch, width])
-    let hs = Tensor(uninitialized: [steps + 1, batch, hidden]), cs = Tensor(uninitialized: [steps + 1, batch, hidden])
-    hs.data.update(repeating: 0, count: batch * hidden)
+    let cs = Tensor(uninitialized: [steps + 1, batch, hidden]), last = Tensor(uninitialized: [batch, hidden])
     cs.data.update(repeating: 0, count: batch * hidden)
     let plane = batch * hidden
     let shape = returnSequence ? [batch, steps, hidden] : [batch, hidden]
@@ -56,13 +59,16 @@ public func lstm(_ x: Tensor, inputWeight w: Tensor, recurrentWeight u: Tensor, 
                 }
             }
         }
-        if u.requiresGrad {
-            sgemm(transA: true, m: width, n: hidden, k: steps * batch, a: dg, lda: width, b: hs.data, ldb: hidden,
-                  beta: 1, c: u.grad, ldc: hidden)
-        }
-        if w.requiresGrad {
-            sgemm(transA: true, m: width, n: inputs, k: steps * batch, a: dg, lda: width, b: xt.data, ldb: inputs,
-                  beta: 1, c: w.grad, ldc: inputs)
+        if w.requiresGrad || u.requiresGrad {
+            let dwu = Tensor(uninitialized: [width, joint])
+            sgemm(transA: true, m: width, n: joint, k: steps * batch, a: dg, lda: width, b: xh.data, ldb: joint,
+                  c: dwu.data, ldc: joint)
+            let gw = w.grad, gu = u.grad
+            for r in 0..<width {
+                let row = dwu.data + r * joint, wr = gw + r * inputs, ur = gu + r * hidden
+                for j in 0..<inputs { wr[j] += row[j] }
+                for j in 0..<hidden { ur[j] += row[inputs + j] }
+            }
         }
         if bias.requiresGrad { addColumnSums(dg, rows: steps * batch, columns: width, into: bias.grad) }
         if x.requiresGrad {
@@ -77,34 +83,39 @@ public func lstm(_ x: Tensor, inputWeight w: Tensor, recurrentWeight u: Tensor, 
             }
         }
     }
+    let j = xh.data
     for b in 0..<batch {
         for t in 0..<steps {
-            (xt.data + (t * batch + b) * inputs).update(from: x.data + (b * steps + t) * inputs, count: inputs)
+            (j + (t * batch + b) * joint).update(from: x.data + (b * steps + t) * inputs, count: inputs)
         }
+        (j + b * joint + inputs).update(repeating: 0, count: hidden)
     }
-    sgemm(transB: true, m: steps * batch, n: width, k: inputs, a: xt.data, lda: inputs, b: w.data, ldb: inputs,
+    sgemm(transB: true, m: steps * batch, n: width, k: inputs, a: j, lda: joint, b: w.data, ldb: inputs,
           c: gates.data, ldc: width)
-    nonisolated(unsafe) let g = gates.data, h = hs.data, c = cs.data, ud = u.data, bd = bias.data
+    nonisolated(unsafe) let g = gates.data, xhp = j, c = cs.data, ud = u.data, bd = bias.data, lp = last.data
     parallelRanges(batch, grain: 8) { lo, hi in
         for t in 0..<steps {
             let z = g + t * batch * width + lo * width
             if t > 0 {
-                sgemmSerial(false, true, hi - lo, width, hidden, 1, h + t * plane + lo * hidden, hidden, ud, hidden,
-                            1, z, width)
+                sgemmSerial(false, true, hi - lo, width, hidden, 1, xhp + (t * batch + lo) * joint + inputs, joint,
+                            ud, hidden, 1, z, width)
             }
-            pith_lstm_step_forward(z, width, bd, c + t * plane + lo * hidden, c + (t + 1) * plane + lo * hidden,
-                                   h + (t + 1) * plane + lo * hidden, hidden, hi - lo, hidden)
+            // h_t goes beside x_{t+1}, or, at the last step, to `last`.
+            let (h, hStride) = t + 1 < steps ? (xhp + ((t + 1) * batch + lo) * joint + inputs, joint) : (lp + lo * hidden, hidden)
+            pith_lstm_step_forward(z, width, bd, c + t * plane + lo * hidden, c + (t + 1) * plane + lo * hidden, hidden,
+                                   h, hStride, hi - lo, hidden)
         }
     }
     let y = out.data
     if returnSequence {
         for b in 0..<batch {
             for t in 0..<steps {
-                (y + (b * steps + t) * hidden).update(from: h + (t + 1) * plane + b * hidden, count: hidden)
+                let h = t + 1 < steps ? j + ((t + 1) * batch + b) * joint + inputs : last.data + b * hidden
+                (y + (b * steps + t) * hidden).update(from: h, count: hidden)
             }
         }
     } else {
-        y.update(from: h + steps * plane, count: plane)
+        y.update(from: last.data, count: plane)
     }
     return out
 }
