@@ -302,6 +302,35 @@ final class CLITests: XCTestCase {
         XCTAssertFalse(FileManager.default.fileExists(atPath: folder + "/x.ckpt"))
     }
 
+    /// Sequence teachers (an LSTM and a Transformer over the image's rows) train, evaluate
+    /// and resume like any model, cannot be packed (one line, no file), and distil into a
+    /// student of another family that packs and runs.
+    func testSequenceTeachersDistilAcrossFamilies() throws {
+        let folder = temporaryFolder(), student = tinyModel(in: folder)
+        let models = ["rnn": "name rnn\ninput 8 8\nlstm 24\ndense 10\n",
+                      "attn": "name attn\ninput 8 8\ndense 16\nposition\ntransformer-block heads 2 ff 32\nmean-tokens\nlayernorm\ndense 10\n"]
+        for (name, text) in models.sorted(by: { $0.key < $1.key }) {
+            try text.write(toFile: folder + "/\(name).model", atomically: true, encoding: .utf8)
+            let ckpt = folder + "/\(name).ckpt"
+            let train = try run(["train", folder + "/\(name).model", "-o", ckpt, "--epochs", "3", "--lr", "0.005", "--stop-after", "2"])
+            XCTAssertEqual(train.status, 0, train.stderr)
+            XCTAssert(train.stdout.contains("it trains (as a teacher, say) but cannot be packed"), train.stdout)
+            let resumed = try run(["train", "--resume", "-o", ckpt])
+            XCTAssertEqual(resumed.status, 0, resumed.stderr)
+            XCTAssert(resumed.stdout.contains("test accuracy"), resumed.stdout)
+            let pack = try run(["pack", ckpt, "-o", folder + "/\(name).pith"])
+            XCTAssertNotEqual(pack.status, 0)
+            XCTAssert(pack.stderr.contains("has no op in .pith version 1"), pack.stderr)
+            XCTAssertFalse(FileManager.default.fileExists(atPath: folder + "/\(name).pith"))
+            let distilled = try run(["distill", "--teacher", ckpt, "--student", student, "-o", folder + "/\(name)-s.ckpt",
+                                     "--epochs", "2", "--lr", "0.01", "--temperature", "4", "--alpha", "0.5", "--cache-logits"])
+            XCTAssertEqual(distilled.status, 0, distilled.stderr)
+            XCTAssert(distilled.stdout.contains("distilling \(name) into tiny"), distilled.stdout)
+            let q = try run(["quantize", folder + "/\(name)-s.ckpt", "-o", folder + "/\(name)-s.pith"])
+            XCTAssertEqual(q.status, 0, q.stderr)
+        }
+    }
+
     /// `pith distill` from one teacher and an ensemble, with cached soft targets, with a
     /// hint, quantization-aware then exported, and resumed; bad inputs refused before any
     /// training.
