@@ -12,7 +12,7 @@ struct Pipeline: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Run a recipe: train, distil, quantize, build and run, with a manifest and a report.",
         discussion: """
-            RECIPE is a file or a name under models/ (mnist-mlp, mnist-cnn, digits). Outputs go to --output (default runs/NAME): teacher.ckpt, student.ckpt, model.pith, classifier, manifest.json, report.html.
+            RECIPE is a file or a name under models/ (mnist-mlp, mnist-cnn, mnist-attn, digits). Outputs go to --output (default runs/NAME): teacher.ckpt, student.ckpt, model.pith, classifier, manifest.json, report.html.
             A stage runs again only when its inputs changed (its options, the files it reads, the data); --force runs every stage. An interrupted training stage resumes from its checkpoint.
             """)
 
