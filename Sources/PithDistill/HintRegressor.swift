@@ -7,7 +7,8 @@ import PithTensor
 ///     L_hint = β · mean((r(u_s) − u_t)²)
 ///
 /// For feature maps (B, C_s, H, W) → (B, C_t, H, W), r is a 1×1 convolution (C_t filters);
-/// for flat features (B, F_s) → (B, F_t), a dense layer. The spatial sizes must agree.
+/// for flat features (B, F_s) → (B, F_t), a dense layer; for sequences (B, T, D_s) →
+/// (B, T, D_t), a dense layer on every token. The spatial sizes (token counts) must agree.
 /// FitNets' ½‖·‖² is taken as a mean over elements, so β does not depend on the layer size.
 public final class HintRegressor {
     public let layer: Layer
@@ -23,8 +24,13 @@ public final class HintRegressor {
             layer = .conv(Conv2D(channels: student[0], filters: teacher[0], kernel: 1, stride: 1, padding: 0, rng: &rng))
         } else if student.count == 1, teacher.count == 1 {
             layer = .dense(Dense(inputs: student[0], outputs: teacher[0], rng: &rng))
+        } else if student.count == 2, teacher.count == 2 {
+            guard student[0] == teacher[0] else {
+                throw .mismatch("hint: the student layer's \(student[0]) tokens and the teacher layer's \(teacher[0]) differ in number")
+            }
+            layer = .dense(Dense(inputs: student[1], outputs: teacher[1], rng: &rng))
         } else {
-            throw .mismatch("hint: a student layer of shape \(student) cannot be regressed onto a teacher layer of shape \(teacher) (both feature maps or both flat)")
+            throw .mismatch("hint: a student layer of shape \(student) cannot be regressed onto a teacher layer of shape \(teacher) (both feature maps, both sequences or both flat)")
         }
         self.weight = weight
     }

@@ -138,6 +138,25 @@ final class DistillationTests: XCTestCase {
         XCTAssertEqual(try Checkpoint(path: folder + "/a.ckpt").model(path: "a").parameters.map(\.scalars), straight.model.parameters.map(\.scalars))
     }
 
+    /// A hint between sequence layers: a Transformer teacher's token states regressed from
+    /// an LSTM student's (a dense layer on every token); token counts must agree.
+    func testHintBetweenSequenceLayers() throws {
+        let student = try ModelDescription(parsing: "name rs\ninput 8 8\nlstm 8 sequence\nlstm 8\ndense 10\n", source: "rs")
+        let teacherDescription = try ModelDescription(parsing: "name at\ninput 8 8\ndense 16\nposition\ntransformer-block heads 2 ff 16\nmean-tokens\ndense 10\n", source: "at")
+        let t = try Trainer(config: config(teacherDescription, epochs: 1), description: teacherDescription, splits: Self.digits)
+        try t.run(checkpointPath: nil)
+        let o = try DistillationObjective(student: student, teachers: [t.model], config: distillation(hint: HintConfig(student: 1, teacher: 3, weight: 0.5)), seed: 7)
+        XCTAssertEqual(o.auxiliaryParameters.map(\.shape), [[16, 8], [16]])
+        let before = o.auxiliaryParameters[0].scalars
+        let s = try Trainer(config: config(student, epochs: 1, distillation: distillation(hint: HintConfig(student: 1, teacher: 3, weight: 0.5))),
+                            description: student, splits: Self.digits, objective: o)
+        try s.run(checkpointPath: nil)
+        XCTAssertNotEqual(o.auxiliaryParameters[0].scalars, before, "the regressor did not train")
+        XCTAssertThrowsError(try HintRegressor(student: [7, 8], teacher: [8, 16], weight: 1, seed: 1)) {
+            XCTAssert("\($0)".contains("7 tokens"), "\($0)")
+        }
+    }
+
     /// Teachers that do not fit the student, and settings out of range, are refused before
     /// any training.
     func testMismatchesAreRefused() throws {
