@@ -202,14 +202,9 @@ TARGET static inline __attribute__((always_inline)) void SUFFIX(accumulate_rows)
     float *restrict out, const float *restrict c, long cs, const float *restrict src, long ss, long rows, long n) {
     long e0 = 0;
     for (; e0 + 16 <= n; e0 += 16) {
-        float acc[16];
-        for (int e = 0; e < 16; e++) acc[e] = 0.0f;
-        for (long i = 0; i < rows; i++) {
-            const float a = c[i * cs];
-            const float *restrict r = src + i * ss + e0;
-            for (int e = 0; e < 16; e++) acc[e] += a * r[e];
-        }
-        for (int e = 0; e < 16; e++) out[e0 + e] += acc[e];
+        pith_v16 acc = {0};  // a register, not memory: the sum over i is one dependency chain
+        for (long i = 0; i < rows; i++) acc += c[i * cs] * LOAD16(src + i * ss + e0);
+        STORE16(out + e0, LOAD16(out + e0) + acc);
     }
     for (; e0 < n; e0++) {
         float acc = 0.0f;

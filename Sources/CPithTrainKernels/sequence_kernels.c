@@ -11,6 +11,14 @@
 
 #define INLINE static inline __attribute__((always_inline))
 
+/// Sixteen floats as one value of the compiler's vector extension: element-wise IEEE
+/// arithmetic, which each instruction set lowers its own way (one AVX-512 register, four
+/// SSE ones) with the same results.
+typedef float pith_v16 __attribute__((vector_size(64)));
+typedef float pith_v16u __attribute__((vector_size(64), aligned(4)));
+#define LOAD16(p) (*(const pith_v16u *)(p))
+#define STORE16(p, v) (*(pith_v16u *)(p) = (v))
+
 INLINE uint32_t float_bits(float f) { uint32_t u; memcpy(&u, &f, 4); return u; }
 INLINE float bits_float(uint32_t u) { float f; memcpy(&f, &u, 4); return f; }
 
