@@ -99,20 +99,16 @@ TARGET static inline __attribute__((always_inline)) float SUFFIX(lanes_max)(cons
 
 TARGET static inline __attribute__((always_inline)) float SUFFIX(lanes_dot)(const float *restrict x, const float *restrict y,
                                                                             long n) {
-    float acc[16];
-    for (int e = 0; e < 16; e++) acc[e] = 0.0f;
-    for (long j = 0; j < n; j += 16)
-        for (int e = 0; e < 16; e++) acc[e] += x[j + e] * y[j + e];
+    pith_v16 acc = {0};
+    for (long j = 0; j < n; j += 16) acc += LOAD16(x + j) * LOAD16(y + j);
     float r = acc[0];
     for (int e = 1; e < 16; e++) r += acc[e];
     return r;
 }
 
 TARGET static inline __attribute__((always_inline)) float SUFFIX(lanes_sum)(const float *restrict x, long n) {
-    float acc[16];
-    for (int e = 0; e < 16; e++) acc[e] = 0.0f;
-    for (long j = 0; j < n; j += 16)
-        for (int e = 0; e < 16; e++) acc[e] += x[j + e];
+    pith_v16 acc = {0};
+    for (long j = 0; j < n; j += 16) acc += LOAD16(x + j);
     float r = acc[0];
     for (int e = 1; e < 16; e++) r += acc[e];
     return r;

@@ -92,17 +92,18 @@ public struct TransformerBlock {
     /// x: (B, T, D) → (B, T, D).
     public func callAsFunction(_ x: Tensor) -> Tensor {
         let qkv = tokenwise(inProjection, norm1(x))
-        let a = add(x, tokenwise(outProjection, attention(qkv, heads: heads)))
-        return add(a, tokenwise(linear2, gelu(tokenwise(linear1, norm2(a)))))
+        let a = tokenwise(outProjection, attention(qkv, heads: heads), residual: x)
+        return tokenwise(linear2, gelu(tokenwise(linear1, norm2(a))), residual: a)
     }
 }
 
 /// A Dense layer applied to every token: (B, T, F) → (B, T, units), as one GEMM over
 /// the B·T rows (views, no copies); a flat (B, F) input goes straight through.
-func tokenwise(_ dense: Dense, _ x: Tensor, weight: Tensor? = nil) -> Tensor {
+/// `residual` (the output's shape) is added in the same pass (`linear`).
+func tokenwise(_ dense: Dense, _ x: Tensor, weight: Tensor? = nil, residual: Tensor? = nil) -> Tensor {
     let w = weight ?? dense.weight
-    guard x.shape.count == 3 else { return linear(x, w, dense.bias) }
+    guard x.shape.count == 3 else { return linear(x, w, dense.bias, residual: residual) }
     let (b, t, f) = (x.shape[0], x.shape[1], x.shape[2])
-    let y = linear(reshape(x, [b * t, f]), w, dense.bias)
+    let y = linear(reshape(x, [b * t, f]), w, dense.bias, residual: residual)
     return reshape(y, [b, t, w.shape[0]])
 }

@@ -13,6 +13,16 @@ final class OpGradientTests: XCTestCase {
         }
     }
 
+    func testLinearWithResidual() {
+        checkGradients([randomTensor([4, 6], seed: 3), randomTensor([5, 6], seed: 4), randomTensor([5], seed: 5),
+                        randomTensor([4, 5], seed: 6)]) {
+            linear($0[0], $0[1], $0[2], residual: $0[3])
+        }
+        // The same values, bit for bit, as adding the residual afterwards.
+        let x = randomTensor([7, 9], seed: 7), w = randomTensor([3, 9], seed: 8), b = randomTensor([3], seed: 9), r = randomTensor([7, 3], seed: 10)
+        XCTAssertEqual(linear(x, w, b, residual: r).scalars.map(\.bitPattern), add(r, linear(x, w, b)).scalars.map(\.bitPattern))
+    }
+
     func testBroadcastAdd() {
         checkGradients([randomTensor([2, 3, 4], seed: 6), randomTensor([3, 1], seed: 7)]) { add($0[0], $0[1]) }
         checkGradients([randomTensor([4], seed: 8), randomTensor([2, 1, 4], seed: 9)]) { $0[0] + $0[1] }

@@ -19,16 +19,19 @@ public func matmul(_ a: Tensor, _ b: Tensor) -> Tensor {
     return out
 }
 
-/// Fully connected layer: y = x · wᵀ + bias, the weight stored (out, in) as in PyTorch.
-/// x: (B, in), w: (out, in), bias: (out) → y: (B, out).
+/// Fully connected layer: y = x · wᵀ + bias (+ residual), the weight stored (out, in) as in
+/// PyTorch. x: (B, in), w: (out, in), bias: (out), residual: (B, out) → y: (B, out).
+/// `residual` adds a skip connection in the same pass (a Transformer block's x + f(x)),
+/// with the same rounding as adding it afterwards: (x · wᵀ + bias) + residual.
 ///
-/// Backward: ∂x = ∂y · w, ∂w = ∂yᵀ · x, ∂bias = Σ_batch ∂y.
-public func linear(_ x: Tensor, _ w: Tensor, _ bias: Tensor?) -> Tensor {
+/// Backward: ∂x = ∂y · w, ∂w = ∂yᵀ · x, ∂bias = Σ_batch ∂y, ∂residual = ∂y.
+public func linear(_ x: Tensor, _ w: Tensor, _ bias: Tensor?, residual: Tensor? = nil) -> Tensor {
     precondition(x.shape.count == 2 && w.shape.count == 2 && x.shape[1] == w.shape[1],
                  "linear: input \(x.shape) does not fit weight \(w.shape)")
     let batch = x.shape[0], nIn = w.shape[1], nOut = w.shape[0]
     if let bias { precondition(bias.shape == [nOut], "linear: bias \(bias.shape), expected [\(nOut)]") }
-    let parents = bias.map { [x, w, $0] } ?? [x, w]
+    if let residual { precondition(residual.count == batch * nOut, "linear: residual \(residual.shape), expected [\(batch), \(nOut)]") }
+    let parents = [x, w] + (bias.map { [$0] } ?? []) + (residual.map { [$0] } ?? [])
     let out = Tensor(opOutput: [batch, nOut], parents: parents) { out in
         let dy = out.grad
         if x.requiresGrad {
@@ -39,12 +42,10 @@ public func linear(_ x: Tensor, _ w: Tensor, _ bias: Tensor?) -> Tensor {
             sgemm(transA: true, m: nOut, n: nIn, k: batch, a: dy, lda: nOut, b: x.data, ldb: nIn,
                   beta: 1, c: w.grad, ldc: nIn)
         }
-        if let bias, bias.requiresGrad {
-            let db = bias.grad
-            for r in 0..<batch {
-                let row = dy + r * nOut
-                for j in 0..<nOut { db[j] += row[j] }
-            }
+        if let bias, bias.requiresGrad { addColumnSums(dy, rows: batch, columns: nOut, into: bias.grad) }
+        if let residual, residual.requiresGrad {
+            let gr = residual.grad
+            for i in 0..<batch * nOut { gr[i] += dy[i] }
         }
     }
     let y = out.data
@@ -53,5 +54,9 @@ public func linear(_ x: Tensor, _ w: Tensor, _ bias: Tensor?) -> Tensor {
     }
     sgemm(transB: true, m: batch, n: nOut, k: nIn, a: x.data, lda: nIn, b: w.data, ldb: nIn,
           beta: bias == nil ? 0 : 1, c: y, ldc: nOut)
+    if let residual {
+        let r = residual.data
+        for i in 0..<batch * nOut { y[i] = y[i] + r[i] }
+    }
     return out
 }
