@@ -122,14 +122,6 @@ public enum LayerSpec: Equatable, Sendable {
         }
     }
 
-    /// Whether the layer works on sequences (has no `.pith` op in format version 1).
-    public var isSequenceLayer: Bool {
-        switch self {
-        case .lstm, .position, .layerNorm, .transformerBlock, .meanTokens: return true
-        default: return false
-        }
-    }
-
     /// Number of trainable parameters for an input of `shape` (weights and biases).
     public func parameterCount(for shape: [Int]) -> Int {
         parameterShapes(for: shape).reduce(0) { $0 + $1.reduce(1, *) }
