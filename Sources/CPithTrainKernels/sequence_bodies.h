@@ -31,7 +31,7 @@ TARGET void SUFFIX(pith_gelu_backward)(const float *restrict x, const float *res
 TARGET static inline __attribute__((always_inline)) void SUFFIX(lstm_row_forward)(
     float *restrict zi, float *restrict zf, float *restrict zg, float *restrict zo, const float *restrict bi,
     const float *restrict bf, const float *restrict bg, const float *restrict bo, const float *restrict cp,
-    float *restrict cc, float *restrict hh, long hidden) {
+    float *restrict cc, float *restrict tcc, float *restrict hh, long hidden) {
     for (long j = 0; j < hidden; j++) {
         float i = pith_sigmoidf(zi[j] + bi[j]);
         float f = pith_sigmoidf(zf[j] + bf[j]);
@@ -42,28 +42,30 @@ TARGET static inline __attribute__((always_inline)) void SUFFIX(lstm_row_forward
         zf[j] = f;
         zg[j] = g;
         zo[j] = o;
+        float tc = pith_tanhf(cn);
         cc[j] = cn;
-        hh[j] = o * pith_tanhf(cn);
+        tcc[j] = tc;
+        hh[j] = o * tc;
     }
 }
 
 TARGET void SUFFIX(pith_lstm_step_forward)(float *gates, long gs, const float *bias, const float *c_prev, float *c,
-                                           long ss, float *h, long hs, long rows, long hidden) {
+                                           float *tanh_c, long ss, float *h, long hs, long rows, long hidden) {
     for (long r = 0; r < rows; r++) {
         float *z = gates + r * gs;
         SUFFIX(lstm_row_forward)(z, z + hidden, z + 2 * hidden, z + 3 * hidden, bias, bias + hidden, bias + 2 * hidden,
-                                 bias + 3 * hidden, c_prev + r * ss, c + r * ss, h + r * hs, hidden);
+                                 bias + 3 * hidden, c_prev + r * ss, c + r * ss, tanh_c + r * ss, h + r * hs, hidden);
     }
 }
 
 TARGET static inline __attribute__((always_inline)) void SUFFIX(lstm_row_backward)(
     const float *restrict ai, const float *restrict af, const float *restrict ag, const float *restrict ao,
     float *restrict di, float *restrict df, float *restrict dg, float *restrict dout, const float *restrict cp,
-    const float *restrict cc, const float *restrict up, const float *restrict rec, float *restrict dcr, long hidden) {
+    const float *restrict tcc, const float *restrict up, const float *restrict rec, float *restrict dcr, long hidden) {
     for (long j = 0; j < hidden; j++) {
         float i = ai[j], f = af[j], g = ag[j], o = ao[j];
         float dh = (up ? up[j] : 0.0f) + (rec ? rec[j] : 0.0f);
-        float tc = pith_tanhf(cc[j]);
+        float tc = tcc[j];
         float dcj = dcr[j] + dh * o * (1.0f - tc * tc);
         di[j] = dcj * g * (i * (1.0f - i));
         df[j] = dcj * cp[j] * (f * (1.0f - f));
@@ -74,13 +76,13 @@ TARGET static inline __attribute__((always_inline)) void SUFFIX(lstm_row_backwar
 }
 
 TARGET void SUFFIX(pith_lstm_step_backward)(const float *acts, float *dgates, long gs, const float *c_prev,
-                                            const float *c, long ss, const float *dh_out, long dhs,
+                                            const float *tanh_c, long ss, const float *dh_out, long dhs,
                                             const float *dh_rec, float *dc, long rows, long hidden) {
     for (long r = 0; r < rows; r++) {
         const float *a = acts + r * gs;
         float *dz = dgates + r * gs;
         SUFFIX(lstm_row_backward)(a, a + hidden, a + 2 * hidden, a + 3 * hidden, dz, dz + hidden, dz + 2 * hidden,
-                                  dz + 3 * hidden, c_prev + r * ss, c + r * ss, dh_out ? dh_out + r * dhs : 0,
+                                  dz + 3 * hidden, c_prev + r * ss, tanh_c + r * ss, dh_out ? dh_out + r * dhs : 0,
                                   dh_rec ? dh_rec + r * hidden : 0, dc + r * hidden, hidden);
     }
 }

@@ -105,13 +105,13 @@ void pith_sigmoid_forward(const float *x, float *y, long n) { DISPATCH(pith_sigm
 void pith_tanh_forward(const float *x, float *y, long n) { DISPATCH(pith_tanh_forward, x, y, n); }
 void pith_gelu_forward(const float *x, float *y, long n) { DISPATCH(pith_gelu_forward, x, y, n); }
 void pith_gelu_backward(const float *x, const float *gy, float *gx, long n) { DISPATCH(pith_gelu_backward, x, gy, gx, n); }
-void pith_lstm_step_forward(float *gates, long gs, const float *bias, const float *c_prev, float *c, long ss, float *h,
-                            long hs, long rows, long hidden) {
-    DISPATCH(pith_lstm_step_forward, gates, gs, bias, c_prev, c, ss, h, hs, rows, hidden);
+void pith_lstm_step_forward(float *gates, long gs, const float *bias, const float *c_prev, float *c, float *tanh_c, long ss,
+                            float *h, long hs, long rows, long hidden) {
+    DISPATCH(pith_lstm_step_forward, gates, gs, bias, c_prev, c, tanh_c, ss, h, hs, rows, hidden);
 }
-void pith_lstm_step_backward(const float *acts, float *dgates, long gs, const float *c_prev, const float *c, long ss,
+void pith_lstm_step_backward(const float *acts, float *dgates, long gs, const float *c_prev, const float *tanh_c, long ss,
                              const float *dh_out, long dhs, const float *dh_rec, float *dc, long rows, long hidden) {
-    DISPATCH(pith_lstm_step_backward, acts, dgates, gs, c_prev, c, ss, dh_out, dhs, dh_rec, dc, rows, hidden);
+    DISPATCH(pith_lstm_step_backward, acts, dgates, gs, c_prev, tanh_c, ss, dh_out, dhs, dh_rec, dc, rows, hidden);
 }
 void pith_layernorm_forward(const float *x, const float *gamma, const float *beta, float *y, float *xhat, float *rstd,
                             long rows, long d, float epsilon) {

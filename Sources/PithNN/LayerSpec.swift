@@ -113,7 +113,7 @@ public enum LayerSpec: Equatable, Sendable {
     /// input of `shape` (a transformer block's queries, keys, values, attention weights, …).
     public func internalValues(for shape: [Int]) -> Int {
         switch self {
-        case let .lstm(units, _): return (shape.first ?? 0) * 8 * units
+        case let .lstm(units, _): return (shape.first ?? 0) * (10 * units + (shape.last ?? 0))
         case let .transformerBlock(heads, ff):
             let t = shape.first ?? 0, d = shape.last ?? 0
             return t * (9 * d + 2 * ff) + heads * t * t

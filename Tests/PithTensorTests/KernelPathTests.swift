@@ -143,16 +143,17 @@ final class SequenceKernelPathTests: XCTestCase {
             let gs = 4 * hidden + 3, ss = hidden + 2  // strides wider than the rows
             let z = values(rows * gs, seed: 64, scale: 2), cPrev = values(rows * ss, seed: 65)
             var (za, zb) = (z, z)
-            var ca = [Float](repeating: 0, count: rows * ss), cb = ca, ha = ca, hb = ca
+            var ca = [Float](repeating: 0, count: rows * ss), cb = ca, ha = ca, hb = ca, ta = ca, tb = ca
             let bias = values(4 * hidden, seed: 69)
-            pith_lstm_step_forward_generic(&za, gs, bias, cPrev, &ca, ss, &ha, ss, rows, hidden)
-            pith_lstm_step_forward_avx512(&zb, gs, bias, cPrev, &cb, ss, &hb, ss, rows, hidden)
+            pith_lstm_step_forward_generic(&za, gs, bias, cPrev, &ca, &ta, ss, &ha, ss, rows, hidden)
+            pith_lstm_step_forward_avx512(&zb, gs, bias, cPrev, &cb, &tb, ss, &hb, ss, rows, hidden)
             XCTAssertEqual(bits(za), bits(zb)); XCTAssertEqual(bits(ca), bits(cb)); XCTAssertEqual(bits(ha), bits(hb))
+            XCTAssertEqual(bits(ta), bits(tb))
             let up = values(rows * hidden, seed: 66), rec = values(rows * hidden, seed: 67)
             var dca = values(rows * hidden, seed: 68), dcb = dca
             var dga = [Float](repeating: 0, count: rows * gs), dgb = dga
-            pith_lstm_step_backward_generic(za, &dga, gs, cPrev, ca, ss, up, hidden, rec, &dca, rows, hidden)
-            pith_lstm_step_backward_avx512(za, &dgb, gs, cPrev, ca, ss, up, hidden, rec, &dcb, rows, hidden)
+            pith_lstm_step_backward_generic(za, &dga, gs, cPrev, ta, ss, up, hidden, rec, &dca, rows, hidden)
+            pith_lstm_step_backward_avx512(za, &dgb, gs, cPrev, ta, ss, up, hidden, rec, &dcb, rows, hidden)
             XCTAssertEqual(bits(dga), bits(dgb)); XCTAssertEqual(bits(dca), bits(dcb))
         }
     }

@@ -33,33 +33,33 @@ void pith_gelu_backward_avx512(const float *x, const float *gy, float *gx, long 
 
 /// One LSTM step for `rows` sequences of hidden size H. gates: per row the 4H values
 /// W x + U h_prev of [i | f | g | o] (row stride gates_stride), to which bias (4H) is
-/// added, overwritten with the activations σ(i), σ(f), tanh(g), σ(o). c_prev, c: per row
-/// H values (row stride state_stride); h: per row H values (row stride h_stride):
-///   c = f ⊙ c_prev + i ⊙ g,  h = o ⊙ tanh(c).
+/// added, overwritten with the activations σ(i), σ(f), tanh(g), σ(o). c_prev, c, tanh_c:
+/// per row H values (row stride state_stride); h: per row H values (row stride h_stride):
+///   c = f ⊙ c_prev + i ⊙ g,  tanh_c = tanh(c) (kept for the backward pass),  h = o ⊙ tanh_c.
 void pith_lstm_step_forward(float *gates, long gates_stride, const float *bias, const float *c_prev, float *c,
-                            long state_stride, float *h, long h_stride, long rows, long hidden);
+                            float *tanh_c, long state_stride, float *h, long h_stride, long rows, long hidden);
 void pith_lstm_step_forward_generic(float *gates, long gates_stride, const float *bias, const float *c_prev, float *c,
-                                    long state_stride, float *h, long h_stride, long rows, long hidden);
+                                    float *tanh_c, long state_stride, float *h, long h_stride, long rows, long hidden);
 void pith_lstm_step_forward_avx512(float *gates, long gates_stride, const float *bias, const float *c_prev, float *c,
-                                   long state_stride, float *h, long h_stride, long rows, long hidden);
+                                   float *tanh_c, long state_stride, float *h, long h_stride, long rows, long hidden);
 
 /// Backward through one LSTM step. acts: the step's activations as the forward left them
-/// (stride gates_stride); c_prev, c: the cell states (stride state_stride). dh_out: ∂L/∂h
+/// (stride gates_stride); c_prev and tanh_c = tanh(c) (stride state_stride). dh_out: ∂L/∂h
 /// from above (stride dh_stride; NULL: none), dh_rec: ∂L/∂h from the next step (contiguous
 /// rows × H; NULL: none). dc: in, ∂L/∂c from the next step; out, ∂L/∂c_prev (contiguous
 /// rows × H). dgates: out, ∂L/∂pre-activations [i | f | g | o] (stride gates_stride).
 ///   dh = dh_out + dh_rec;  dc' = dc + dh ⊙ o ⊙ (1 − tanh²c);
 ///   ∂i = dc' ⊙ g ⊙ i(1 − i),  ∂f = dc' ⊙ c_prev ⊙ f(1 − f),  ∂g = dc' ⊙ i ⊙ (1 − g²),
 ///   ∂o = dh ⊙ tanh c ⊙ o(1 − o);  dc ← dc' ⊙ f.
-void pith_lstm_step_backward(const float *acts, float *dgates, long gates_stride, const float *c_prev, const float *c,
+void pith_lstm_step_backward(const float *acts, float *dgates, long gates_stride, const float *c_prev, const float *tanh_c,
                              long state_stride, const float *dh_out, long dh_stride, const float *dh_rec, float *dc,
                              long rows, long hidden);
-void pith_lstm_step_backward_generic(const float *acts, float *dgates, long gates_stride, const float *c_prev, const float *c,
-                                     long state_stride, const float *dh_out, long dh_stride, const float *dh_rec, float *dc,
-                                     long rows, long hidden);
-void pith_lstm_step_backward_avx512(const float *acts, float *dgates, long gates_stride, const float *c_prev, const float *c,
-                                    long state_stride, const float *dh_out, long dh_stride, const float *dh_rec, float *dc,
-                                    long rows, long hidden);
+void pith_lstm_step_backward_generic(const float *acts, float *dgates, long gates_stride, const float *c_prev,
+                                     const float *tanh_c, long state_stride, const float *dh_out, long dh_stride,
+                                     const float *dh_rec, float *dc, long rows, long hidden);
+void pith_lstm_step_backward_avx512(const float *acts, float *dgates, long gates_stride, const float *c_prev,
+                                    const float *tanh_c, long state_stride, const float *dh_out, long dh_stride,
+                                    const float *dh_rec, float *dc, long rows, long hidden);
 
 /// LayerNorm over the last axis of `rows` rows of d values:
 ///   μ = mean(x), σ² = mean((x − μ)²), r = 1/√(σ² + ε),  y = (x − μ) · r · γ + β.

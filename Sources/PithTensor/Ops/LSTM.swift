@@ -29,19 +29,20 @@ public func lstm(_ x: Tensor, inputWeight w: Tensor, recurrentWeight u: Tensor, 
                  "lstm: recurrent weight \(u.shape) or bias \(bias.shape) does not fit hidden size \(hidden)")
     precondition(steps > 0, "lstm: empty sequence")
     // Saved for backward: xh (T, B, I + H); the activated gates (T, B, 4H); c (T+1, B, H)
-    // with the zero state in slot 0, so that step t reads slot t and writes t+1; and the
-    // last h, (B, H).
+    // with the zero state in slot 0, so that step t reads slot t and writes t+1; tanh(c_t)
+    // (T, B, H); and the last h, (B, H).
     let joint = inputs + hidden
     let xh = Tensor(uninitialized: [steps, batch, joint])
     let gates = Tensor(uninitialized: [steps, batch, width])
     let cs = Tensor(uninitialized: [steps + 1, batch, hidden]), last = Tensor(uninitialized: [batch, hidden])
+    let tanhC = Tensor(uninitialized: [steps, batch, hidden])
     cs.data.update(repeating: 0, count: batch * hidden)
     let plane = batch * hidden
     let shape = returnSequence ? [batch, steps, hidden] : [batch, hidden]
     let out = Tensor(opOutput: shape, parents: [x, w, u, bias]) { out in
         let dgates = Tensor(uninitialized: [steps, batch, width])
         let dhRec = Tensor(uninitialized: [batch, hidden]), dc = Tensor(zeros: [batch, hidden])
-        nonisolated(unsafe) let g = gates.data, dg = dgates.data, c = cs.data, ud = u.data
+        nonisolated(unsafe) let g = gates.data, dg = dgates.data, c = cs.data, tc = tanhC.data, ud = u.data
         nonisolated(unsafe) let dr = dhRec.data, dcp = dc.data, gout = out.grad
         // ∂h_t from above for sequence b: out.grad at b·T·H + t·H (every step) or b·H (last).
         let upStride = returnSequence ? steps * hidden : hidden
@@ -50,7 +51,7 @@ public func lstm(_ x: Tensor, inputWeight w: Tensor, recurrentWeight u: Tensor, 
                 let up: UnsafePointer<Float>? = returnSequence || t == steps - 1
                     ? UnsafePointer(gout + lo * upStride + (returnSequence ? t * hidden : 0)) : nil
                 pith_lstm_step_backward(g + t * batch * width + lo * width, dg + t * batch * width + lo * width, width,
-                                        c + t * plane + lo * hidden, c + (t + 1) * plane + lo * hidden, hidden,
+                                        c + t * plane + lo * hidden, tc + t * plane + lo * hidden, hidden,
                                         up, upStride, t == steps - 1 ? nil : UnsafePointer(dr + lo * hidden),
                                         dcp + lo * hidden, hi - lo, hidden)
                 if t > 0 {
@@ -92,7 +93,7 @@ public func lstm(_ x: Tensor, inputWeight w: Tensor, recurrentWeight u: Tensor, 
     }
     sgemm(transB: true, m: steps * batch, n: width, k: inputs, a: j, lda: joint, b: w.data, ldb: inputs,
           c: gates.data, ldc: width)
-    nonisolated(unsafe) let g = gates.data, xhp = j, c = cs.data, ud = u.data, bd = bias.data, lp = last.data
+    nonisolated(unsafe) let g = gates.data, xhp = j, c = cs.data, tc = tanhC.data, ud = u.data, bd = bias.data, lp = last.data
     parallelRanges(batch, grain: 8) { lo, hi in
         for t in 0..<steps {
             let z = g + t * batch * width + lo * width
@@ -102,8 +103,8 @@ public func lstm(_ x: Tensor, inputWeight w: Tensor, recurrentWeight u: Tensor, 
             }
             // h_t goes beside x_{t+1}, or, at the last step, to `last`.
             let (h, hStride) = t + 1 < steps ? (xhp + ((t + 1) * batch + lo) * joint + inputs, joint) : (lp + lo * hidden, hidden)
-            pith_lstm_step_forward(z, width, bd, c + t * plane + lo * hidden, c + (t + 1) * plane + lo * hidden, hidden,
-                                   h, hStride, hi - lo, hidden)
+            pith_lstm_step_forward(z, width, bd, c + t * plane + lo * hidden, c + (t + 1) * plane + lo * hidden,
+                                   tc + t * plane + lo * hidden, hidden, h, hStride, hi - lo, hidden)
         }
     }
     let y = out.data
