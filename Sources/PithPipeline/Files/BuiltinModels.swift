@@ -153,11 +153,11 @@ dense 10
         "mnist-attn.recipe": #"""
 {
   "name": "mnist-attn",
-  "description": "MNIST: attn-teacher (a Transformer over the image's rows, ±2-pixel shifts) distilled into cnn-student at T 4, int8 by minmax calibration.",
+  "description": "MNIST: attn-teacher (a Transformer over the image's rows, ±2-pixel shifts) distilled into cnn-student at T 2, int8 by minmax calibration.",
   "data": { "name": "mnist", "mnist-dir": "../shared/data/mnist" },
   "seed": 1,
   "teacher": { "model": "attn-teacher", "epochs": 20, "schedule": "cosine", "shift": 2 },
-  "student": { "model": "cnn-student", "epochs": 20, "schedule": "cosine", "temperature": 4, "alpha": 0.5, "cache-logits": true },
+  "student": { "model": "cnn-student", "epochs": 20, "schedule": "cosine", "temperature": 2, "alpha": 0.5, "cache-logits": true },
   "quantize": { "calibration": 1000 }
 }
 
