@@ -289,7 +289,7 @@ final class CLITests: XCTestCase {
         }
         // Bad input: one clear line, no checkpoint written.
         try "name g\ninput 1 8 8\nflatten\ndense 16\ngelu\ndense 10\n".write(toFile: folder + "/g.model", atomically: true, encoding: .utf8)
-        for (arguments, fragment) in [(["train", folder + "/g.model", "--qat", "-o", folder + "/g.ckpt"], "'gelu' has no op in .pith"),
+        for (arguments, fragment) in [(["train", folder + "/g.model", "--qat", "-o", folder + "/g.ckpt"], "'gelu' has no integer op"),
                                       (["train", model, "--from", folder + "/f.ckpt", "-o", folder + "/x.ckpt"], "exactly one of"),
                                       (["train", "--from", folder + "/missing.ckpt", "-o", folder + "/x.ckpt"], "missing.ckpt"),
                                       (["train", model, "--qat", "--qat-momentum", "0", "-o", folder + "/x.ckpt"], "--qat-momentum")] {
