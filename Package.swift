@@ -72,7 +72,7 @@ let package = Package(
         .testTarget(name: "PithNNTests", dependencies: ["PithNN", "PithTensor", "PithIO", "CMalloc"]),
         .testTarget(name: "KernelTests", dependencies: ["CPithRuntimeKernels"]),
         .testTarget(name: "PithRuntimeTests", dependencies: ["PithRuntime", "PithQuant", "PithNN", "PithFormat", "PithTensor", "CPithRuntimeKernels"]),
-        .testTarget(name: "PithQuantTests", dependencies: ["PithQuant", "PithFormat", "PithNN", "PithRuntime", "PithTensor"]),
+        .testTarget(name: "PithQuantTests", dependencies: ["PithQuant", "PithFormat", "PithNN", "PithRuntime", "PithTensor", "CPithRuntimeKernels"]),
         .testTarget(name: "PithDistillTests", dependencies: ["PithDistill", "PithNN", "PithTensor"]),
         .testTarget(name: "PithCTests", dependencies: ["PithC", "CPithAPI", "PithQuant", "PithNN", "PithFormat"]),
         .testTarget(name: "PithPipelineTests", dependencies: ["PithPipeline", "PithNN"]),

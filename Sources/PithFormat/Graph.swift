@@ -25,6 +25,10 @@ public enum OpCode: UInt16, Sendable, CaseIterable {
     case dequantize = 10
     /// Softmax over the last axis.
     case softmax = 11
+    /// An LSTM over a sequence: x (B, T, F), W (4H, F), U (4H, H), [b (4H)], gates
+    /// [i | f | g | o]; y (B, H), the last hidden state, or (B, T, H) with `sequence` 1.
+    /// Attribute `cell_shift` (required): the integer cell state's units are 2^-cell_shift.
+    case lstm = 12
 
     public var name: String {
         switch self {
@@ -39,6 +43,7 @@ public enum OpCode: UInt16, Sendable, CaseIterable {
         case .quantize: return "Quantize"
         case .dequantize: return "Dequantize"
         case .softmax: return "Softmax"
+        case .lstm: return "LSTM"
         }
     }
 
@@ -47,6 +52,7 @@ public enum OpCode: UInt16, Sendable, CaseIterable {
         switch self {
         case .dense, .conv2d: return 2 ... 3
         case .add: return 2 ... 2
+        case .lstm: return 3 ... 4
         default: return 1 ... 1
         }
     }
@@ -57,6 +63,7 @@ public enum OpCode: UInt16, Sendable, CaseIterable {
         case .dense: return [("relu", false, 0 ... 1)]
         case .conv2d: return [("stride", true, 1 ... 65536), ("padding", true, 0 ... 65536), ("relu", false, 0 ... 1)]
         case .maxPool, .avgPool: return [("kernel", true, 1 ... 65536), ("stride", true, 1 ... 65536)]
+        case .lstm: return [("cell_shift", true, 0 ... 15), ("sequence", false, 0 ... 1)]
         default: return []
         }
     }

@@ -23,7 +23,8 @@ enum GraphEmitter {
         case float(WeightPrecision)
         /// One range per quantization point (`QuantizationPoints`): [0] the input, [k] the
         /// k-th weighted stage's output.
-        case integer(ranges: [ActivationRange])
+        /// `cellShifts`: each LSTM's cell-state shift, by description layer (LSTMCalibration).
+        case integer(ranges: [ActivationRange], cellShifts: [Int: Int])
     }
 
     /// The stages of `d`'s float graph: every layer but dropout, ReLU a node of its own.
@@ -43,7 +44,7 @@ enum GraphEmitter {
         let input = m.addValue("input", dtype: .float32, shape: d.inputShape)
         var current = input
         var nodes: [Node] = []
-        if case let .integer(ranges) = precision {
+        if case let .integer(ranges, _) = precision {
             current = m.addValue("input.q", dtype: .uint8, shape: d.inputShape, quantization: ranges[0].quantization)
             nodes.append(Node(op: .quantize, name: "quantize", inputs: [input], outputs: [current]))
         }
@@ -57,7 +58,7 @@ enum GraphEmitter {
                 name = "layer\(stage.layer + 1)"
                 outputName = s == stages.count - 1 ? "logits" : name
                 (dtype, quantization) = (.float32, .none)
-            case let .integer(ranges):
+            case let .integer(ranges, _):
                 name = "stage\(s + 1)"
                 outputName = name
                 (dtype, quantization) = (.uint8, stage.point.map { ranges[$0].quantization } ?? m.tensors[current].quantization)
@@ -73,10 +74,17 @@ enum GraphEmitter {
                     attributes = [Attribute("stride", Int64(stride)), Attribute("padding", Int64(padding))]
                 }
                 if stage.relu { attributes.append(Attribute("relu", 1)) }
+            case let .lstm(_, sequence):
+                let p = weights.next()!
+                inputs += lstmConstants(&m, name, p, precision: precision, input: x)
+                if case let .integer(_, cellShifts) = precision {
+                    attributes.append(Attribute("cell_shift", Int64(cellShifts[stage.layer] ?? 15)))
+                }
+                if sequence { attributes.append(Attribute("sequence", 1)) }
             case let .maxPool(k, stride), let .avgPool(k, stride):
                 attributes = [Attribute("kernel", Int64(k)), Attribute("stride", Int64(stride))]
             case .relu, .flatten: break
-            case .dropout, .gelu, .tanh, .sigmoid, .lstm, .position, .layerNorm, .transformerBlock, .meanTokens:
+            case .dropout, .gelu, .tanh, .sigmoid, .position, .layerNorm, .transformerBlock, .meanTokens:
                 preconditionFailure("no stage holds \(stage.spec.text)")
             }
             current = m.addValue(outputName, dtype: dtype, shape: d.shapes[stage.end + 1], quantization: quantization)
@@ -89,6 +97,23 @@ enum GraphEmitter {
         }
         m.graph = Graph(inputs: [input], outputs: [output], nodes: nodes)
         return m
+    }
+
+    /// An LSTM stage's constants: W (4H, F) and U (4H, H) int8 per gate row, the bias
+    /// int32 in units of s_x·s_w[r] (the integer graph only).
+    static func lstmConstants(_ m: inout PithModel, _ name: String, _ p: [Tensor], precision: Precision, input: Int) -> [Int] {
+        let (w, u, b) = (p[0], p[1], p[2])
+        let qw = WeightQuantizer.perChannelSymmetric(w.scalars, channels: w.shape[0])
+        let qu = WeightQuantizer.perChannelSymmetric(u.scalars, channels: u.shape[0])
+        guard case let .perTensor(sx, _) = m.tensors[input].quantization else { preconditionFailure("integer values are per tensor") }
+        let zeros = [Int32](repeating: 0, count: qw.channels)
+        let bias: [Int32] = (0..<qw.channels).map { r in
+            let v = (Double(b.data[r]) / (Double(sx) * Double(qw.scales[r]))).rounded()
+            return Int32(max(-2_147_483_647, min(2_147_483_647, v)))
+        }
+        return [m.addConstant("\(name).weight_ih", dtype: .int8, shape: w.shape, bytes: qw.bytes, quantization: .perChannel(axis: 0, scales: qw.scales, zeroPoints: zeros)),
+                m.addConstant("\(name).weight_hh", dtype: .int8, shape: u.shape, bytes: qu.bytes, quantization: .perChannel(axis: 0, scales: qu.scales, zeroPoints: zeros)),
+                m.addConstant("\(name).bias", dtype: .int32, shape: [qw.channels], bytes: littleEndianBytes(bias))]
     }
 
     /// The weight and bias constants of weighted stage `name` whose input is `input`.
@@ -130,7 +155,8 @@ extension LayerSpec {
         case .avgPool: return .avgPool
         case .relu: return .relu
         case .flatten: return .flatten
-        case .dropout, .gelu, .tanh, .sigmoid, .lstm, .position, .layerNorm, .transformerBlock, .meanTokens:
+        case .lstm: return .lstm
+        case .dropout, .gelu, .tanh, .sigmoid, .position, .layerNorm, .transformerBlock, .meanTokens:
             preconditionFailure("\(text) has no .pith op")
         }
     }

@@ -57,6 +57,8 @@ public struct IntegerSimulation {
                 codes[out] = y
             case .dense, .conv2d:
                 codes[out] = try linear(node, x: codes[node.inputs[0]]!)
+            case .lstm:
+                codes[out] = try lstm(node, x: codes[node.inputs[0]]!)
             default:
                 throw .unsupported("\(node.op.name) in the integer simulation")
             }

@@ -18,9 +18,10 @@ import PithTensor
 public enum PostTrainingQuantizer {
     typealias Range = ActivationRange
 
-    /// Throws, naming the layer, when `description` has a layer the integer graph cannot hold.
+    /// Throws, naming the layer, when `description` has a layer the integer graph cannot
+    /// hold or quantization-aware training cannot simulate (`pith train --qat`).
     public static func checkQuantizable(_ description: ModelDescription) throws(PithError) {
-        _ = try QuantizationPoints.stages(description)
+        try QuantizationPoints.checkQuantizationAware(description)
     }
 
     /// The integer graph's stages of `model` (`QuantizationPoints`, the rule quantization-
@@ -33,7 +34,7 @@ public enum PostTrainingQuantizer {
     static func run(_ stage: GraphStage, _ x: Tensor, _ model: Model) -> Tensor {
         var rng = PithRandom(seed: 0)
         switch stage.spec {
-        case .dense, .conv:
+        case .dense, .conv, .lstm:
             // Weighted layers are where the description has them (only ReLU and max pool swap).
             let y = model.layers[stage.layer].forward(x, training: false, rng: &rng)
             return stage.relu ? PithTensor.relu(y) : y
@@ -70,6 +71,21 @@ public enum PostTrainingQuantizer {
         }
         var ranges = [Range](repeating: Range(), count: QuantizationPoints.count(stages))
         calibrate { point, h in ranges[point].add(h) }
+        // Each LSTM's cell scale: the largest |c| its float cell reaches on the calibration set.
+        var cellMagnitudes: [Int: Float] = [:]
+        for (s, stage) in stages.enumerated() {
+            guard case .lstm = stage.spec, case let .lstm(layer) = model.layers[stage.layer] else { continue }
+            GradMode.withoutGrad {
+                var start = 0
+                while start < calibration.count {
+                    let end = min(start + batchSize, calibration.count)
+                    var h = calibration.batch(Array(start..<end)[...], shape: d.inputShape).x
+                    for earlier in stages[..<s] { h = run(earlier, h, model) }
+                    cellMagnitudes[stage.layer] = max(cellMagnitudes[stage.layer] ?? 0, LSTMCalibration.cellMagnitude(layer, h))
+                    start = end
+                }
+            }
+        }
         for (i, r) in ranges.enumerated() where !r.lo.isFinite || !r.hi.isFinite {
             throw .mismatch("calibration: activation \(i) of \(d.name) is not finite (NaN or infinite inputs or weights)")
         }
@@ -88,7 +104,8 @@ public enum PostTrainingQuantizer {
                 ranges[i].hi = min(ranges[i].hi, max(histogram.threshold(method, percentile: percentile), ranges[i].hi / 2048))
             }
         }
-        return GraphEmitter.emit(model, stages: stages, precision: .integer(ranges: ranges), metadata: metadata)
+        return GraphEmitter.emit(model, stages: stages, precision: .integer(ranges: ranges, cellShifts: cellMagnitudes.mapValues(LSTMCalibration.cellShift)),
+                                 metadata: metadata)
     }
 
     /// The integer graph of a model trained quantization-aware: its weights quantized as
@@ -103,7 +120,7 @@ public enum PostTrainingQuantizer {
             throw .mismatch("\(model.description.name) tracks \(fq.points) activation ranges; its integer graph has \(QuantizationPoints.count(stages)) quantization points")
         }
         try checkFinite(model)
-        return GraphEmitter.emit(model, stages: stages, precision: .integer(ranges: fq.ranges), metadata: metadata)
+        return GraphEmitter.emit(model, stages: stages, precision: .integer(ranges: fq.ranges, cellShifts: [:]), metadata: metadata)
     }
 
     static func checkFinite(_ model: Model) throws(PithError) {

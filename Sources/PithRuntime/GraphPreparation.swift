@@ -49,6 +49,7 @@ struct GraphPreparation {
         let out = try value(node.outputs[0], node)
         switch node.op {
         case .dense, .conv2d: return try linear(node, out: out)
+        case .lstm: return try lstm(node, out: out)
         case .maxPool, .avgPool:
             let x = try value(node.inputs[0], node)
             let s = values[x].shape

@@ -61,6 +61,9 @@ public final class Interpreter {
             case let .quantizedLinear(l):
                 let (n, k) = (Int(l.packed.N), l.conv.map { $0.patch } ?? Int(l.packed.K))
                 total = total &+ (l.conv.map { $0.pixels } ?? 1) &* n &* k
+            case let .quantizedLSTM(l):
+                let p = l.parameters
+                total = total &+ Int(p.steps) &* 4 &* Int(p.hidden) &* (Int(p.features) + Int(p.hidden))
             default: break
             }
         }
@@ -239,6 +242,10 @@ public final class Interpreter {
         switch step {
         case let .floatLinear(s): floatLinear(s, batch: batch)
         case let .quantizedLinear(s): quantizedLinear(s, batch: batch)
+        case let .quantizedLSTM(s):
+            var p = s.parameters
+            pith_q_lstm_reference(&p, buffer(s.input).assumingMemoryBound(to: UInt8.self), buffer(s.output).assumingMemoryBound(to: UInt8.self),
+                                  Int32(batch), scratch)
         case let .pool(s): pool(s, batch: batch)
         case let .relu(i, o):
             let n = values[i].elements * batch

@@ -57,6 +57,7 @@ struct PoolStep {
 enum Step {
     case floatLinear(FloatLinear)
     case quantizedLinear(QuantizedLinear)
+    case quantizedLSTM(QuantizedLSTM)
     case pool(PoolStep)
     /// max(x, 0) for float; max(q, zero point) for uint8.
     case relu(input: Int, output: Int)
@@ -75,6 +76,7 @@ enum Step {
         switch self {
         case let .floatLinear(s): return [s.input]
         case let .quantizedLinear(s): return [s.input]
+        case let .quantizedLSTM(s): return [s.input]
         case let .pool(s): return [s.input]
         case let .relu(i, _), let .copy(i, _), let .quantize(i, _), let .dequantize(i, _), let .softmax(i, _): return [i]
         case let .toChannelsFirst(i, _, _, _): return [i]
@@ -86,6 +88,7 @@ enum Step {
         switch self {
         case let .floatLinear(s): return s.output
         case let .quantizedLinear(s): return s.output
+        case let .quantizedLSTM(s): return s.output
         case let .pool(s): return s.output
         case let .relu(_, o), let .copy(_, o), let .quantize(_, o), let .dequantize(_, o), let .softmax(_, o): return o
         case let .toChannelsFirst(_, o, _, _): return o
@@ -111,6 +114,9 @@ enum Step {
         case let .quantizedLinear(s):
             guard let g = s.conv else { return (0, false) }
             return total(g, rowBytes: s.patchBytes, elementSize: 1)
+        case let .quantizedLSTM(s):
+            // Per call, whatever the batch: H·11 + 64 bytes (H ≤ 2²⁴, no overflow).
+            return (Int(pith_q_lstm_scratch_bytes(Int32(s.hidden))), false)
         default: return (0, false)
         }
     }

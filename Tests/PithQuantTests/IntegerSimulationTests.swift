@@ -27,6 +27,22 @@ final class IntegerSimulationTests: XCTestCase {
         return (try DataSource.digits.load(), try digitsNames.map { ($0, try text($0)) })
     }
 
+    /// How many of the first `count` images of `test` get other logits from the runtime
+    /// (a batch of `count` on `threads` threads) than from the simulation.
+    static func differingImages(_ file: PithFile, _ simulation: IntegerSimulation, _ test: Dataset, count: Int, threads: Int = 1) throws -> Int {
+        let runner = try Interpreter(file: file, maxBatch: count, threads: threads)
+        let part = test.slice(0..<count)
+        let (x, _) = part.batch(Array(0..<count)[...])
+        let got = try runner.run(x.scalars, batch: count)
+        let k = runner.outputElements
+        var differing = 0
+        for i in 0..<count {
+            let sample = Array(x.scalars[(i * part.featureCount)..<((i + 1) * part.featureCount)])
+            if try simulation.run(sample) != Array(got[(i * k)..<((i + 1) * k)]) { differing += 1 }
+        }
+        return differing
+    }
+
     func testRuntimeEqualsTheSimulationOnEveryWorkload() throws {
         let (splits, models) = try workloads(["mlp-tiny", "cnn-student", "mlp-student", "mlp-teacher", "cnn-teacher"],
                                              digitsNames: ["digits-teacher", "digits-student", "cnn-digits"])
@@ -44,17 +60,7 @@ final class IntegerSimulationTests: XCTestCase {
             #else
             let count = images
             #endif
-            let runner = try Interpreter(file: file, maxBatch: count)
-            let test = splits.test.slice(0..<count)
-            let (x, _) = test.batch(Array(0..<count)[...])
-            let got = try runner.run(x.scalars, batch: count)
-            let k = runner.outputElements
-            var differing = 0
-            for i in 0..<count {
-                let sample = Array(x.scalars[(i * test.featureCount)..<((i + 1) * test.featureCount)])
-                let expected = try simulation.run(sample)
-                if expected != Array(got[(i * k)..<((i + 1) * k)]) { differing += 1 }
-            }
+            let differing = try Self.differingImages(file, simulation, splits.test, count: count)
             XCTAssertEqual(differing, 0, "\(name): \(differing) of \(count) images differ between the runtime and the simulation")
         }
     }

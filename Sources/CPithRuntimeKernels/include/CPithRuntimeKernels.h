@@ -6,3 +6,4 @@
 #include "pith_f32_gemm.h"
 #include "pith_runtime_ops.h"
 #include "pith_parallel.h"
+#include "pith_q_lstm.h"

@@ -1,0 +1,64 @@
+import CPithRuntimeKernels
+import Foundation
+import PithFormat
+import PithNN
+@testable import PithQuant
+import PithRuntime
+import XCTest
+
+/// The integer LSTM (docs/quantization.md, "Integer LSTM"): the runtime's C kernel and the
+/// quantizer's Swift simulation agree bit for bit, on MNIST test images where MNIST is
+/// here (rnn-student, rnn-teacher, two stacked LSTMs) and on the built-in digits otherwise;
+/// and the two sides build the same activation tables.
+final class IntegerLSTMTests: XCTestCase {
+    func testTheKernelsTablesAreTheSimulations() {
+        let sigmoid = withUnsafeBytes(of: pith_q_sigmoid_table) { Array($0.bindMemory(to: Int16.self)) }
+        let tanh = withUnsafeBytes(of: pith_q_tanh_table) { Array($0.bindMemory(to: Int16.self)) }
+        XCTAssertEqual(sigmoid.map(Int32.init), IntegerSimulation.sigmoidTable)
+        XCTAssertEqual(tanh.map(Int32.init), IntegerSimulation.tanhTable)
+        // Every Q3.12 input, through both interpolations.
+        for z in Int32(-32768)...32767 where z % 7 == 0 || abs(z) > 32700 {
+            XCTAssertEqual(pith_q_sigmoid(z), IntegerSimulation.lookup(IntegerSimulation.sigmoidTable, z), "σ at \(z)")
+            XCTAssertEqual(pith_q_tanh(z), IntegerSimulation.lookup(IntegerSimulation.tanhTable, z), "tanh at \(z)")
+        }
+        // The interpolated tables against the functions: within 4 units of 2^-15.
+        for z in stride(from: Int32(-32768), through: 32767, by: 13) {
+            let x = Double(z) / 4096
+            XCTAssertEqual(Double(pith_q_sigmoid(z)), 32768 / (1 + Foundation.exp(-x)), accuracy: 4, "σ(\(x))")
+            XCTAssertEqual(Double(pith_q_tanh(z)), 32768 * Foundation.tanh(x), accuracy: 4, "tanh(\(x))")
+        }
+    }
+
+    func testRuntimeEqualsTheSimulationOnLSTMs() throws {
+        let root = IntegerSimulationTests.root
+        let mnist = root.appendingPathComponent("../shared/data/mnist").standardized.path
+        let splits: DataSplits, models: [(String, String)]
+        if FileManager.default.fileExists(atPath: mnist + "/t10k-images-idx3-ubyte.gz") {
+            splits = try DataSource.named("mnist", mnistDirectory: mnist).load()
+            models = try ["rnn-student", "rnn-teacher"].map { ($0, try String(contentsOf: root.appendingPathComponent("models/\($0).model"), encoding: .utf8)) }
+                + [("rnn-stacked", "name rnn-stacked\ninput 28 28\nlstm 24 sequence\nlstm 16\ndense 10\n")]
+        } else {
+            splits = try DataSource.digits.load()
+            models = [("rnn-digits", "name rnn-digits\ninput 8 8\nlstm 32\ndense 10\n"),
+                      ("rnn-stacked", "name rnn-stacked\ninput 8 8\nlstm 16 sequence\nlstm 12\ndense 10\n")]
+        }
+        #if DEBUG
+        let count = 40
+        #else
+        let count = 300
+        #endif
+        for (name, text) in models {
+            // At initialisation and with every weight ×4 (gates driven into the tables'
+            // saturated ends, cells past their calibrated range).
+            for gain: Float in [1, 4] {
+                let model = Model(try ModelDescription(parsing: text, source: name), seed: 3)
+                for p in model.parameters { for i in 0..<p.count { p.data[i] *= gain } }
+                let quantized = try PostTrainingQuantizer.quantize(model, calibration: splits.train.slice(0..<128), metadata: Metadata())
+                let file = try PithFile(bytes: try PithWriter.encode(quantized).bytes)
+                let simulation = IntegerSimulation(file.model())
+                let differing = try IntegerSimulationTests.differingImages(file, simulation, splits.test, count: count, threads: 2)
+                XCTAssertEqual(differing, 0, "\(name) ×\(gain): \(differing) of \(count) images differ between the runtime and the simulation")
+            }
+        }
+    }
+}
