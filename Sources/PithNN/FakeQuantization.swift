@@ -63,8 +63,7 @@ public final class FakeQuantization {
     /// point, as a checkpoint stores them). Throws when the model has no integer graph, or
     /// when `ranges` has another count.
     public init(_ description: ModelDescription, momentum: Float = 0.01, ranges: [ActivationRange]? = nil) throws(PithError) {
-        try QuantizationPoints.checkQuantizationAware(description)
-        let stages = try QuantizationPoints.stages(description)
+        let stages = try QuantizationPoints.quantizationAwareStages(description)
         let count = QuantizationPoints.count(stages)
         if let ranges, ranges.count != count {
             throw .mismatch("\(ranges.count) activation ranges; model '\(description.name)' has \(count) quantization points")

@@ -61,14 +61,16 @@ public enum QuantizationPoints {
         return stages
     }
 
-    /// Throws, naming the layer, when quantization-aware training cannot simulate `d`'s
-    /// integer graph: an unquantizable layer, or an LSTM (its integer cell and gates are
-    /// calibrated by `pith quantize`; fake quantization does not model them yet).
-    public static func checkQuantizationAware(_ d: ModelDescription) throws(PithError) {
-        _ = try stages(d)
+    /// The integer graph's stages for `d` when quantization-aware training can simulate
+    /// them; else a `.mismatch` naming the layer: an unquantizable one, or an LSTM (its
+    /// integer cell and gates are calibrated by `pith quantize`; fake quantization does not
+    /// model them yet).
+    public static func quantizationAwareStages(_ d: ModelDescription) throws(PithError) -> [GraphStage] {
+        let stages = try stages(d)
         if let i = d.layers.firstIndex(where: { if case .lstm = $0 { return true } else { return false } }) {
             throw .mismatch("\(d.name): layer \(i + 1) '\(d.layers[i].text)': quantization-aware training does not simulate the integer LSTM yet (pith quantize calibrates it)")
         }
+        return stages
     }
 
     /// Number of points of the integer graph with these stages: 1 (the input) + its

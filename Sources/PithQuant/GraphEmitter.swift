@@ -76,7 +76,7 @@ enum GraphEmitter {
                 if stage.relu { attributes.append(Attribute("relu", 1)) }
             case let .lstm(_, sequence):
                 let p = weights.next()!
-                inputs += lstmConstants(&m, name, p, precision: precision, input: x)
+                inputs += lstmConstants(&m, name, p, input: x)
                 if case let .integer(_, cellShifts) = precision {
                     attributes.append(Attribute("cell_shift", Int64(cellShifts[stage.layer] ?? 15)))
                 }
@@ -101,19 +101,10 @@ enum GraphEmitter {
 
     /// An LSTM stage's constants: W (4H, F) and U (4H, H) int8 per gate row, the bias
     /// int32 in units of s_x·s_w[r] (the integer graph only).
-    static func lstmConstants(_ m: inout PithModel, _ name: String, _ p: [Tensor], precision: Precision, input: Int) -> [Int] {
-        let (w, u, b) = (p[0], p[1], p[2])
-        let qw = WeightQuantizer.perChannelSymmetric(w.scalars, channels: w.shape[0])
-        let qu = WeightQuantizer.perChannelSymmetric(u.scalars, channels: u.shape[0])
-        guard case let .perTensor(sx, _) = m.tensors[input].quantization else { preconditionFailure("integer values are per tensor") }
-        let zeros = [Int32](repeating: 0, count: qw.channels)
-        let bias: [Int32] = (0..<qw.channels).map { r in
-            let v = (Double(b.data[r]) / (Double(sx) * Double(qw.scales[r]))).rounded()
-            return Int32(max(-2_147_483_647, min(2_147_483_647, v)))
-        }
-        return [m.addConstant("\(name).weight_ih", dtype: .int8, shape: w.shape, bytes: qw.bytes, quantization: .perChannel(axis: 0, scales: qw.scales, zeroPoints: zeros)),
-                m.addConstant("\(name).weight_hh", dtype: .int8, shape: u.shape, bytes: qu.bytes, quantization: .perChannel(axis: 0, scales: qu.scales, zeroPoints: zeros)),
-                m.addConstant("\(name).bias", dtype: .int32, shape: [qw.channels], bytes: littleEndianBytes(bias))]
+    static func lstmConstants(_ m: inout PithModel, _ name: String, _ p: [Tensor], input: Int) -> [Int] {
+        let (w, wScales) = int8PerChannel(&m, "\(name).weight_ih", p[0])
+        let (u, _) = int8PerChannel(&m, "\(name).weight_hh", p[1])
+        return [w, u, int32Bias(&m, "\(name).bias", p[2], input: input, weightScales: wScales)]
     }
 
     /// The weight and bias constants of weighted stage `name` whose input is `input`.
@@ -122,18 +113,30 @@ enum GraphEmitter {
             return [m.addConstant("\(name).weight", dtype: .float32, shape: w.shape, bytes: littleEndianBytes(w.scalars)),
                     m.addConstant("\(name).bias", dtype: .float32, shape: b.shape, bytes: littleEndianBytes(b.scalars))]
         }
-        let q = WeightQuantizer.perChannelSymmetric(w.scalars, channels: w.shape[0])
-        let wIndex = m.addConstant("\(name).weight", dtype: .int8, shape: w.shape, bytes: q.bytes,
-                                   quantization: .perChannel(axis: 0, scales: q.scales, zeroPoints: Array(repeating: 0, count: q.channels)))
+        let (wIndex, scales) = int8PerChannel(&m, "\(name).weight", w)
         guard case .integer = precision else {
             return [wIndex, m.addConstant("\(name).bias", dtype: .float32, shape: b.shape, bytes: littleEndianBytes(b.scalars))]
         }
+        return [wIndex, int32Bias(&m, "\(name).bias", b, input: input, weightScales: scales)]
+    }
+
+    /// `w` as an int8 constant, symmetric per output channel (axis 0), and its scales.
+    static func int8PerChannel(_ m: inout PithModel, _ name: String, _ w: Tensor) -> (index: Int, scales: [Float]) {
+        let q = WeightQuantizer.perChannelSymmetric(w.scalars, channels: w.shape[0])
+        let index = m.addConstant(name, dtype: .int8, shape: w.shape, bytes: q.bytes,
+                                  quantization: .perChannel(axis: 0, scales: q.scales, zeroPoints: Array(repeating: 0, count: q.channels)))
+        return (index, q.scales)
+    }
+
+    /// The bias `b` as an int32 constant in units of s_x·s_w[c] (s_x the scale of value
+    /// `input`), rounded to nearest, within ±(2³¹ − 1).
+    static func int32Bias(_ m: inout PithModel, _ name: String, _ b: Tensor, input: Int, weightScales: [Float]) -> Int {
         guard case let .perTensor(sx, _) = m.tensors[input].quantization else { preconditionFailure("integer values are per tensor") }
-        let bias: [Int32] = (0..<q.channels).map { c in
-            let v = (Double(b.data[c]) / (Double(sx) * Double(q.scales[c]))).rounded()
+        let bias: [Int32] = weightScales.indices.map { c in
+            let v = (Double(b.data[c]) / (Double(sx) * Double(weightScales[c]))).rounded()
             return Int32(max(-2_147_483_647, min(2_147_483_647, v)))
         }
-        return [wIndex, m.addConstant("\(name).bias", dtype: .int32, shape: [q.channels], bytes: littleEndianBytes(bias))]
+        return m.addConstant(name, dtype: .int32, shape: [weightScales.count], bytes: littleEndianBytes(bias))
     }
 }
 

@@ -21,7 +21,7 @@ public enum PostTrainingQuantizer {
     /// Throws, naming the layer, when `description` has a layer the integer graph cannot
     /// hold or quantization-aware training cannot simulate (`pith train --qat`).
     public static func checkQuantizable(_ description: ModelDescription) throws(PithError) {
-        try QuantizationPoints.checkQuantizationAware(description)
+        _ = try QuantizationPoints.quantizationAwareStages(description)
     }
 
     /// The integer graph's stages of `model` (`QuantizationPoints`, the rule quantization-
@@ -53,8 +53,9 @@ public enum PostTrainingQuantizer {
         }
         guard calibration.count > 0 else { throw .mismatch("the calibration set is empty") }
         /// Runs every calibration batch through the stages, calling `visit(point, values)`
-        /// at the input (point 0) and at each weighted stage's output.
-        func calibrate(_ visit: (Int, Tensor) -> Void) {
+        /// at the input (point 0) and at each weighted stage's output, and
+        /// `enter(stage, input)` before each stage.
+        func calibrate(_ visit: (Int, Tensor) -> Void, enter: (GraphStage, Tensor) -> Void = { _, _ in }) {
             GradMode.withoutGrad {
                 var start = 0
                 while start < calibration.count {
@@ -62,6 +63,7 @@ public enum PostTrainingQuantizer {
                     var h = calibration.batch(Array(start..<end)[...], shape: d.inputShape).x
                     visit(0, h)
                     for stage in stages {
+                        enter(stage, h)
                         h = run(stage, h, model)
                         if let point = stage.point { visit(point, h) }
                     }
@@ -70,22 +72,12 @@ public enum PostTrainingQuantizer {
             }
         }
         var ranges = [Range](repeating: Range(), count: QuantizationPoints.count(stages))
-        calibrate { point, h in ranges[point].add(h) }
-        // Each LSTM's cell scale: the largest |c| its float cell reaches on the calibration set.
+        // And each LSTM's cell scale: the largest |c| its float cell reaches on the same images.
         var cellMagnitudes: [Int: Float] = [:]
-        for (s, stage) in stages.enumerated() {
-            guard case .lstm = stage.spec, case let .lstm(layer) = model.layers[stage.layer] else { continue }
-            GradMode.withoutGrad {
-                var start = 0
-                while start < calibration.count {
-                    let end = min(start + batchSize, calibration.count)
-                    var h = calibration.batch(Array(start..<end)[...], shape: d.inputShape).x
-                    for earlier in stages[..<s] { h = run(earlier, h, model) }
-                    cellMagnitudes[stage.layer] = max(cellMagnitudes[stage.layer] ?? 0, LSTMCalibration.cellMagnitude(layer, h))
-                    start = end
-                }
-            }
-        }
+        calibrate({ point, h in ranges[point].add(h) }, enter: { stage, x in
+            guard case .lstm = stage.spec, case let .lstm(layer) = model.layers[stage.layer] else { return }
+            cellMagnitudes[stage.layer] = max(cellMagnitudes[stage.layer] ?? 0, LSTMCalibration.cellMagnitude(layer, x))
+        })
         for (i, r) in ranges.enumerated() where !r.lo.isFinite || !r.hi.isFinite {
             throw .mismatch("calibration: activation \(i) of \(d.name) is not finite (NaN or infinite inputs or weights)")
         }

@@ -232,12 +232,7 @@ struct GraphPreparation {
         guard reach < Int(Int32.max) else {
             throw fail(node, "sums \(k) products per output; its int32 accumulators could overflow (at most \(Int(Int32.max) / (2 * 255 * 128)))")
         }
-        var scales: [Float]
-        switch w.quantization {
-        case let .perChannel(0, s, z) where z.allSatisfy({ $0 == 0 }): scales = s
-        case let .perTensor(s, 0): scales = [Float](repeating: s, count: n)
-        default: throw fail(node, "int8 weights must be symmetric (zero point 0), per tensor or per channel on axis 0")
-        }
+        var scales = try symmetricScales(w, rows: n, node)
         let outputOrder = channelOrder.outputs[node.outputs[0]], inputOrder = channelOrder.inputs[node.inputs[0]]
         if let order = outputOrder { scales = order.map { scales[$0] } }
         let raw = file.data(of: wIndex)
@@ -277,15 +272,7 @@ struct GraphPreparation {
         }
         var bias: UnsafeMutablePointer<Int32>? = nil
         if let b {
-            guard b.info.dtype == .int32 else { throw fail(node, "an integer op's bias must be int32") }
-            let braw = file.data(of: b.index)
-            let p = try store.ints(n)
-            for i in 0 ..< n {
-                p[i] = Int32(bitPattern: UInt32(littleEndian: braw.loadUnaligned(fromByteOffset: 4 * i, as: UInt32.self)))
-                guard Int(p[i].magnitude) <= Int(Int32.max) - reach else {
-                    throw fail(node, "bias \(i) is \(p[i]); with \(k) products per output its int32 accumulator could overflow (|bias| at most \(Int(Int32.max) - reach))")
-                }
-            }
+            let p = try int32Bias(b.index, b.info, count: n, reach: reach, products: k, node)
             if let order = outputOrder { ChannelOrder.permuteRows(p, per: 1, order: order) }
             bias = p
         }
@@ -306,5 +293,29 @@ struct GraphPreparation {
         }
         return QuantizedLinear(input: x, output: out, packed: packed, outputStage: stage, conv: conv, inputZero: UInt8(xv.zeroPoint),
                                convOffsets: offsets, kernelWidth: kernelWidth)
+    }
+
+    /// The scales of int8 weights symmetric per row (axis 0) or per tensor.
+    func symmetricScales(_ t: TensorInfo, rows: Int, _ node: Node) throws(RuntimeError) -> [Float] {
+        switch t.quantization {
+        case let .perChannel(0, s, z) where z.allSatisfy({ $0 == 0 }): return s
+        case let .perTensor(s, 0): return [Float](repeating: s, count: rows)
+        default: throw fail(node, "int8 weights must be symmetric (zero point 0), per tensor or per channel on axis 0")
+        }
+    }
+
+    /// An integer op's int32 bias (constant `index`, `count` values) in the weight store,
+    /// each refused when |b| + `reach` could overflow its accumulator of `products` terms.
+    func int32Bias(_ index: Int, _ info: TensorInfo, count: Int, reach: Int, products: Int, _ node: Node) throws(RuntimeError) -> UnsafeMutablePointer<Int32> {
+        guard info.dtype == .int32 else { throw fail(node, "an integer op's bias must be int32") }
+        let raw = file.data(of: index)
+        let p = try store.ints(count)
+        for i in 0 ..< count {
+            p[i] = Int32(bitPattern: UInt32(littleEndian: raw.loadUnaligned(fromByteOffset: 4 * i, as: UInt32.self)))
+            guard Int(p[i].magnitude) <= Int(Int32.max) - reach else {
+                throw fail(node, "bias \(i) is \(p[i]); with \(products) products per output its int32 accumulator could overflow (|bias| at most \(Int(Int32.max) - reach))")
+            }
+        }
+        return p
     }
 }

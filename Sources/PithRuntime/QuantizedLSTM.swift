@@ -37,16 +37,8 @@ extension GraphPreparation {
         let wp = try int8Copy(node.inputs[1], count: rows * features), up = try int8Copy(node.inputs[2], count: rows * hidden)
         var bias: UnsafeMutablePointer<Int32>? = nil
         if let b {
-            guard b.dtype == .int32, b.shape == [rows] else { throw fail(node, "bias must be int32 of shape [\(rows)]") }
-            let raw = file.data(of: node.inputs[3])
-            let p = try store.ints(rows)
-            for i in 0 ..< rows {
-                p[i] = Int32(bitPattern: UInt32(littleEndian: raw.loadUnaligned(fromByteOffset: 4 * i, as: UInt32.self)))
-                guard Int(p[i].magnitude) <= Int(Int32.max) - reach else {
-                    throw fail(node, "bias \(i) is \(p[i]); with \(features) inputs its int32 accumulator could overflow")
-                }
-            }
-            bias = p
+            guard b.shape == [rows] else { throw fail(node, "bias shape \(b.shape), expected [\(rows)]") }
+            bias = try int32Bias(node.inputs[3], b, count: rows, reach: reach, products: features, node)
         }
         let xm = try store.ints(rows), xs = try store.ints(rows), hm = try store.ints(rows), hs = try store.ints(rows)
         for r in 0 ..< rows {
@@ -68,15 +60,6 @@ extension GraphPreparation {
                             x_zero: xv.zeroPoint, h_zero: ov.zeroPoint, cell_shift: Int32(node.attribute("cell_shift")!),
                             sequence: sequence ? 1 : 0)
         return .quantizedLSTM(QuantizedLSTM(input: x, output: out, parameters: p))
-    }
-
-    /// The scales of int8 weights symmetric per row (axis 0) or per tensor.
-    func symmetricScales(_ t: TensorInfo, rows: Int, _ node: Node) throws(RuntimeError) -> [Float] {
-        switch t.quantization {
-        case let .perChannel(0, s, z) where z.allSatisfy({ $0 == 0 }): return s
-        case let .perTensor(s, 0): return [Float](repeating: s, count: rows)
-        default: throw fail(node, "'\(t.name)' must be int8 symmetric (zero point 0), per tensor or per channel on axis 0")
-        }
     }
 
     /// A copy of an int8 constant in the weight store.
