@@ -91,7 +91,7 @@ struct ModelGenerator {
         var a = valid
         if input.oneIn(32), !a.isEmpty { a.remove(at: input.int(0 ... a.count - 1)) }
         if input.oneIn(32) {
-            let keys = ["relu", "stride", "padding", "kernel", "axis"]
+            let keys = ["relu", "stride", "padding", "kernel", "axis", "cell_shift", "sequence"]
             a.append(Attribute(keys[input.int(0 ... keys.count - 1)], Int64(input.int(-3 ... 70_000))))
         }
         return a
@@ -145,9 +145,31 @@ struct ModelGenerator {
         return out
     }
 
+    /// An integer LSTM over uint8 `x` (T, F): int8 W (4H, F) and U (4H, H) per row or per
+    /// tensor, sometimes a row short; an int32 bias or none; any cell shift (sometimes
+    /// past 15); the last hidden state or every one.
+    mutating func lstm(_ x: Current) -> Current {
+        let (steps, features) = (x.shape[0], x.shape[1])
+        let hidden = input.int(1 ... (input.oneIn(64) ? 512 : 16)), rows = 4 * hidden - (input.oneIn(32) ? 1 : 0)
+        guard rows * (features + hidden) <= 1 << 22 else { return x }
+        func weight(_ shape: [Int]) -> Int {
+            let q: Quantization = input.oneIn(4) ? .perTensor(scale: input.scale(), zeroPoint: 0)
+                : .perChannel(axis: 0, scales: (0 ..< shape[0]).map { _ in input.scale() }, zeroPoints: [Int32](repeating: 0, count: shape[0]))
+            return model.addConstant(name("w"), dtype: .int8, shape: shape, bytes: constantBytes(shape[0] * shape[1]), quantization: q)
+        }
+        let w = weight([rows, features]), u = weight([4 * hidden, hidden])
+        let b = input.bool() ? [model.addConstant(name("b"), dtype: .int32, shape: [rows], bytes: constantBytes(4 * rows))] : []
+        let sequence = input.bool()
+        var attrs = [Attribute("cell_shift", Int64(input.int(0 ... (input.oneIn(16) ? 20 : 15))))]
+        if sequence || input.oneIn(8) { attrs.append(Attribute("sequence", sequence ? 1 : 0)) }
+        let out = value("h", .uint8, sequence ? [steps, hidden] : [hidden], activationQuantization(.uint8))
+        add(.lstm, [x.tensor, w, u] + b, out, attrs)
+        return out
+    }
+
     /// One more op after `x`, or nil when none fits it.
     mutating func next(_ x: Current) -> Current? {
-        switch input.int(0 ... 9) {
+        switch input.int(0 ... 10) {
         case 0, 1:
             guard x.shape.count == 1 || x.shape.count == 3, x.dtype == .float32 || x.dtype == .uint8 else { return nil }
             return linear(x)
@@ -187,6 +209,9 @@ struct ModelGenerator {
             let out = value("a", .float32, x.shape)
             add(.add, [x.tensor, x.tensor], out)
             return out
+        case 9:
+            guard x.dtype == .uint8, x.shape.count == 2 else { return nil }
+            return lstm(x)
         default:
             return nil
         }
