@@ -80,17 +80,31 @@ static pith_q8_kernel kernel_for(pith_q8_path path, int *mr) {
 // MARK: driver
 
 /// init = bias − za·colsum for the columns n0..n0 + 16·np (0 past N); returns the live count.
-static int32_t block_init(const pith_q8_packed *W, const int32_t *bias, int32_t a_zero, int32_t n0, int np, int32_t *init) {
-    int32_t nc = W->N - n0 < PITH_Q8_NC ? W->N - n0 : PITH_Q8_NC;
-    for (int32_t c = 0; c < 16 * np; c++) init[c] = c < nc ? (bias ? bias[n0 + c] : 0) - a_zero * W->colsum[n0 + c] : 0;
+/// (Plain loops over local pointers: init cannot alias colsum, and they vectorize; at
+/// batch 1 this runs once per 64 columns per call, as often as the microkernel.)
+static int32_t block_init(const pith_q8_packed *W, const int32_t *bias, int32_t a_zero, int32_t n0, int np, int32_t *restrict init) {
+    const int32_t nc = W->N - n0 < PITH_Q8_NC ? W->N - n0 : PITH_Q8_NC;
+    const int32_t *restrict colsum = W->colsum + n0;
+    if (bias) {
+        const int32_t *restrict b = bias + n0;
+        for (int32_t c = 0; c < nc; c++) init[c] = b[c] - a_zero * colsum[c];
+    } else {
+        for (int32_t c = 0; c < nc; c++) init[c] = -a_zero * colsum[c];
+    }
+    for (int32_t c = nc; c < 16 * np; c++) init[c] = 0;
     return nc;
+}
+
+void pith_q8_gemm_start(const pith_q8_packed *W, const int32_t *bias, int32_t a_zero, int32_t *restrict start) {
+    const int32_t *restrict colsum = W->colsum;
+    for (int32_t n = 0; n < W->N; n++) start[n] = (bias ? bias[n] : 0) - a_zero * colsum[n];
 }
 
 /// Runs the microkernel over (M, N) in tiles of mr × 64. Each column block starts from
 /// init = bias − za·colsum. Accumulators go straight to `acc` where whole panels fit, else
 /// through a tile; uint8 output is requantized from the tile row by row.
 static void drive(const uint8_t *A, long lda, int32_t M, const pith_q8_packed *W, const int32_t *bias,
-                  int32_t a_zero, int32_t *acc, long ldacc, const pith_q8_output *o, uint8_t *out, long ldo,
+                  int32_t a_zero, const int32_t *start, int32_t *acc, long ldacc, const pith_q8_output *o, uint8_t *out, long ldo,
                   pith_q8_path path) {
     if (path == PITH_Q8_AUTO || !pith_q8_path_supported(path)) path = pith_q8_best_path();
     int mr_max;
@@ -100,7 +114,7 @@ static void drive(const uint8_t *A, long lda, int32_t M, const pith_q8_packed *W
     // whatever the padding holds adds nothing, and no row needs the byte-wise tail.
     const int32_t kread = lda >= W->K4 ? W->K4 : W->K;
     int32_t tile[PITH_Q8_MR_MAX * PITH_Q8_NC] __attribute__((aligned(64)));
-    int32_t init[PITH_Q8_NC];
+    int32_t init_block[PITH_Q8_NC];
 #if defined(__x86_64__)
     // uint8 output on AVX-512 VNNI: the kernel call requantizes its own tile (requantize_tile).
     const int fused = out != NULL && path == PITH_Q8_AVX512VNNI && pith_q8_requant_vector_all(o, W->N);
@@ -113,7 +127,17 @@ static void drive(const uint8_t *A, long lda, int32_t M, const pith_q8_packed *W
 #endif
     for (int32_t n0 = 0; n0 < W->NP; n0 += PITH_Q8_NC) {
         int np = (W->NP - n0) / 16 < 4 ? (W->NP - n0) / 16 : 4;
-        int32_t nc = block_init(W, bias, a_zero, n0, np, init);
+        // The columns' start: bias − za·colsum, or the caller's `start` (read in place
+        // where the block's panels are whole).
+        const int32_t *init = init_block;
+        int32_t nc;
+        if (start) {
+            nc = W->N - n0 < PITH_Q8_NC ? W->N - n0 : PITH_Q8_NC;
+            if (nc == 16 * np) init = start + n0;
+            else for (int32_t c = 0; c < 16 * np; c++) init_block[c] = c < nc ? start[n0 + c] : 0;
+        } else {
+            nc = block_init(W, bias, a_zero, n0, np, init_block);
+        }
         const int8_t *B = W->data + (long)(n0 / 16) * panel_bytes;
         const int direct = out == NULL && nc == 16 * np;
         pith_q8_output shifted;
@@ -219,10 +243,15 @@ int pith_q8_conv_u8(const uint8_t *padded, int32_t Wp, int32_t C, int32_t stride
 
 void pith_q8_gemm_s32(const uint8_t *A, long lda, int32_t M, const pith_q8_packed *W,
                       const int32_t *bias, int32_t a_zero, int32_t *acc, long ldacc, pith_q8_path path) {
-    drive(A, lda, M, W, bias, a_zero, acc, ldacc, NULL, NULL, 0, path);
+    drive(A, lda, M, W, bias, a_zero, NULL, acc, ldacc, NULL, NULL, 0, path);
+}
+
+void pith_q8_gemm_s32_start(const uint8_t *A, long lda, int32_t M, const pith_q8_packed *W, const int32_t *start,
+                            int32_t *acc, long ldacc, pith_q8_path path) {
+    drive(A, lda, M, W, NULL, 0, start, acc, ldacc, NULL, NULL, 0, path);
 }
 
 void pith_q8_gemm_u8(const uint8_t *A, long lda, int32_t M, const pith_q8_packed *W,
                      const pith_q8_output *o, uint8_t *out, long ldo, pith_q8_path path) {
-    drive(A, lda, M, W, o->bias, o->a_zero, NULL, 0, o, out, ldo, path);
+    drive(A, lda, M, W, o->bias, o->a_zero, NULL, NULL, 0, o, out, ldo, path);
 }

@@ -61,7 +61,9 @@ extension IntegerSimulation {
                 var ax = bias[r], ah: Int32 = 0
                 for i in 0..<features { ax += (x[t * features + i] - zx) * w[r * features + i] }
                 for j in 0..<hidden { ah += (h[j] - zh) * u[r * hidden + j] }
-                z[r] = Self.saturate16(Self.multiply(ax, mx[r].0, mx[r].1) + Self.multiply(ah, mh[r].0, mh[r].1))
+                // The exact sum (each product may reach ±2³¹), saturated.
+                let sum = Int(Self.multiply(ax, mx[r].0, mx[r].1)) + Int(Self.multiply(ah, mh[r].0, mh[r].1))
+                z[r] = Int32(max(-32768, min(32767, sum)))
             }
             for j in 0..<hidden {
                 let ig = Self.lookup(Self.sigmoidTable, z[j]), fg = Self.lookup(Self.sigmoidTable, z[hidden + j])

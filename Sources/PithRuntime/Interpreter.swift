@@ -244,8 +244,8 @@ public final class Interpreter {
         case let .quantizedLinear(s): quantizedLinear(s, batch: batch)
         case let .quantizedLSTM(s):
             var p = s.parameters
-            pith_q_lstm_reference(&p, buffer(s.input).assumingMemoryBound(to: UInt8.self), buffer(s.output).assumingMemoryBound(to: UInt8.self),
-                                  Int32(batch), scratch)
+            pith_q_lstm_run(&p, buffer(s.input).assumingMemoryBound(to: UInt8.self), buffer(s.output).assumingMemoryBound(to: UInt8.self),
+                            Int32(batch), scratch, PITH_Q8_AUTO)
         case let .pool(s): pool(s, batch: batch)
         case let .relu(i, o):
             let n = values[i].elements * batch

@@ -2,7 +2,8 @@ import CPithRuntimeKernels
 import PithFormat
 
 /// The integer LSTM step (pith_q_lstm.h): uint8 sequences (T, F) → uint8 hidden states,
-/// int8 weights, int16 cell state and gates, requantized in fixed point.
+/// int8 weights, int16 cell state and gates, requantized in fixed point. The weights are
+/// kept as the file has them (for the reference kernel) and packed (for pith_q_lstm_run).
 struct QuantizedLSTM {
     var input: Int, output: Int
     /// The kernel's parameters; its pointers lie in the weight store.
@@ -58,8 +59,19 @@ extension GraphPreparation {
         let p = pith_q_lstm(steps: Int32(steps), features: Int32(features), hidden: Int32(hidden), w: wp, u: up, bias: bias,
                             x_mult: xm, x_shift: xs, h_mult: hm, h_shift: hs, out_mult: om, out_shift: os,
                             x_zero: xv.zeroPoint, h_zero: ov.zeroPoint, cell_shift: Int32(node.attribute("cell_shift")!),
-                            sequence: sequence ? 1 : 0)
+                            sequence: sequence ? 1 : 0,
+                            w_packed: try packed(wp, rows: rows, columns: features), u_packed: try packed(up, rows: rows, columns: hidden))
         return .quantizedLSTM(QuantizedLSTM(input: x, output: out, parameters: p))
+    }
+
+    /// int8 (rows, columns) packed for the int8 GEMM (pith_q8_pack), in the weight store.
+    func packed(_ w: UnsafePointer<Int8>, rows: Int, columns: Int) throws(RuntimeError) -> UnsafeMutablePointer<pith_q8_packed> {
+        let p = try store.allocate(MemoryLayout<pith_q8_packed>.stride).bindMemory(to: pith_q8_packed.self, capacity: 1)
+        p.initialize(to: pith_q8_packed(K: Int32(columns), N: Int32(rows), K4: 0, NP: 0,
+                                        data: try store.allocate(Int(pith_q8_packed_bytes(Int32(columns), Int32(rows)))).bindMemory(to: Int8.self, capacity: 1),
+                                        colsum: try store.ints(rows)))
+        pith_q8_pack(w, Int32(rows), Int32(columns), p)
+        return p
     }
 
     /// A copy of an int8 constant in the weight store.

@@ -115,8 +115,10 @@ enum Step {
             guard let g = s.conv else { return (0, false) }
             return total(g, rowBytes: s.patchBytes, elementSize: 1)
         case let .quantizedLSTM(s):
-            // Per call, whatever the batch: H·11 + 64 bytes (H ≤ 2²⁴, no overflow).
-            return (Int(pith_q_lstm_scratch_bytes(Int32(s.hidden))), false)
+            // Per call, whatever the batch, for either kernel: at most about 150·H bytes
+            // (H ≤ 65,000, no overflow).
+            let h = Int32(s.hidden)
+            return (max(Int(pith_q_lstm_scratch_bytes(h)), Int(pith_q_lstm_run_scratch_bytes(h))), false)
         default: return (0, false)
         }
     }

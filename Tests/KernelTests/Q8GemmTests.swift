@@ -39,6 +39,11 @@ final class Q8GemmTests: XCTestCase {
                 var got = [Int32](repeating: -1, count: Int(m * n))
                 bias.withOptionalPointer { b in pith_q8_gemm_s32(a, Int(k), m, &packed, b, za, &got, Int(n), path) }
                 XCTAssertEqual(got, expected, "path \(path.rawValue) m \(m) n \(n) k \(k)", file: file, line: line)
+                // The columns' starts computed once and given.
+                var start = [Int32](repeating: 0, count: Int(n)), given = [Int32](repeating: -1, count: Int(m * n))
+                bias.withOptionalPointer { b in pith_q8_gemm_start(&packed, b, za, &start) }
+                pith_q8_gemm_s32_start(a, Int(k), m, &packed, start, &given, Int(n), path)
+                XCTAssertEqual(given, expected, "path \(path.rawValue) with starts, m \(m) n \(n) k \(k)", file: file, line: line)
             }
         }
     }

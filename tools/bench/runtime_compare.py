@@ -7,6 +7,11 @@ For each reference workload with a trained checkpoint runs/NAME.ckpt:
     (Gemm/Conv/Relu/MaxPool/Flatten), quantized by ONNX Runtime's own static quantizer
     (QDQ, per-channel weights, uint8 activations, MinMax, the same N images); CPU
     execution provider, intra-op threads 1 (and 2 for batch 256).
+Sequence models (an `lstm` in the model text; Pith has no float LSTM file): the ONNX graph
+is built from the checkpoint itself (Transpose to (T, N, F), ONNX LSTM with its gates
+reordered i, o, f, c and the recurrent bias 0, then Gemm), and Pith int8 is set beside
+ORT fp32, ORT static QDQ (which leaves the LSTM in float) and ORT quantize_dynamic (int8
+weights, DynamicQuantizeLSTM), each in turn.
 Latency: batch 1, one sample at a time cycling over test images; median and p99 of
 --runs calls. Throughput: batch 256, median of 10 calls. Pith and ORT alternate, round by
 round (--rounds); the medians of the rounds are reported, and each round's own ratio. Test errors of both int8
@@ -18,7 +23,10 @@ import numpy as np
 import onnx
 import onnxruntime as ort
 from onnx import TensorProto, helper, numpy_helper
-from onnxruntime.quantization import CalibrationDataReader, QuantFormat, QuantType, quantize_static
+from onnxruntime.quantization import CalibrationDataReader, QuantFormat, QuantType, quantize_dynamic, quantize_static
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from pith_random import read_checkpoint  # noqa: E402
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 PITH = os.environ.get("PITH_BIN", os.path.join(ROOT, ".build/release/pith"))
@@ -78,6 +86,46 @@ def onnx_model(info, arrays, input_shape):
     model.ir_version = 8
     onnx.checker.check_model(model)
     return model
+
+
+def lstm_onnx(ckpt):
+    """A checkpoint of `input T F`, `lstm H [sequence]` layers and a final `dense`, as ONNX
+    (input (N, T, F), batch dimension symbolic), and the input shape; None for other models."""
+    header, params = read_checkpoint(ckpt)
+    layers = [l.split("#")[0].split() for l in header["config"]["modelText"].splitlines()]
+    layers = [l for l in layers if l and l[0] != "name"]
+    if not any(l[0] == "lstm" for l in layers):
+        return None
+    assert layers[0][0] == "input" and layers[-1][0] == "dense", layers
+    shape = [int(v) for v in layers[0][1:]]
+    nodes, inits, p = [helper.make_node("Transpose", ["input"], ["x0"], perm=[1, 0, 2])], [], 0
+    current = "x0"  # (T, N, F)
+    for i, l in enumerate(layers[1:-1]):
+        assert l[0] == "lstm", f"no ONNX mapping for {l[0]}"
+        w, u, b = params[p], params[p + 1], params[p + 2]
+        p += 3
+        h = w.shape[0] // 4
+        order = lambda a: np.concatenate([a[0:h], a[3 * h:4 * h], a[h:2 * h], a[2 * h:3 * h]])  # ifgo → iofc
+        inits += [numpy_helper.from_array(order(w)[None].astype(np.float32), f"W{i}"),
+                  numpy_helper.from_array(order(u)[None].astype(np.float32), f"R{i}"),
+                  numpy_helper.from_array(np.concatenate([order(b), np.zeros(4 * h)])[None].astype(np.float32), f"B{i}")]
+        nodes.append(helper.make_node("LSTM", [current, f"W{i}", f"R{i}", f"B{i}"], [f"y{i}", f"h{i}"], hidden_size=h))
+        if "sequence" in l:
+            nodes.append(helper.make_node("Squeeze", [f"y{i}", "axis1"], [f"s{i}"]))  # (T, 1, N, H) → (T, N, H)
+            current = f"s{i}"
+        else:
+            nodes.append(helper.make_node("Squeeze", [f"h{i}", "axis0"], [f"last{i}"]))  # (1, N, H) → (N, H)
+            current = f"last{i}"
+    inits += [numpy_helper.from_array(np.array([0], dtype=np.int64), "axis0"),
+              numpy_helper.from_array(np.array([1], dtype=np.int64), "axis1"),
+              numpy_helper.from_array(params[p].astype(np.float32), "Wd"), numpy_helper.from_array(params[p + 1].astype(np.float32), "bd")]
+    nodes.append(helper.make_node("Gemm", [current, "Wd", "bd"], ["logits"], transB=1))
+    x = helper.make_tensor_value_info("input", TensorProto.FLOAT, ["N"] + shape)
+    y = helper.make_tensor_value_info("logits", TensorProto.FLOAT, ["N", params[p].shape[0]])
+    model = helper.make_model(helper.make_graph(nodes, "pith", [x], [y], inits), opset_imports=[helper.make_opsetid("", 17)])
+    model.ir_version = 8
+    onnx.checker.check_model(model)
+    return model, shape
 
 
 class Reader(CalibrationDataReader):
@@ -166,17 +214,28 @@ def main():
             continue
         p_int8, p_f32 = os.path.join(tmp, name + "-int8.pith"), os.path.join(tmp, name + "-f32.pith")
         subprocess.check_output([PITH, "quantize", ckpt, "-o", p_int8, "--calibration", str(args.calibration)])
-        subprocess.check_output([PITH, "pack", ckpt, "-o", p_f32, "--weights", "float32", "--raw", "--no-eval"])
-        info, arrays = pith_tensors(p_f32)
-        shape = [int(s) for s in next(m for k, m in info["metadata"].items() if k == "input.shape").split(",")]
-        f32_onnx = os.path.join(tmp, name + ".onnx")
-        onnx.save(onnx_model(info, arrays, shape), f32_onnx)
+        f32_onnx, int8_onnx = os.path.join(tmp, name + ".onnx"), os.path.join(tmp, name + "-int8.onnx")
+        sequence = lstm_onnx(ckpt)
+        if sequence:
+            model, shape = sequence
+            onnx.save(model, f32_onnx)
+        else:
+            subprocess.check_output([PITH, "pack", ckpt, "-o", p_f32, "--weights", "float32", "--raw", "--no-eval"])
+            info, arrays = pith_tensors(p_f32)
+            shape = [int(s) for s in next(m for k, m in info["metadata"].items() if k == "input.shape").split(",")]
+            onnx.save(onnx_model(info, arrays, shape), f32_onnx)
         xs = lambda x: (x.astype(np.float32) / 255).reshape([len(x)] + shape)
-        int8_onnx = os.path.join(tmp, name + "-int8.onnx")
         quantize_static(f32_onnx, int8_onnx, Reader(xs(x_train[:args.calibration])), quant_format=QuantFormat.QDQ,
                         per_channel=True, activation_type=QuantType.QUInt8, weight_type=QuantType.QInt8)
         x_bench = xs(x_test[:256])
-        for kind, p_path, o_path in [("int8", p_int8, int8_onnx), ("fp32", p_f32, f32_onnx)]:
+        if sequence:
+            dynamic_onnx = os.path.join(tmp, name + "-dynamic.onnx")
+            quantize_dynamic(f32_onnx, dynamic_onnx, weight_type=QuantType.QInt8)
+            variants = [("int8 / ORT fp32", p_int8, f32_onnx), ("int8 / ORT static", p_int8, int8_onnx),
+                        ("int8 / ORT dynamic", p_int8, dynamic_onnx)]
+        else:
+            variants = [("int8", p_int8, int8_onnx), ("fp32", p_f32, f32_onnx)]
+        for kind, p_path, o_path in variants:
             s1, s2 = ort_session(o_path, 1), ort_session(o_path, 2)
             pr, pr2, orr, orr2 = [], [], [], []
             for _ in range(args.rounds):
@@ -192,7 +251,7 @@ def main():
                    # Each round's own ratios (the two sides ran back to back in it).
                    "p50_ratios": sorted(p[0] / o[0] for p, o in zip(pr, orr)),
                    "ips_ratios": sorted(p[2] / o[2] for p, o in zip(pr, orr))}
-            if kind == "int8" and not args.no_accuracy:
+            if kind.startswith("int8") and not args.no_accuracy:
                 row["pith_errors"] = errors_pith(p_path, x_test, y_test, tmp)
                 row["ort_errors"] = errors_ort(ort_session(o_path, 2), xs(x_test), y_test)
                 row["float_errors"] = errors_ort(ort_session(f32_onnx, 2), xs(x_test), y_test)
@@ -207,11 +266,11 @@ def main():
               f"{r['pith_ips']:,.0f} | {r['ort_ips']:,.0f} | {r['pith_ips'] / r['ort_ips']:.2f}× | {span(r['ips_ratios'])} | {r['pith_ips_2t']:,.0f} | {r['ort_ips_2t']:,.0f} | {r['pith_ips_2t'] / r['ort_ips_2t']:.2f}× |")
     if not args.no_accuracy:
         print()
-        print("| model | float test errors | Pith int8 errors | ORT int8 errors |")
-        print("| --- | ---: | ---: | ---: |")
+        print("| model | variant | float test errors | Pith int8 errors | ORT errors |")
+        print("| --- | --- | ---: | ---: | ---: |")
         for r in rows:
             if "pith_errors" in r:
-                print(f"| {r['model']} | {r['float_errors']} | {r['pith_errors']} | {r['ort_errors']} |")
+                print(f"| {r['model']} | {r['kind']} | {r['float_errors']} | {r['pith_errors']} | {r['ort_errors']} |")
 
 
 if __name__ == "__main__":

@@ -75,6 +75,14 @@ void pith_q8_gemm_reference(const uint8_t *A, long lda, int32_t M, const int8_t 
 void pith_q8_gemm_s32(const uint8_t *A, long lda, int32_t M, const pith_q8_packed *W,
                       const int32_t *bias, int32_t a_zero, int32_t *acc, long ldacc, pith_q8_path path);
 
+/// The same with each column's start given: acc = Σ A·W + start[n], start (N) =
+/// bias[n] − za·colsum[n] computed once by the caller (pith_q8_gemm_start), where the same
+/// W runs many times (the LSTM's steps).
+void pith_q8_gemm_s32_start(const uint8_t *A, long lda, int32_t M, const pith_q8_packed *W, const int32_t *start,
+                            int32_t *acc, long ldacc, pith_q8_path path);
+/// start[n] = bias[n] − za·colsum[n] (bias NULL: 0), n < N.
+void pith_q8_gemm_start(const pith_q8_packed *W, const int32_t *bias, int32_t a_zero, int32_t *start);
+
 /// The same, requantized to uint8: out (M, N), ldo in elements. With lda ≥ K rounded up
 /// to 4, every row is read to that length (its padding bytes may hold anything).
 void pith_q8_gemm_u8(const uint8_t *A, long lda, int32_t M, const pith_q8_packed *W,

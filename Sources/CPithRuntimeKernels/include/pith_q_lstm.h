@@ -18,6 +18,7 @@
 // y = T[k] + ((T[k+1] − T[k])·t + 64) >> 7.
 #ifndef PITH_Q_LSTM_H
 #define PITH_Q_LSTM_H
+#include "pith_q8_gemm.h"
 #include <stddef.h>
 #include <stdint.h>
 
@@ -35,6 +36,8 @@ typedef struct {
     int32_t x_zero, h_zero;
     int32_t cell_shift;                  // 0 ... 15
     int32_t sequence;                    // 1: every h_t, (T, H) per sample; 0: the last, (H)
+    const pith_q8_packed *w_packed;      // W and U packed (pith_q8_pack) for pith_q_lstm_run;
+    const pith_q8_packed *u_packed;      // NULL where only the reference runs
 } pith_q_lstm;
 
 /// σ(z) and tanh(z) of a Q3.12 value, in Q0.15 (the tables, interpolated).
@@ -47,4 +50,24 @@ size_t pith_q_lstm_scratch_bytes(int32_t hidden);
 /// `batch` sequences x (batch, T, F) → y (batch, T, H) or (batch, H). The reference: one
 /// plain loop per product, in the order the header's equations are written.
 void pith_q_lstm_reference(const pith_q_lstm *p, const uint8_t *x, uint8_t *y, int32_t batch, void *scratch);
+
+/// Samples pith_q_lstm_run steps together (the rows of its GEMMs).
+#define PITH_Q_LSTM_CHUNK 16
+
+/// Bytes of scratch pith_q_lstm_run needs, whatever the batch (64-byte aligned scratch):
+/// the columns' starts (2 × 4H int32), x's accumulators (32 rows of 4H int32), h's (a
+/// chunk's), one sample's gates (4H int16), the chunk's cells (int16) and h (H rounded up
+/// to 4 bytes each); about 150·H + 512 bytes.
+size_t pith_q_lstm_run_scratch_bytes(int32_t hidden);
+
+/// The fast path, bit-identical to the reference: the batch in chunks of
+/// PITH_Q_LSTM_CHUNK samples; the int8 GEMMs on `path` (pith_q8_gemm_s32_start on the
+/// packed W and U, the columns' starts computed once a call): x's product read in place,
+/// with at most 5 samples for up to 32 (sample, step) rows at once (each sample's steps
+/// contiguous), else one step of the chunk; h's product per step over the chunk (the
+/// first step's is 0, not computed); then the cell update on 16 units at a time
+/// (AVX-512: the multipliers as pith_q8_requantize's, σ and tanh by one gather of each
+/// table pair) where the path is AVX-512 VNNI and every multiplier shifts right, else one
+/// unit at a time. Needs w_packed and u_packed.
+void pith_q_lstm_run(const pith_q_lstm *p, const uint8_t *x, uint8_t *y, int32_t batch, void *scratch, pith_q8_path path);
 #endif
