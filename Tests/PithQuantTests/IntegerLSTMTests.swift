@@ -16,6 +16,11 @@ final class IntegerLSTMTests: XCTestCase {
         let tanh = withUnsafeBytes(of: pith_q_tanh_table) { Array($0.bindMemory(to: Int16.self)) }
         XCTAssertEqual(sigmoid.map(Int32.init), IntegerSimulation.sigmoidTable)
         XCTAssertEqual(tanh.map(Int32.init), IntegerSimulation.tanhTable)
+        // The steps the AVX-512 cells interpolate with: T[k+1] − T[k].
+        let sigmoidStep = withUnsafeBytes(of: pith_q_sigmoid_step) { Array($0.bindMemory(to: Int16.self)) }
+        let tanhStep = withUnsafeBytes(of: pith_q_tanh_step) { Array($0.bindMemory(to: Int16.self)) }
+        XCTAssertEqual(sigmoidStep, (0..<512).map { sigmoid[$0 + 1] - sigmoid[$0] })
+        XCTAssertEqual(tanhStep, (0..<512).map { tanh[$0 + 1] - tanh[$0] })
         // Every Q3.12 input, through both interpolations.
         for z in Int32(-32768)...32767 where z % 7 == 0 || abs(z) > 32700 {
             XCTAssertEqual(pith_q_sigmoid(z), IntegerSimulation.lookup(IntegerSimulation.sigmoidTable, z), "σ at \(z)")

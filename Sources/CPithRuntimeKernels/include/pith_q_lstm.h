@@ -24,6 +24,9 @@
 
 extern const int16_t pith_q_sigmoid_table[513];
 extern const int16_t pith_q_tanh_table[513];
+/// T[k+1] − T[k] of each table, k = 0 ... 511.
+extern const int16_t pith_q_sigmoid_step[512];
+extern const int16_t pith_q_tanh_step[512];
 
 typedef struct {
     int32_t steps, features, hidden;     // T, F, H
@@ -65,9 +68,10 @@ size_t pith_q_lstm_run_scratch_bytes(int32_t hidden);
 /// packed W and U, the columns' starts computed once a call): x's product read in place,
 /// with at most 5 samples for up to 32 (sample, step) rows at once (each sample's steps
 /// contiguous), else one step of the chunk; h's product per step over the chunk (the
-/// first step's is 0, not computed); then the cell update on 16 units at a time
-/// (AVX-512: the multipliers as pith_q8_requantize's, σ and tanh by one gather of each
-/// table pair) where the path is AVX-512 VNNI and every multiplier shifts right, else one
-/// unit at a time. Needs w_packed and u_packed.
+/// first step's is 0, not computed); then the cell update on 32 units at a time
+/// (AVX-512: the multipliers as pith_q8_requantize's, σ and tanh of 32 words by vpermi2w
+/// from the tables' starts and steps in registers, no gathers) where the path is AVX-512
+/// VNNI and every multiplier shifts right, else one unit at a time. Needs w_packed and
+/// u_packed.
 void pith_q_lstm_run(const pith_q_lstm *p, const uint8_t *x, uint8_t *y, int32_t batch, void *scratch, pith_q8_path path);
 #endif
