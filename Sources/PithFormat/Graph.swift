@@ -2,7 +2,9 @@
 /// part of the format: never renumber one. Whether an op runs in int8 or float32 follows
 /// from its tensors' dtypes.
 public enum OpCode: UInt16, Sendable, CaseIterable {
-    /// y = x·Wᵀ + b. x: (B, in), W: (out, in), b: (out). Optional attribute `relu`.
+    /// y = x·Wᵀ + b. x: (B, in), W: (out, in), b: (out). Optional attribute `relu`. On a
+    /// sequence x (B, T, in) each token: y (B, T, out); an integer one's bias may then be
+    /// (T, out), a bias per token (a position embedding folded in).
     case dense = 1
     /// y = conv(x, W) + b, NCHW. x: (B, C, H, W), W: (F, C, k, k), b: (F).
     /// Attributes `stride`, `padding` (required), `relu` (optional).
@@ -13,7 +15,7 @@ public enum OpCode: UInt16, Sendable, CaseIterable {
     case avgPool = 4
     /// y = max(x, 0).
     case relu = 5
-    /// y = a + b, same shapes.
+    /// y = a + b, same shapes; uint8 values requantized to the output's encoding.
     case add = 6
     /// (B, d1, d2, ...) → (B, d1·d2·...).
     case flatten = 7
@@ -29,6 +31,17 @@ public enum OpCode: UInt16, Sendable, CaseIterable {
     /// [i | f | g | o]; y (B, H), the last hidden state, or (B, T, H) with `sequence` 1.
     /// Attribute `cell_shift` (required): the integer cell state's units are 2^-cell_shift.
     case lstm = 12
+    /// LayerNorm over the last axis: x (…, D), γ and β (D) float32 constants; y = γ·(x − μ)/
+    /// √(σ² + ε) + β. Attribute `epsilon_exponent` (optional, default 5): ε = 10^-e.
+    case layerNorm = 13
+    /// Multi-head scaled dot-product self-attention: q, k, v (B, T, D) → (B, T, D), head h at
+    /// columns h·D/heads …; per head softmax(Q Kᵀ/√d_h) V. Attribute `heads` (required).
+    case attention = 14
+    /// An element-wise function as a table: x uint8, table (256) uint8; y[i] = table[x[i]]
+    /// (GELU, tanh or sigmoid of a quantized value, folded by the quantizer).
+    case lookup = 15
+    /// The mean over the tokens: x (B, T, D) → (B, D).
+    case meanTokens = 16
 
     public var name: String {
         switch self {
@@ -44,6 +57,10 @@ public enum OpCode: UInt16, Sendable, CaseIterable {
         case .dequantize: return "Dequantize"
         case .softmax: return "Softmax"
         case .lstm: return "LSTM"
+        case .layerNorm: return "LayerNorm"
+        case .attention: return "Attention"
+        case .lookup: return "Lookup"
+        case .meanTokens: return "MeanTokens"
         }
     }
 
@@ -51,8 +68,9 @@ public enum OpCode: UInt16, Sendable, CaseIterable {
     public var inputArity: ClosedRange<Int> {
         switch self {
         case .dense, .conv2d: return 2 ... 3
-        case .add: return 2 ... 2
+        case .add, .lookup: return 2 ... 2
         case .lstm: return 3 ... 4
+        case .layerNorm, .attention: return 3 ... 3
         default: return 1 ... 1
         }
     }
@@ -64,6 +82,8 @@ public enum OpCode: UInt16, Sendable, CaseIterable {
         case .conv2d: return [("stride", true, 1 ... 65536), ("padding", true, 0 ... 65536), ("relu", false, 0 ... 1)]
         case .maxPool, .avgPool: return [("kernel", true, 1 ... 65536), ("stride", true, 1 ... 65536)]
         case .lstm: return [("cell_shift", true, 0 ... 15), ("sequence", false, 0 ... 1)]
+        case .layerNorm: return [("epsilon_exponent", false, 1 ... 30)]
+        case .attention: return [("heads", true, 1 ... 65536)]
         default: return []
         }
     }

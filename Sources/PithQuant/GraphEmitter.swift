@@ -14,7 +14,10 @@ import PithTensor
 /// - `.integer(ranges:)`: Quantize(input) → uint8 activations (per tensor, from the ranges
 ///   at the quantization points; pools and flatten keep their input's encoding), int8
 ///   weights per output channel, int32 biases in units of s_x·s_w[c], ReLU folded into the
-///   output clamp (the `relu` attribute) → Dequantize → float logits.
+///   output clamp (the `relu` attribute), a position embedding folded into the bias of the
+///   Dense layer before it (a bias per token), GELU/tanh/sigmoid as 256-entry Lookup
+///   tables, LayerNorm and MeanTokens nodes, a Transformer block as its twelve nodes
+///   (`transformerBlock`) → Dequantize → float logits.
 ///
 /// Names: in a float graph node and value `layerN` for description layer N (the last
 /// value `logits`); in the integer graph `stageN` for the N-th stage, then `logits`.
@@ -61,15 +64,23 @@ enum GraphEmitter {
             case let .integer(ranges, _):
                 name = "stage\(s + 1)"
                 outputName = name
-                (dtype, quantization) = (.uint8, stage.point.map { ranges[$0].quantization } ?? m.tensors[current].quantization)
+                (dtype, quantization) = (.uint8, stage.outputPoint.map { ranges[$0].quantization } ?? m.tensors[current].quantization)
             }
             let x = current
             var inputs = [x], attributes: [Attribute] = []
+            let outputShape = d.shapes[stage.end + 1]
             switch stage.spec {
             case .dense, .conv:
                 let p = weights.next()!
                 let (w, b) = (p[0], p[1])
-                inputs += constants(&m, name, weight: w, bias: b, precision: precision, input: x)
+                if stage.position {
+                    // The table P (T, out) joins the bias: b[c] + P[t][c] per token.
+                    let table = weights.next()![0]
+                    let tokenBias = Tensor((0..<table.count).map { b.data[$0 % b.count] + table.data[$0] }, shape: table.shape)
+                    inputs += constants(&m, name, weight: w, bias: tokenBias, precision: precision, input: x)
+                } else {
+                    inputs += constants(&m, name, weight: w, bias: b, precision: precision, input: x)
+                }
                 if case let .conv(_, _, stride, padding) = stage.spec {
                     attributes = [Attribute("stride", Int64(stride)), Attribute("padding", Int64(padding))]
                 }
@@ -83,11 +94,23 @@ enum GraphEmitter {
                 if sequence { attributes.append(Attribute("sequence", 1)) }
             case let .maxPool(k, stride), let .avgPool(k, stride):
                 attributes = [Attribute("kernel", Int64(k)), Attribute("stride", Int64(stride))]
-            case .relu, .flatten: break
-            case .dropout, .gelu, .tanh, .sigmoid, .position, .layerNorm, .transformerBlock, .meanTokens:
+            case .layerNorm:
+                inputs += layerNormConstants(&m, name, weights.next()!)
+            case .gelu, .tanh, .sigmoid:
+                let out = m.addValue(outputName, dtype: dtype, shape: outputShape, quantization: quantization)
+                nodes.append(lookup(&m, name, stage.spec, input: x, output: out))
+                current = out
+                continue
+            case let .transformerBlock(heads, _):
+                guard case let .integer(ranges, _) = precision else { preconditionFailure("the Transformer block is integer only") }
+                current = transformerBlock(&m, &nodes, name, weights.next()!, heads: heads, input: x, shape: outputShape,
+                                           ranges: Array(ranges[stage.point! ..< stage.point! + stage.points]))
+                continue
+            case .relu, .flatten, .meanTokens: break
+            case .dropout, .position:
                 preconditionFailure("no stage holds \(stage.spec.text)")
             }
-            current = m.addValue(outputName, dtype: dtype, shape: d.shapes[stage.end + 1], quantization: quantization)
+            current = m.addValue(outputName, dtype: dtype, shape: outputShape, quantization: quantization)
             nodes.append(Node(op: stage.spec.opCode, name: name, inputs: inputs, outputs: [current], attributes: attributes))
         }
         var output = current
@@ -129,14 +152,16 @@ enum GraphEmitter {
     }
 
     /// The bias `b` as an int32 constant in units of s_x·s_w[c] (s_x the scale of value
-    /// `input`), rounded to nearest, within ±(2³¹ − 1).
+    /// `input`), rounded to nearest, within ±(2³¹ − 1). A bias per token (T, N) has channel
+    /// c = i mod N at index i.
     static func int32Bias(_ m: inout PithModel, _ name: String, _ b: Tensor, input: Int, weightScales: [Float]) -> Int {
         guard case let .perTensor(sx, _) = m.tensors[input].quantization else { preconditionFailure("integer values are per tensor") }
-        let bias: [Int32] = weightScales.indices.map { c in
-            let v = (Double(b.data[c]) / (Double(sx) * Double(weightScales[c]))).rounded()
+        let n = weightScales.count
+        let bias: [Int32] = (0..<b.count).map { i in
+            let v = (Double(b.data[i]) / (Double(sx) * Double(weightScales[i % n]))).rounded()
             return Int32(max(-2_147_483_647, min(2_147_483_647, v)))
         }
-        return m.addConstant(name, dtype: .int32, shape: [weightScales.count], bytes: littleEndianBytes(bias))
+        return m.addConstant(name, dtype: .int32, shape: b.count == n ? [n] : b.shape, bytes: littleEndianBytes(bias))
     }
 }
 
@@ -159,8 +184,11 @@ extension LayerSpec {
         case .relu: return .relu
         case .flatten: return .flatten
         case .lstm: return .lstm
-        case .dropout, .gelu, .tanh, .sigmoid, .position, .layerNorm, .transformerBlock, .meanTokens:
-            preconditionFailure("\(text) has no .pith op")
+        case .layerNorm: return .layerNorm
+        case .meanTokens: return .meanTokens
+        case .gelu, .tanh, .sigmoid: return .lookup
+        case .dropout, .position, .transformerBlock:
+            preconditionFailure("\(text) has no .pith op of its own")
         }
     }
 }

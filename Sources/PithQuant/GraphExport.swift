@@ -32,6 +32,14 @@ public enum GraphExport {
         return nil
     }
 
+    /// What a training stage says before the first epoch about a model `pith pack` cannot
+    /// write in float: that `pith quantize` writes it in int8, or that nothing packs it.
+    public static func packingNote(_ d: ModelDescription) -> String? {
+        guard let problem = exportProblem(d) else { return nil }
+        if (try? QuantizationPoints.stages(d)) != nil { return "\(problem): pith pack cannot write it in float; pith quantize writes it in int8" }
+        return "\(problem): it trains (as a teacher, say) but cannot be packed"
+    }
+
     /// The float graph of `model` (`GraphEmitter`), its weights stored as `weights` says.
     public static func pithModel(_ model: Model, weights: WeightPrecision, metadata: Metadata) throws(PithError) -> PithModel {
         GraphEmitter.emit(model, stages: try GraphEmitter.floatStages(model.description), precision: .float(weights), metadata: metadata)

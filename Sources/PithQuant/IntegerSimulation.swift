@@ -8,7 +8,7 @@ import PithFormat
 /// Integer Dense/Conv2D: acc = bias + Σ (x − z_x)·w; y = clamp(z_y + MBQM(acc, M_c), lo, 255)
 /// with M_c = s_x·s_w[c]/s_y split into a Q31 multiplier and shift exactly as TFLite's
 /// QuantizeMultiplier, and MBQM gemmlowp's rounding (SaturatingRoundingDoublingHighMul,
-/// RoundingDivideByPOT). MaxPool/Flatten move codes; Quantize rounds half to even;
+/// RoundingDivideByPOT), on each row (token) of a sequence. MaxPool/Flatten move codes; Quantize rounds half to even;
 /// Dequantize gives s·(q − z). Layout is the file's: (C, H, W).
 public struct IntegerSimulation {
     public let model: PithModel
@@ -59,6 +59,17 @@ public struct IntegerSimulation {
                 codes[out] = try linear(node, x: codes[node.inputs[0]]!)
             case .lstm:
                 codes[out] = try lstm(node, x: codes[node.inputs[0]]!)
+            case .layerNorm:
+                codes[out] = try layerNorm(node, x: codes[node.inputs[0]]!)
+            case .attention:
+                codes[out] = attention(node, q: codes[node.inputs[0]]!, k: codes[node.inputs[1]]!, v: codes[node.inputs[2]]!)
+            case .add:
+                codes[out] = add(node, a: codes[node.inputs[0]]!, b: codes[node.inputs[1]]!)
+            case .meanTokens:
+                codes[out] = meanTokens(node, x: codes[node.inputs[0]]!)
+            case .lookup:
+                let table = model.data[node.inputs[1]]
+                codes[out] = codes[node.inputs[0]]!.map { Int32(table[Int($0)]) }
             default:
                 throw .unsupported("\(node.op.name) in the integer simulation")
             }
@@ -93,12 +104,15 @@ public struct IntegerSimulation {
             max(lo, min(255, zy + Self.multiply(acc, multipliers[c].0, multipliers[c].1)))
         }
         if node.op == .dense {
-            let k = wInfo.shape[1]
-            return (0..<f).map { c in
-                var acc = bias[c]
-                for i in 0..<k { acc += (x[i] - zx) * w[c * k + i] }
-                return requantize(acc, c)
-            }
+            // Each of the T rows (tokens) of x; a bias of T·f values is one per token.
+            let k = wInfo.shape[1], rows = x.count / k
+            var y = [Int32](repeating: 0, count: rows * f)
+            for t in 0..<rows { for c in 0..<f {
+                var acc = bias.count == f ? bias[c] : bias[t * f + c]
+                for i in 0..<k { acc += (x[t * k + i] - zx) * w[c * k + i] }
+                y[t * f + c] = requantize(acc, c)
+            } }
+            return y
         }
         let (ch, h, wd) = (xInfo.shape[0], xInfo.shape[1], xInfo.shape[2])
         let k = wInfo.shape[2], stride = Int(node.attribute("stride")!), pad = Int(node.attribute("padding")!)

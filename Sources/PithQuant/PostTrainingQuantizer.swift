@@ -14,7 +14,9 @@ import PithTensor
 ///   scales); ReLU is folded into the output clamp.
 ///
 /// The graph (written by `GraphEmitter`): Quantize(input) → [Conv2D/Dense (+ReLU) →
-/// MaxPool/AvgPool/Flatten ...] → Dequantize → float logits.
+/// MaxPool/AvgPool/Flatten, LSTM, LayerNorm, Transformer blocks, ...] → Dequantize →
+/// float logits. Every inner value of a Transformer block is a quantization point of its
+/// own, calibrated like the others (`TransformerCalibration`).
 public enum PostTrainingQuantizer {
     typealias Range = ActivationRange
 
@@ -30,16 +32,22 @@ public enum PostTrainingQuantizer {
         try QuantizationPoints.stages(model.description)
     }
 
-    /// What the integer graph's stage computes, in float: the layer (its ReLU folded in).
-    static func run(_ stage: GraphStage, _ x: Tensor, _ model: Model) -> Tensor {
+    /// What the integer graph's stage computes, in float: the layer (its ReLU or position
+    /// embedding folded in); for a Transformer block every value at its points
+    /// (`TransformerPoints`), the output last.
+    static func run(_ stage: GraphStage, _ x: Tensor, _ model: Model) -> [Tensor] {
         var rng = PithRandom(seed: 0)
         switch stage.spec {
-        case .dense, .conv, .lstm:
+        case .dense, .conv, .lstm, .layerNorm:
             // Weighted layers are where the description has them (only ReLU and max pool swap).
             let y = model.layers[stage.layer].forward(x, training: false, rng: &rng)
-            return stage.relu ? PithTensor.relu(y) : y
-        case .flatten: return flatten(x)
-        default: return Layer.other(stage.spec).forward(x, training: false, rng: &rng)
+            if stage.position { return [model.layers[stage.layer + 1].forward(y, training: false, rng: &rng)] }
+            return [stage.relu ? PithTensor.relu(y) : y]
+        case .transformerBlock:
+            guard case let .transformerBlock(block) = model.layers[stage.layer] else { preconditionFailure("layer \(stage.layer) is not a block") }
+            return TransformerCalibration.values(block, x)
+        case .flatten: return [flatten(x)]
+        default: return [Layer.other(stage.spec).forward(x, training: false, rng: &rng)]
         }
     }
 
@@ -64,8 +72,9 @@ public enum PostTrainingQuantizer {
                     visit(0, h)
                     for stage in stages {
                         enter(stage, h)
-                        h = run(stage, h, model)
-                        if let point = stage.point { visit(point, h) }
+                        let values = run(stage, h, model)
+                        if let point = stage.point { for (i, v) in values.enumerated() { visit(point + i, v) } }
+                        h = values.last!
                     }
                     start = end
                 }

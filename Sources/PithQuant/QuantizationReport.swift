@@ -2,12 +2,13 @@ import PithFormat
 import PithNN
 import PithTensor
 
-/// Per weighted layer of a quantized model: what its scales are and what quantizing cost,
-/// measured on images run through both the float model and the integer simulation.
+/// Per quantized value of a model (each weighted layer's output, each LayerNorm, lookup and
+/// mean, each inner value of a Transformer block): what its scales are and what quantizing
+/// cost, measured on images run through both the float model and the integer simulation.
 public struct LayerReport: Sendable {
     public var name: String
-    /// Smallest and largest per-channel weight scale.
-    public var weightScales: ClosedRange<Float>
+    /// Smallest and largest per-channel weight scale (nil: an op without weights).
+    public var weightScales: ClosedRange<Float>?
     /// The output's (scale, zero point).
     public var outputScale: Float
     public var outputZero: Int32
@@ -34,10 +35,12 @@ public struct LayerReport: Sendable {
             let v = Int((x * 10000).rounded())
             return "\(v / 100).\(v % 100 < 10 ? "0" : "")\(v % 100)%"
         }
-        var lines = ["  " + pad("layer", 10) + pad("weight scales", 22) + pad("output scale", 14) + pad("zero", 6)
+        let width = max(10, (layers.map(\.name.count).max() ?? 0) + 1)
+        var lines = ["  " + pad("layer", width) + pad("weight scales", 22) + pad("output scale", 14) + pad("zero", 6)
                      + pad("clipped", 10) + pad("output MSE", 12) + "MSE / mean square"]
         for l in layers {
-            lines.append("  " + pad(l.name, 10) + pad("\(g(Double(l.weightScales.lowerBound)))..\(g(Double(l.weightScales.upperBound)))", 22)
+            let scales = l.weightScales.map { "\(g(Double($0.lowerBound)))..\(g(Double($0.upperBound)))" } ?? "-"
+            lines.append("  " + pad(l.name, width) + pad(scales, 22)
                          + pad(g(Double(l.outputScale)), 14) + pad("\(l.outputZero)", 6)
                          + pad(percent(l.clipped), 10) + pad(g(l.mse), 12) + g(l.mse / max(l.signalPower, 1e-30)))
         }
@@ -47,42 +50,53 @@ public struct LayerReport: Sendable {
 
 extension PostTrainingQuantizer {
     /// Runs `images` through the float model stage by stage and through the integer
-    /// simulation of `quantized`, and compares each weighted stage's outputs.
+    /// simulation of `quantized`, and compares the values at every quantization point.
     public static func report(_ model: Model, quantized: PithModel, images: Dataset) throws -> [LayerReport] {
         let d = model.description
         let stages = try stages(model)
         let simulation = IntegerSimulation(quantized)
-        let nodesByName = Dictionary(uniqueKeysWithValues: quantized.graph.nodes.map { ($0.name, $0) })
-        var sums = [(clipped: Double, err: Double, power: Double, count: Double)](repeating: (0, 0, 0, 0), count: stages.count)
+        let nodesByName = Dictionary(quantized.graph.nodes.map { ($0.name, $0) }, uniquingKeysWith: { a, _ in a })
+        // The node names of each stage's points: `stageN`, or a block's inner values.
+        let names: [[String]] = stages.enumerated().map { s, stage in
+            guard stage.point != nil else { return [] }
+            if case .transformerBlock = stage.spec { return TransformerPoints.allCases.map { "stage\(s + 1)" + $0.suffix } }
+            return ["stage\(s + 1)"]
+        }
+        var sums: [String: (clipped: Double, err: Double, power: Double, count: Double)] = [:]
         for i in 0..<images.count {
             let (x, _) = images.batch([i][...], shape: d.inputShape)
             let traced = try simulation.trace(x.scalars)
             var h = x
             GradMode.withoutGrad {
                 for (s, stage) in stages.enumerated() {
-                    h = run(stage, h, model)
-                    guard stage.point != nil, let node = nodesByName["stage\(s + 1)"], let codes = traced.codes[node.outputs[0]] else { continue }
-                    guard case let .perTensor(scale, zero) = quantized.tensors[node.outputs[0]].quantization else { continue }
-                    let lo = scale * Float(0 - zero), hi = scale * Float(255 - zero)
-                    // Integer outputs are (C, H, W), as the float model's.
-                    for j in 0..<h.count {
-                        let f = h.data[j], q = scale * Float(codes[j] - zero)
-                        if f < lo || f > hi { sums[s].clipped += 1 }
-                        sums[s].err += Double((f - q) * (f - q))
-                        sums[s].power += Double(f * f)
+                    let values = run(stage, h, model)
+                    h = values.last!
+                    for (name, f) in zip(names[s], values) {
+                        guard let node = nodesByName[name], let codes = traced.codes[node.outputs[0]], codes.count == f.count,
+                              case let .perTensor(scale, zero) = quantized.tensors[node.outputs[0]].quantization else { continue }
+                        let lo = scale * Float(0 - zero), hi = scale * Float(255 - zero)
+                        var sum = sums[name] ?? (0, 0, 0, 0)
+                        // Integer outputs are (C, H, W), as the float model's.
+                        for j in 0..<f.count {
+                            let v = f.data[j], q = scale * Float(codes[j] - zero)
+                            if v < lo || v > hi { sum.clipped += 1 }
+                            sum.err += Double((v - q) * (v - q))
+                            sum.power += Double(v * v)
+                        }
+                        sum.count += Double(f.count)
+                        sums[name] = sum
                     }
-                    sums[s].count += Double(h.count)
                 }
             }
         }
         var layers: [LayerReport] = []
-        for (s, stage) in stages.enumerated() {
-            guard stage.point != nil, let node = nodesByName["stage\(s + 1)"], sums[s].count > 0 else { continue }
-            guard case let .perChannel(_, scales, _) = quantized.tensors[node.inputs[1]].quantization,
+        for name in names.joined() {
+            guard let node = nodesByName[name], let sum = sums[name], sum.count > 0,
                   case let .perTensor(scale, zero) = quantized.tensors[node.outputs[0]].quantization else { continue }
-            layers.append(LayerReport(name: node.name, weightScales: scales.min()!...scales.max()!, outputScale: scale, outputZero: zero,
-                                      clipped: sums[s].clipped / sums[s].count, mse: sums[s].err / sums[s].count,
-                                      signalPower: sums[s].power / sums[s].count))
+            var scales: ClosedRange<Float>? = nil
+            if node.inputs.count > 1, case let .perChannel(_, s, _) = quantized.tensors[node.inputs[1]].quantization { scales = s.min()!...s.max()! }
+            layers.append(LayerReport(name: node.name, weightScales: scales, outputScale: scale, outputZero: zero,
+                                      clipped: sum.clipped / sum.count, mse: sum.err / sum.count, signalPower: sum.power / sum.count))
         }
         return layers
     }

@@ -50,6 +50,10 @@ struct GraphPreparation {
         switch node.op {
         case .dense, .conv2d: return try linear(node, out: out)
         case .lstm: return try lstm(node, out: out)
+        case .layerNorm: return try layerNorm(node, out: out)
+        case .attention: return try attention(node, out: out)
+        case .lookup: return try lookup(node, out: out)
+        case .meanTokens: return try meanTokens(node, out: out)
         case .maxPool, .avgPool:
             let x = try value(node.inputs[0], node)
             let s = values[x].shape
@@ -104,6 +108,7 @@ struct GraphPreparation {
             return .softmax(input: x, output: out)
         case .add:
             let a = try value(node.inputs[0], node), b = try value(node.inputs[1], node)
+            if values[a].dtype == .uint8 && values[b].dtype == .uint8 && values[out].dtype == .uint8 { return try quantizedAdd(node, out: out) }
             guard values[a].dtype == .float32, values[b].dtype == .float32, values[out].dtype == .float32 else {
                 throw RuntimeError.unsupported(node: node.name, problem: "Add runs on float32 values only")
             }
@@ -138,12 +143,16 @@ struct GraphPreparation {
         let xs = values[x].shape
         var geometry: ConvGeometry? = nil
         let n: Int, k: Int
+        var tokens = 1
         if node.op == .dense {
             guard w.shape.count == 2 else { throw fail(node, "weight shape \(w.shape) is not (out, in)") }
-            guard xs == [w.shape[1]] else { throw fail(node, "input shape \(xs) does not match weight (out, in) = \(w.shape)") }
+            guard xs == [w.shape[1]] || (xs.count == 2 && xs[1] == w.shape[1]) else {
+                throw fail(node, "input shape \(xs) does not match weight (out, in) = \(w.shape): (in) or (T, in)")
+            }
             n = w.shape[0]
             k = w.shape[1]
-            try expectShape(out, [n], node)
+            if xs.count == 2 { tokens = xs[0] }
+            try expectShape(out, xs.count == 2 ? [tokens, n] : [n], node)
         } else {
             guard w.shape.count == 4, w.shape[2] == w.shape[3] else { throw fail(node, "weight shape \(w.shape) is not (F, C, k, k)") }
             guard xs.count == 3, xs[0] == w.shape[1] else { throw fail(node, "input shape \(xs) does not match weight \(w.shape)") }
@@ -158,14 +167,28 @@ struct GraphPreparation {
             n = g.filters
             k = g.patch
         }
-        if let b, b.info.shape != [n] { throw fail(node, "bias shape \(b.info.shape), expected [\(n)]") }
         let xv = values[x], ov = values[out]
-        if geometry != nil { values[out].channelsLast = true }
-        if xv.dtype == .float32 && ov.dtype == .float32 {
-            return .floatLinear(try floatLinear(node, x: x, out: out, w: w, wIndex: wIndex, b: b, n: n, k: k, relu: relu, conv: geometry))
+        let integer = xv.dtype == .uint8 && ov.dtype == .uint8 && xv.quantized && ov.quantized && w.dtype == .int8
+        // A bias per token (T, N): integer Dense layers over a sequence only.
+        let perToken = tokens > 1 && integer && b?.info.shape == [tokens, n]
+        if let b, b.info.shape != [n] && !perToken {
+            throw fail(node, "bias shape \(b.info.shape), expected [\(n)]" + (tokens > 1 && integer ? " or [\(tokens), \(n)]" : ""))
         }
-        if xv.dtype == .uint8 && ov.dtype == .uint8 && xv.quantized && ov.quantized && w.dtype == .int8 {
-            return .quantizedLinear(try quantizedLinear(node, x: x, out: out, w: w, wIndex: wIndex, b: b, n: n, k: k, relu: relu, conv: geometry))
+        if geometry != nil { values[out].channelsLast = true }
+        if xv.channelsLast && tokens > 1 { throw RuntimeError.unsupported(node: node.name, problem: "Dense over a convolution's channels-last output") }
+        if xv.dtype == .float32 && ov.dtype == .float32 {
+            var l = try floatLinear(node, x: x, out: out, w: w, wIndex: wIndex, b: b, n: n, k: k, relu: relu, conv: geometry)
+            l.tokens = tokens
+            return .floatLinear(l)
+        }
+        if integer {
+            var l = try quantizedLinear(node, x: x, out: out, w: w, wIndex: wIndex, b: perToken ? nil : b, n: n, k: k, relu: relu, conv: geometry)
+            l.tokens = tokens
+            if perToken, let b {
+                let reach = 2 * 255 * 128 * k
+                l.tokenBias = try int32Bias(b.index, b.info, count: tokens * n, reach: reach, products: k, node)
+            }
+            return .quantizedLinear(l)
         }
         throw RuntimeError.unsupported(node: node.name, problem: "\(node.op.name) from \(xv.dtype.name) to \(ov.dtype.name) with \(w.dtype.name) weights")
     }

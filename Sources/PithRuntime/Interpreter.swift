@@ -50,17 +50,21 @@ public final class Interpreter {
     public var outputElements: Int { values[outputValue].elements }
     /// Bytes of the activation arena (all values for `maxBatch` samples).
     public var arenaSize: Int { arenaBytes }
-    /// Multiply-adds of one sample through the Dense and Conv2D layers.
+    /// Multiply-adds of one sample through the Dense, Conv2D, LSTM and attention steps.
     public var multiplyAdds: Int {
         var total = 0
         for step in steps {
             switch step {
             case let .floatLinear(l):
                 let (n, k) = (Int(l.packed.N), Int(l.packed.K))
-                total = total &+ (l.conv.map { $0.pixels } ?? 1) &* n &* k
+                total = total &+ (l.conv.map { $0.pixels } ?? l.tokens) &* n &* k
             case let .quantizedLinear(l):
                 let (n, k) = (Int(l.packed.N), l.conv.map { $0.patch } ?? Int(l.packed.K))
-                total = total &+ (l.conv.map { $0.pixels } ?? 1) &* n &* k
+                total = total &+ (l.conv.map { $0.pixels } ?? l.tokens) &* n &* k
+            case let .quantizedAttention(a):
+                // Q Kᵀ and P V: 2·T²·D.
+                let (t, d) = (Int(a.parameters.T), Int(a.parameters.D))
+                total = total &+ 2 &* t &* t &* d
             case let .quantizedLSTM(l):
                 let p = l.parameters
                 total = total &+ Int(p.steps) &* 4 &* Int(p.hidden) &* (Int(p.features) + Int(p.hidden))
@@ -246,6 +250,24 @@ public final class Interpreter {
             var p = s.parameters
             pith_q_lstm_run(&p, buffer(s.input).assumingMemoryBound(to: UInt8.self), buffer(s.output).assumingMemoryBound(to: UInt8.self),
                             Int32(batch), scratch, PITH_Q8_AUTO)
+        case let .quantizedLayerNorm(s):
+            var p = s.parameters
+            pith_q_layernorm_u8(&p, buffer(s.input).assumingMemoryBound(to: UInt8.self), s.rows * batch,
+                                buffer(s.output).assumingMemoryBound(to: UInt8.self))
+        case let .quantizedAttention(s):
+            var p = s.parameters
+            pith_q_attention_u8(&p, buffer(s.q).assumingMemoryBound(to: UInt8.self), buffer(s.k).assumingMemoryBound(to: UInt8.self),
+                                buffer(s.v).assumingMemoryBound(to: UInt8.self), batch, buffer(s.output).assumingMemoryBound(to: UInt8.self), scratch)
+        case let .quantizedAdd(s):
+            var p = s.parameters
+            pith_q_add_u8(&p, buffer(s.a).assumingMemoryBound(to: UInt8.self), buffer(s.b).assumingMemoryBound(to: UInt8.self),
+                          values[s.a].elements * batch, buffer(s.output).assumingMemoryBound(to: UInt8.self))
+        case let .quantizedMeanTokens(s):
+            pith_q_mean_tokens_u8(buffer(s.input).assumingMemoryBound(to: UInt8.self), batch, Int32(s.tokens), Int32(s.width), s.inputZero,
+                                  s.ratio, s.outputZero, buffer(s.output).assumingMemoryBound(to: UInt8.self))
+        case let .lookup(s):
+            pith_q_lookup_u8(buffer(s.input).assumingMemoryBound(to: UInt8.self), values[s.input].elements * batch, s.table,
+                             buffer(s.output).assumingMemoryBound(to: UInt8.self))
         case let .pool(s): pool(s, batch: batch)
         case let .relu(i, o):
             let n = values[i].elements * batch
@@ -303,7 +325,7 @@ public final class Interpreter {
         let x = buffer(s.input).assumingMemoryBound(to: Float.self), y = buffer(s.output).assumingMemoryBound(to: Float.self)
         guard let g = s.conv else {
             let k = Int(packed.K), n = Int(packed.N)
-            pith_f32_gemm(x, k, Int32(batch), &packed, s.bias, s.relu ? 1 : 0, y, n, 0)
+            pith_f32_gemm(x, k, Int32(batch * s.tokens), &packed, s.bias, s.relu ? 1 : 0, y, n, 0)
             return
         }
         // Channels-last: patches in (ky, kx, c) order, the GEMM's (pixels, filters) result
@@ -328,7 +350,18 @@ public final class Interpreter {
         var stage = s.outputStage
         let x = buffer(s.input).assumingMemoryBound(to: UInt8.self), y = buffer(s.output).assumingMemoryBound(to: UInt8.self)
         guard let g = s.conv else {
-            pith_q8_gemm_u8(x, Int(packed.K), Int32(batch), &packed, &stage, y, Int(packed.N), PITH_Q8_AUTO)
+            let (k, n) = (Int(packed.K), Int(packed.N))
+            guard let tokenBias = s.tokenBias else {
+                pith_q8_gemm_u8(x, k, Int32(batch * s.tokens), &packed, &stage, y, n, PITH_Q8_AUTO)
+                return
+            }
+            // Per sample: (T, N) int32 sums, the bias of each token added, then requantized.
+            let acc = scratch.assumingMemoryBound(to: Int32.self)
+            for b in 0 ..< batch {
+                pith_q8_gemm_s32(x + b * s.tokens * k, k, Int32(s.tokens), &packed, nil, stage.a_zero, acc, n, PITH_Q8_AUTO)
+                pith_q_add_rows_s32(acc, tokenBias, s.tokens * n)
+                pith_q8_requantize_rows(acc, Int32(s.tokens), Int32(n), n, &stage, y + b * s.tokens * n, n)
+            }
             return
         }
         let rows = scratch.assumingMemoryBound(to: UInt8.self)

@@ -8,6 +8,8 @@ struct FloatLinear {
     var bias: UnsafeMutablePointer<Float>?
     var relu: Bool
     var conv: ConvGeometry?
+    /// Rows of K inputs per sample (a Dense layer over a sequence (T, K): T).
+    var tokens: Int = 1
 }
 
 /// Dense or Conv2D on uint8 activations and int8 weights, requantized to uint8.
@@ -17,6 +19,11 @@ struct QuantizedLinear {
     var outputStage: pith_q8_output
     var conv: ConvGeometry?
     var inputZero: UInt8
+    /// Rows of K inputs per sample: 1, or T for a Dense layer over a sequence (T, K).
+    var tokens: Int = 1
+    /// A bias per token (T, N) int32, added before requantizing (the GEMM's bias is then
+    /// none), or nil.
+    var tokenBias: UnsafeMutablePointer<Int32>? = nil
     /// Group offsets into the padded input (pith_q8_conv_offsets) where the convolution
     /// reads its patches through them: channels a multiple of 4, or 1 or 2 with the kernel
     /// rows widened to `kernelWidth` positions (zero weights past the kernel) so that a
@@ -58,6 +65,11 @@ enum Step {
     case floatLinear(FloatLinear)
     case quantizedLinear(QuantizedLinear)
     case quantizedLSTM(QuantizedLSTM)
+    case quantizedLayerNorm(QuantizedLayerNorm)
+    case quantizedAttention(QuantizedAttention)
+    case quantizedAdd(QuantizedAdd)
+    case quantizedMeanTokens(QuantizedMeanTokens)
+    case lookup(TableLookup)
     case pool(PoolStep)
     /// max(x, 0) for float; max(q, zero point) for uint8.
     case relu(input: Int, output: Int)
@@ -77,6 +89,11 @@ enum Step {
         case let .floatLinear(s): return [s.input]
         case let .quantizedLinear(s): return [s.input]
         case let .quantizedLSTM(s): return [s.input]
+        case let .quantizedLayerNorm(s): return [s.input]
+        case let .quantizedAttention(s): return [s.q, s.k, s.v]
+        case let .quantizedAdd(s): return [s.a, s.b]
+        case let .quantizedMeanTokens(s): return [s.input]
+        case let .lookup(s): return [s.input]
         case let .pool(s): return [s.input]
         case let .relu(i, _), let .copy(i, _), let .quantize(i, _), let .dequantize(i, _), let .softmax(i, _): return [i]
         case let .toChannelsFirst(i, _, _, _): return [i]
@@ -89,6 +106,11 @@ enum Step {
         case let .floatLinear(s): return s.output
         case let .quantizedLinear(s): return s.output
         case let .quantizedLSTM(s): return s.output
+        case let .quantizedLayerNorm(s): return s.output
+        case let .quantizedAttention(s): return s.output
+        case let .quantizedAdd(s): return s.output
+        case let .quantizedMeanTokens(s): return s.output
+        case let .lookup(s): return s.output
         case let .pool(s): return s.output
         case let .relu(_, o), let .copy(_, o), let .quantize(_, o), let .dequantize(_, o), let .softmax(_, o): return o
         case let .toChannelsFirst(_, o, _, _): return o
@@ -112,13 +134,21 @@ enum Step {
             guard let g = s.conv else { return (0, false) }
             return total(g, rowBytes: g.patch * 4, elementSize: 4)
         case let .quantizedLinear(s):
-            guard let g = s.conv else { return (0, false) }
+            guard let g = s.conv else {
+                // A bias per token: one sample's (T, N) int32 accumulators.
+                guard s.tokenBias != nil else { return (0, false) }
+                let (n, o) = s.tokens.multipliedReportingOverflow(by: Int(s.packed.N) * 4)
+                return (n, o)
+            }
             return total(g, rowBytes: s.patchBytes, elementSize: 1)
         case let .quantizedLSTM(s):
             // Per call, whatever the batch, for either kernel: at most about 150·H bytes
             // (H ≤ 65,000, no overflow).
             let h = Int32(s.hidden)
             return (max(Int(pith_q_lstm_scratch_bytes(h)), Int(pith_q_lstm_run_scratch_bytes(h))), false)
+        case let .quantizedAttention(s):
+            // T ≤ 32,767 and D ≤ 2^24 elements a sample: no overflow in 64 bits.
+            return (Int(pith_q_attention_scratch_bytes(s.parameters.T, s.parameters.D)), false)
         default: return (0, false)
         }
     }

@@ -250,14 +250,16 @@ final class CLITests: XCTestCase {
             XCTAssertEqual(other.status, 0, other.stderr)
             XCTAssert(try run(["inspect", folder + "/\(method).pith"]).stdout.contains("\(method)"))
         }
-        // A layer no .pith op holds trains (a teacher) with a note, and is refused by pack and
-        // quantize with one line and no file; an unknown method: one line, no file.
-        try "name g\ninput 1 8 8\nflatten\ndense 16\ngelu\ndense 10\n".write(toFile: folder + "/g.model", atomically: true, encoding: .utf8)
+        // A model no .pith graph holds (a position embedding on the input itself) trains (a
+        // teacher) with a note, and is refused by pack and quantize with one line and no
+        // file; an unknown method: one line, no file.
+        try "name g\ninput 8 8\nposition\nmean-tokens\ndense 10\n".write(toFile: folder + "/g.model", atomically: true, encoding: .utf8)
         let teacher = try run(["train", folder + "/g.model", "-o", folder + "/g.ckpt", "--epochs", "1"])
         XCTAssertEqual(teacher.status, 0, teacher.stderr)
-        XCTAssert(teacher.stdout.contains("'gelu' has no op in .pith version 1"), teacher.stdout)
-        for (arguments, fragment) in [(["pack", folder + "/g.ckpt", "-o", folder + "/g.pith"], "'gelu' has no op in .pith version 1"),
-                                      (["quantize", folder + "/g.ckpt", "-o", folder + "/g.pith"], "'gelu' has no integer op"),
+        XCTAssert(teacher.stdout.contains("'position' has no op in .pith version 1"), teacher.stdout)
+        XCTAssert(teacher.stdout.contains("it trains (as a teacher, say) but cannot be packed"), teacher.stdout)
+        for (arguments, fragment) in [(["pack", folder + "/g.ckpt", "-o", folder + "/g.pith"], "'position' has no op in .pith version 1"),
+                                      (["quantize", folder + "/g.ckpt", "-o", folder + "/g.pith"], "position embedding that does not follow a Dense layer"),
                                       (["quantize", ckpt, "-o", folder + "/m.pith", "--method", "kl"], "--method")] {
             let bad = try run(arguments)
             XCTAssertNotEqual(bad.status, 0)
@@ -288,8 +290,8 @@ final class CLITests: XCTestCase {
             if name == "t" { XCTAssert(inspect.contains("fine-tuned from f.ckpt xxh64:"), inspect) }
         }
         // Bad input: one clear line, no checkpoint written.
-        try "name g\ninput 1 8 8\nflatten\ndense 16\ngelu\ndense 10\n".write(toFile: folder + "/g.model", atomically: true, encoding: .utf8)
-        for (arguments, fragment) in [(["train", folder + "/g.model", "--qat", "-o", folder + "/g.ckpt"], "'gelu' has no integer op"),
+        try "name g\ninput 8 8\nposition\nmean-tokens\ndense 10\n".write(toFile: folder + "/g.model", atomically: true, encoding: .utf8)
+        for (arguments, fragment) in [(["train", folder + "/g.model", "--qat", "-o", folder + "/g.ckpt"], "position embedding that does not follow a Dense layer"),
                                       (["train", model, "--from", folder + "/f.ckpt", "-o", folder + "/x.ckpt"], "exactly one of"),
                                       (["train", "--from", folder + "/missing.ckpt", "-o", folder + "/x.ckpt"], "missing.ckpt"),
                                       (["train", model, "--qat", "--qat-momentum", "0", "-o", folder + "/x.ckpt"], "--qat-momentum")] {
@@ -303,8 +305,8 @@ final class CLITests: XCTestCase {
     }
 
     /// Sequence teachers (an LSTM and a Transformer over the image's rows) train, evaluate
-    /// and resume like any model, cannot be packed (one line, no file), and distil into a
-    /// student of another family that packs and runs.
+    /// and resume like any model, cannot be packed in float (one line, no file) but quantize
+    /// to int8, and distil into a student of another family that packs and runs.
     func testSequenceTeachersDistilAcrossFamilies() throws {
         let folder = temporaryFolder(), student = tinyModel(in: folder)
         let models = ["rnn": "name rnn\ninput 8 8\nlstm 24\ndense 10\n",
@@ -314,7 +316,7 @@ final class CLITests: XCTestCase {
             let ckpt = folder + "/\(name).ckpt"
             let train = try run(["train", folder + "/\(name).model", "-o", ckpt, "--epochs", "3", "--lr", "0.005", "--stop-after", "2"])
             XCTAssertEqual(train.status, 0, train.stderr)
-            XCTAssert(train.stdout.contains("it trains (as a teacher, say) but cannot be packed"), train.stdout)
+            XCTAssert(train.stdout.contains("pith pack cannot write it in float; pith quantize writes it in int8"), train.stdout)
             let resumed = try run(["train", "--resume", "-o", ckpt])
             XCTAssertEqual(resumed.status, 0, resumed.stderr)
             XCTAssert(resumed.stdout.contains("test accuracy"), resumed.stdout)
@@ -322,6 +324,10 @@ final class CLITests: XCTestCase {
             XCTAssertNotEqual(pack.status, 0)
             XCTAssert(pack.stderr.contains("has no op in .pith version 1"), pack.stderr)
             XCTAssertFalse(FileManager.default.fileExists(atPath: folder + "/\(name).pith"))
+            // In int8 it packs, verifies and runs.
+            let int8 = try run(["quantize", ckpt, "-o", folder + "/\(name).pith", "--calibration", "200"])
+            XCTAssertEqual(int8.status, 0, int8.stderr)
+            XCTAssertEqual(try run(["verify", folder + "/\(name).pith"]).status, 0)
             let distilled = try run(["distill", "--teacher", ckpt, "--student", student, "-o", folder + "/\(name)-s.ckpt",
                                      "--epochs", "2", "--lr", "0.01", "--temperature", "4", "--alpha", "0.5", "--cache-logits"])
             XCTAssertEqual(distilled.status, 0, distilled.stderr)

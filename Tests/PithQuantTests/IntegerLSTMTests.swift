@@ -52,18 +52,8 @@ final class IntegerLSTMTests: XCTestCase {
         #else
         let count = 300
         #endif
-        for (name, text) in models {
-            // At initialisation and with every weight ×4 (gates driven into the tables'
-            // saturated ends, cells past their calibrated range).
-            for gain: Float in [1, 4] {
-                let model = Model(try ModelDescription(parsing: text, source: name), seed: 3)
-                for p in model.parameters { for i in 0..<p.count { p.data[i] *= gain } }
-                let quantized = try PostTrainingQuantizer.quantize(model, calibration: splits.train.slice(0..<128), metadata: Metadata())
-                let file = try PithFile(bytes: try PithWriter.encode(quantized).bytes)
-                let simulation = IntegerSimulation(file.model())
-                let differing = try IntegerSimulationTests.differingImages(file, simulation, splits.test, count: count, threads: 2)
-                XCTAssertEqual(differing, 0, "\(name) ×\(gain): \(differing) of \(count) images differ between the runtime and the simulation")
-            }
-        }
+        // At initialisation and with every weight ×4 (gates driven into the tables'
+        // saturated ends, cells past their calibrated range).
+        try IntegerSimulationTests.assertRuntimeEqualsTheSimulation(models, splits, count: count, gains: [1, 4])
     }
 }

@@ -29,6 +29,25 @@ final class IntegerSimulationTests: XCTestCase {
 
     /// How many of the first `count` images of `test` get other logits from the runtime
     /// (a batch of `count` on `threads` threads) than from the simulation.
+    /// For each model of `models` (name, description), at initialisation (seed 3) and with
+    /// every weight times each of `gains`: quantized with 128 calibration images, the runtime
+    /// and the simulation give the same logits on `count` test images.
+    static func assertRuntimeEqualsTheSimulation(_ models: [(String, String)], _ splits: DataSplits, count: Int, gains: [Float],
+                                                 file: StaticString = #filePath, line: UInt = #line) throws {
+        for (name, text) in models {
+            for gain in gains {
+                let model = Model(try ModelDescription(parsing: text, source: name), seed: 3)
+                for p in model.parameters { for i in 0..<p.count { p.data[i] *= gain } }
+                let quantized = try PostTrainingQuantizer.quantize(model, calibration: splits.train.slice(0..<128), metadata: Metadata())
+                let pith = try PithFile(bytes: try PithWriter.encode(quantized).bytes)
+                let simulation = IntegerSimulation(pith.model())
+                let differing = try differingImages(pith, simulation, splits.test, count: count, threads: 2)
+                XCTAssertEqual(differing, 0, "\(name) ×\(gain): \(differing) of \(count) images differ between the runtime and the simulation",
+                               file: file, line: line)
+            }
+        }
+    }
+
     static func differingImages(_ file: PithFile, _ simulation: IntegerSimulation, _ test: Dataset, count: Int, threads: Int = 1) throws -> Int {
         let runner = try Interpreter(file: file, maxBatch: count, threads: threads)
         let part = test.slice(0..<count)

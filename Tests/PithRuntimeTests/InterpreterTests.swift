@@ -159,10 +159,10 @@ final class InterpreterTests: XCTestCase {
         XCTAssertThrowsError(try runner.run([Float](repeating: 0, count: 784 * 3), batch: 3)) { error in
             guard case .badInput = error as? RuntimeError else { return XCTFail("\(error)") }
         }
-        // Add on uint8 values is not something this runtime runs.
+        // Add of uint8 values into an int8 one is not something this runtime runs.
         var m = PithModel(metadata: Metadata(), tensors: [], graph: Graph(inputs: [], outputs: [], nodes: []), data: [])
         let a = m.addValue("a", dtype: .uint8, shape: [4], quantization: .perTensor(scale: 1, zeroPoint: 0))
-        let b = m.addValue("b", dtype: .uint8, shape: [4], quantization: .perTensor(scale: 1, zeroPoint: 0))
+        let b = m.addValue("b", dtype: .int8, shape: [4], quantization: .perTensor(scale: 1, zeroPoint: 0))
         m.graph = Graph(inputs: [a], outputs: [b], nodes: [Node(op: .add, name: "twice", inputs: [a, a], outputs: [b])])
         XCTAssertThrowsError(try Interpreter(file: try PithFile(bytes: try PithWriter.encode(m).bytes))) { error in
             guard case .unsupported(node: "twice", _) = error as? RuntimeError else { return XCTFail("\(error)") }

@@ -97,7 +97,7 @@ public enum DistillStage {
             trainer = try Trainer(resuming: checkpoint, path: output, splits: splits, objective: objective)
             say("resuming the distillation of \(description.name) at epoch \(trainer.epochsDone + 1) of \(trainer.config.epochs)")
         case let .fresh(description, teacherPaths):
-            if let problem = GraphExport.exportProblem(description) { say("note: \(problem): it trains (as a teacher, say) but cannot be packed") }
+            if let note = GraphExport.packingNote(description) { say("note: \(note)") }
             if d.qat { try PostTrainingQuantizer.checkQuantizable(description) }
             try checkWritable(output)
             let (teachers, hashes) = try loadTeachers(teacherPaths, data: request.dataName)

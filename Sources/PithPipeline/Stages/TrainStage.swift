@@ -79,7 +79,7 @@ public enum TrainStage {
             trainer = try Trainer(resuming: checkpoint, path: output, splits: splits)
             say("resuming \(trainer.model.description.name) at epoch \(trainer.epochsDone + 1) of \(trainer.config.epochs)")
         case let .fresh(description):
-            if let problem = GraphExport.exportProblem(description) { say("note: \(problem): it trains (as a teacher, say) but cannot be packed") }
+            if let note = GraphExport.packingNote(description) { say("note: \(note)") }
             if request.qat.qat { try PostTrainingQuantizer.checkQuantizable(description) }
             try checkWritable(output)
             var config = try request.training.config(model: description, data: request.data, train: splits.train)

@@ -1,0 +1,56 @@
+import CPithRuntimeKernels
+import Foundation
+import PithFormat
+import PithNN
+@testable import PithQuant
+import PithRuntime
+import PithTensor
+import XCTest
+
+/// The integer Transformer (docs/quantization.md, "Integer Transformer"): the runtime's C
+/// kernels and the quantizer's Swift simulation agree bit for bit on MNIST test images
+/// where MNIST is here (attn-student, attn-teacher) and on the built-in digits otherwise,
+/// and the two sides build the same exp table and the same fixed-point ratios.
+final class IntegerTransformerTests: XCTestCase {
+    func testTheKernelsExpTableAndRatiosAreTheSimulations() {
+        let table = withUnsafeBytes(of: pith_q_exp_table) { Array($0.bindMemory(to: Int32.self)) }
+        XCTAssertEqual(table.map(Int64.init), IntegerSimulation.expTable)
+        var rng = PithRandom(seed: 9)
+        for _ in 0..<2000 {
+            let r = Double(Foundation.exp(Double(rng.nextFloat()) * 43 - 30))
+            let c = pith_q_ratio_make(r), s = IntegerSimulation.Ratio(r)
+            XCTAssertEqual(c.mult, s.mult, "mult of \(r)")
+            XCTAssertEqual(Int64(c.shift), s.shift, "shift of \(r)")
+            let x = Int64(rng.nextFloat() * 4e6) - 2_000_000
+            XCTAssertEqual(pith_q_ratio_apply(x, c), s.apply(x))
+            // The ratio is r to 2^-29 relative (where r is not tiny).
+            if r > 1e-9 { XCTAssertEqual(Double(c.mult) / pow(2, Double(c.shift)), r, accuracy: r * 4e-9) }
+        }
+        XCTAssertEqual(pith_q_ratio_make(1_048_576).mult, 0, "2^20 and above are refused")
+        for v: Int64 in [0, 1, 2, 3, 4, 15, 16, 17, 1 << 40, (1 << 40) - 1, (1 << 61) + 12345] {
+            let r = pith_q_isqrt(v)
+            XCTAssertTrue(r * r <= v && (r + 1) * (r + 1) > v, "isqrt(\(v)) = \(r)")
+            XCTAssertEqual(r, IntegerSimulation.isqrt(v))
+        }
+    }
+
+    func testRuntimeEqualsTheSimulationOnTransformers() throws {
+        let root = IntegerSimulationTests.root
+        let mnist = root.appendingPathComponent("../shared/data/mnist").standardized.path
+        let splits: DataSplits, models: [(String, String)]
+        if FileManager.default.fileExists(atPath: mnist + "/t10k-images-idx3-ubyte.gz") {
+            splits = try DataSource.named("mnist", mnistDirectory: mnist).load()
+            models = try ["attn-student", "attn-teacher"].map { ($0, try String(contentsOf: root.appendingPathComponent("models/\($0).model"), encoding: .utf8)) }
+        } else {
+            splits = try DataSource.digits.load()
+            models = [("attn-digits", "name attn-digits\ninput 8 8\ndense 16\nposition\ntransformer-block heads 2 ff 32\nmean-tokens\nlayernorm\ndense 10\n")]
+        }
+        #if DEBUG
+        let count = 20
+        #else
+        let count = 200
+        #endif
+        // At initialisation and with every weight ×3 (sharper attention, wider residuals).
+        try IntegerSimulationTests.assertRuntimeEqualsTheSimulation(models, splits, count: count, gains: [1, 3])
+    }
+}
