@@ -27,7 +27,7 @@ static int variable_is(const char *name, const char *value) {
 // MARK: CPU features
 
 enum { AVX2 = 1, AVXVNNI = 2, AVX512F = 4, AVX512VL = 8, AVX512BW = 16, AVX512DQ = 32, AVX512VNNI = 64, FMA = 128,
-       FOUND = 1u << 31 };
+       AVX512VBMI = 256, FOUND = 1u << 31 };
 
 /// Which of the features above this CPU has (none off x86-64), found once; FOUND marks
 /// the word as computed, so one load answers every later call.
@@ -40,7 +40,8 @@ static unsigned features(void) {
         f |= (__builtin_cpu_supports("avx2") ? AVX2 : 0) | (__builtin_cpu_supports("avxvnni") ? AVXVNNI : 0)
             | (__builtin_cpu_supports("avx512f") ? AVX512F : 0) | (__builtin_cpu_supports("avx512vl") ? AVX512VL : 0)
             | (__builtin_cpu_supports("avx512bw") ? AVX512BW : 0) | (__builtin_cpu_supports("avx512dq") ? AVX512DQ : 0)
-            | (__builtin_cpu_supports("avx512vnni") ? AVX512VNNI : 0) | (__builtin_cpu_supports("fma") ? FMA : 0);
+            | (__builtin_cpu_supports("avx512vnni") ? AVX512VNNI : 0) | (__builtin_cpu_supports("fma") ? FMA : 0)
+            | (__builtin_cpu_supports("avx512vbmi") ? AVX512VBMI : 0);
 #endif
         bits = f;
     }
@@ -55,6 +56,7 @@ int pith_cpu_has_avx2(void) { return has(AVX2); }
 int pith_cpu_has_avxvnni(void) { return has(AVX2 | AVXVNNI); }
 int pith_cpu_has_avx512vnni(void) { return has(AVX512F | AVX512BW | AVX512VL | AVX512VNNI); }
 int pith_cpu_has_avx512_fma(void) { return has(AVX512F | FMA); }
+int pith_cpu_has_avx512vbmi(void) { return has(AVX512F | AVX512BW | AVX512VL | AVX512VBMI); }
 
 int pith_cpu_has_neon(void) {
 #if defined(__aarch64__)

@@ -1,7 +1,9 @@
 // The integer Transformer's ops (include/pith_q_transformer.h has the math). Each op is one
-// body, inlined twice: into the portable entry (the reference) and, on x86-64, into an
-// AVX-512 twin the compiler vectorizes; both compute the same integers.
-#include "include/pith_q_transformer.h"
+// portable body (the reference). On x86-64 the add and the attention bodies are inlined a
+// second time into AVX-512 twins the compiler vectorizes (the attention twin serves CPUs
+// without VNNI); attention (VNNI), LayerNorm and the lookup (VBMI) have kernels of their
+// own (q_attention_avx512.c, q_transformer_avx512.c). All compute the same integers.
+#include "q_attention_internal.h"
 #include "include/pith_cpu_features.h"
 #include <math.h>
 
@@ -67,21 +69,28 @@ BODY void layernorm_body(const pith_q_layernorm *p, const uint8_t *x, long rows,
 }
 
 void pith_q_layernorm_u8_reference(const pith_q_layernorm *p, const uint8_t *x, long rows, uint8_t *y) { layernorm_body(p, x, rows, y); }
-#if defined(__x86_64__)
-AVX512 static void layernorm_avx512(const pith_q_layernorm *p, const uint8_t *x, long rows, uint8_t *y) { layernorm_body(p, x, rows, y); }
-#endif
 
 void pith_q_layernorm_u8(const pith_q_layernorm *p, const uint8_t *x, long rows, uint8_t *y) {
 #if defined(__x86_64__)
-    if (pith_kernels_use_avx512()) { layernorm_avx512(p, x, rows, y); return; }
+    if (pith_kernels_use_avx512()) { pith_q_layernorm_avx512(p, x, rows, y); return; }
 #endif
     layernorm_body(p, x, rows, y);
 }
 
+/// (a·b + 2^14) >> 15: vpmulhrsw's product of two Q15 values.
+BODY int32_t mul_q15(int32_t a, int32_t b) { return (a * b + (1 << 14)) >> 15; }
+
+/// exp(−w/1024) in Q15 for w in 0 ... 16383 (Q10), from the three tables.
+BODY int32_t exp_q15(int32_t w) {
+    return mul_q15(mul_q15(pith_q_exp_high[w >> 10], pith_q_exp_mid[(w >> 5) & 31]), pith_q_exp_low[w & 31]);
+}
+
 // Attention. Scratch (int32): k centered and transposed (D, T), v centered (T, D), the
 // scores of one query (T), their exps then probabilities (T), one head's context (D).
-size_t pith_q_attention_scratch_bytes(int32_t T, int32_t D) {
-    return 4 * (2 * (size_t)T * (size_t)D + 2 * (size_t)T + (size_t)D) + 64;
+size_t pith_q_attention_scratch_bytes(int32_t T, int32_t D, int32_t heads) {
+    size_t body = 4 * (2 * (size_t)T * (size_t)D + 2 * (size_t)T + (size_t)D) + 64;
+    size_t fast = pith_q_attention_layout(T, D, heads).bytes;
+    return body > fast ? body : fast;
 }
 
 BODY void attention_body(const pith_q_attention *p, const uint8_t *q, const uint8_t *k, const uint8_t *v, long batch,
@@ -89,7 +98,6 @@ BODY void attention_body(const pith_q_attention *p, const uint8_t *q, const uint
     const int32_t T = p->T, D = p->D, dh = p->D / p->heads;
     const int32_t zq = p->q_zero, zk = p->k_zero, zv = p->v_zero, zo = p->out_zero;
     int32_t *kt = (int32_t *)scratch, *vc = kt + (long)D * T, *s = vc + (long)T * D, *e = s + T, *ctx = e + T;
-    const int32_t *E = pith_q_exp_table;
     for (long b = 0; b < batch; b++) {
         const long base = b * (long)T * D;
         for (int32_t j = 0; j < T; j++) {
@@ -112,16 +120,13 @@ BODY void attention_body(const pith_q_attention *p, const uint8_t *q, const uint
                 for (int32_t j = 1; j < T; j++) m = s[j] > m ? s[j] : m;
                 int64_t sum = 0;
                 for (int32_t j = 0; j < T; j++) {
-                    int64_t z = ratio_apply((int64_t)(s[j] - m), p->score.mult, p->score.shift);
-                    int32_t u = (int32_t)(z < -16384 ? 0 : z + 16384);
-                    int32_t idx = u >> 5;
-                    idx = idx > 511 ? 511 : idx;
-                    int32_t t = u - 32 * idx;
-                    e[j] = E[idx] + (((E[idx + 1] - E[idx]) * t + 16) >> 5);
+                    int64_t z = -ratio_apply((int64_t)(s[j] - m), p->score.mult, p->score.shift);
+                    int32_t w = (int32_t)(z > 16383 ? 16383 : z);
+                    e[j] = exp_q15(w);
                     sum += e[j];
                 }
-                const int64_t r = ((int64_t)255 << 40) / sum;
-                for (int32_t j = 0; j < T; j++) e[j] = (int32_t)(((int64_t)e[j] * r + ((int64_t)1 << 39)) >> 40);
+                const int64_t r = ((int64_t)255 << 38) / sum;
+                for (int32_t j = 0; j < T; j++) e[j] = (int32_t)(((int64_t)e[j] * r + ((int64_t)1 << 37)) >> 38);
                 for (int32_t c = 0; c < dh; c++) ctx[c] = 0;
                 for (int32_t j = 0; j < T; j++) {
                     const int32_t pj = e[j];
@@ -149,6 +154,7 @@ AVX512 static void attention_avx512(const pith_q_attention *p, const uint8_t *q,
 void pith_q_attention_u8(const pith_q_attention *p, const uint8_t *q, const uint8_t *k, const uint8_t *v, long batch,
                          uint8_t *y, void *scratch) {
 #if defined(__x86_64__)
+    if (pith_kernels_use_avx512() && pith_cpu_has_avx512vnni()) { pith_q_attention_avx512(p, q, k, v, batch, y, scratch); return; }
     if (pith_kernels_use_avx512()) { attention_avx512(p, q, k, v, batch, y, scratch); return; }
 #endif
     attention_body(p, q, k, v, batch, y, scratch);
@@ -187,8 +193,15 @@ void pith_q_mean_tokens_u8(const uint8_t *x, long batch, int32_t T, int32_t D, i
     }
 }
 
-void pith_q_lookup_u8(const uint8_t *x, long n, const uint8_t *table, uint8_t *y) {
+void pith_q_lookup_u8_reference(const uint8_t *x, long n, const uint8_t *table, uint8_t *y) {
     for (long i = 0; i < n; i++) y[i] = table[x[i]];
+}
+
+void pith_q_lookup_u8(const uint8_t *x, long n, const uint8_t *table, uint8_t *y) {
+#if defined(__x86_64__)
+    if (pith_kernels_use_avx512() && pith_cpu_has_avx512vbmi()) { pith_q_lookup_vbmi(x, n, table, y); return; }
+#endif
+    pith_q_lookup_u8_reference(x, n, table, y);
 }
 
 void pith_q_add_rows_s32(int32_t *acc, const int32_t *bias, long count) {

@@ -8,14 +8,24 @@ import PithFormat
 ///
 ///     LayerNorm:  n_i = round(2^16·(D·x_i − Σx)/⌊√(D·Σx² − (Σx)² + round(ε·D²/s_x²))⌋)   (one reciprocal a row)
 ///                 y_i = (n_i·round(γ_i/s_y·2^15) + round((β_i/s_y + z_y)·2^31) + 2^30) >> 31
-///     Attention:  S_j = Σ_c (q_c − z_q)(k_jc − z_k),  z_j = max(ratio(S_j − max S), −16384)  (Q10)
-///                 e_j = exp table (Q16, 513 entries over [−16, 0], interpolated)
-///                 p_j = (e_j·⌊255·2^40/Σe⌋ + 2^39) >> 40,  y_c = z_o + ratio(Σ_j p_j (v_jc − z_v))
+///     Attention:  S_j = Σ_c (q_c − z_q)(k_jc − z_k),  w_j = min(−ratio(S_j − max S), 16383)  (Q10)
+///                 e_j = R(R(A[w >> 10], B[(w >> 5) & 31]), C[w & 31]),  R(a, b) = (a·b + 2^14) >> 15
+///                 p_j = (e_j·⌊255·2^38/Σe⌋ + 2^37) >> 38,  y_c = z_o + ratio(Σ_j p_j (v_jc − z_v))
 ///     Add:        y = z_y + (a_mult·(a − z_a) + b_mult·(b − z_b) + 2^(shift−1)) >> shift
 ///     MeanTokens: y_c = z_y + ratio(Σ_t (x_tc − z_x)),  ratio s_x/(T·s_y)
 extension IntegerSimulation {
-    /// exp(−16 + k/32) in units of 2^-16, rounded half away from zero, k = 0...512.
-    static let expTable: [Int64] = (0...512).map { k in Int64((Foundation.exp(-16 + Double(k) / 32) * 65536 + 0.5).rounded(.down)) }
+    /// 32767·e^−x rounded half away from zero: the exp tables' entries (Q15).
+    static func q15Exp(_ x: Double) -> Int64 { Int64((32767 * Foundation.exp(-x) + 0.5).rounded(.down)) }
+    /// high[a] = 32767·e^−a (a < 16, then zeros), mid[b] = 32767·e^(−b/32), low[c] = 32767·e^(−c/1024).
+    static let expHigh: [Int64] = (0..<32).map { $0 < 16 ? q15Exp(Double($0)) : 0 }
+    static let expMid: [Int64] = (0..<32).map { q15Exp(Double($0) / 32) }
+    static let expLow: [Int64] = (0..<32).map { q15Exp(Double($0) / 1024) }
+
+    /// exp(−w/1024) in Q15 for w in 0...16383 (Q10): the three tables' product, rounded as vpmulhrsw.
+    static func expQ15(_ w: Int64) -> Int64 {
+        func r(_ a: Int64, _ b: Int64) -> Int64 { (a * b + (1 << 14)) >> 15 }
+        return r(r(expHigh[Int(w >> 10)], expMid[Int((w >> 5) & 31)]), expLow[Int(w & 31)])
+    }
 
     struct Ratio: Equatable {
         var mult: Int64
@@ -94,7 +104,6 @@ extension IntegerSimulation {
         let (t, d) = (qInfo.shape[0], qInfo.shape[1]), heads = Int(node.attribute("heads")!), dh = d / heads
         let score = Ratio(Double(sq) * Double(sk) / Double(dh).squareRoot() * 1024)
         let out = Ratio(Double(sv) / (255 * Double(so)))
-        let table = Self.expTable
         var y = [Int32](repeating: 0, count: t * d)
         for h in 0..<heads {
             for i in 0..<t {
@@ -104,14 +113,9 @@ extension IntegerSimulation {
                     return Int64(acc)
                 }
                 let m = s.max()!
-                let e: [Int64] = s.map { sj in
-                    let z = score.apply(sj - m)
-                    let u = z < -16384 ? 0 : z + 16384
-                    let idx = min(u >> 5, 511), frac = u - 32 * idx
-                    return table[Int(idx)] + (((table[Int(idx) + 1] - table[Int(idx)]) * frac + 16) >> 5)
-                }
-                let r = (Int64(255) << 40) / e.reduce(0, +)
-                let p = e.map { ($0 * r + (1 << 39)) >> 40 }
+                let e: [Int64] = s.map { sj in Self.expQ15(min(-score.apply(sj - m), 16383)) }
+                let r = (Int64(255) << 38) / e.reduce(0, +)
+                let p = e.map { ($0 * r + (1 << 37)) >> 38 }
                 for c in h * dh ..< (h + 1) * dh {
                     var acc: Int64 = 0
                     for j in 0..<t { acc += p[j] * Int64(v[j * d + c] - zv) }

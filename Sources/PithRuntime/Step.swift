@@ -148,7 +148,7 @@ enum Step {
             return (max(Int(pith_q_lstm_scratch_bytes(h)), Int(pith_q_lstm_run_scratch_bytes(h))), false)
         case let .quantizedAttention(s):
             // T ≤ 32,767 and D ≤ 2^24 elements a sample: no overflow in 64 bits.
-            return (Int(pith_q_attention_scratch_bytes(s.parameters.T, s.parameters.D)), false)
+            return (Int(pith_q_attention_scratch_bytes(s.parameters.T, s.parameters.D, s.parameters.heads)), false)
         default: return (0, false)
         }
     }

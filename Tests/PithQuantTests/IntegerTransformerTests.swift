@@ -10,11 +10,20 @@ import XCTest
 /// The integer Transformer (docs/quantization.md, "Integer Transformer"): the runtime's C
 /// kernels and the quantizer's Swift simulation agree bit for bit on MNIST test images
 /// where MNIST is here (attn-student, attn-teacher) and on the built-in digits otherwise,
-/// and the two sides build the same exp table and the same fixed-point ratios.
+/// and the two sides build the same exp tables and the same fixed-point ratios.
 final class IntegerTransformerTests: XCTestCase {
     func testTheKernelsExpTableAndRatiosAreTheSimulations() {
-        let table = withUnsafeBytes(of: pith_q_exp_table) { Array($0.bindMemory(to: Int32.self)) }
-        XCTAssertEqual(table.map(Int64.init), IntegerSimulation.expTable)
+        func table(_ t: (Int16, Int16, Int16, Int16, Int16, Int16, Int16, Int16, Int16, Int16, Int16, Int16, Int16, Int16, Int16, Int16,
+                         Int16, Int16, Int16, Int16, Int16, Int16, Int16, Int16, Int16, Int16, Int16, Int16, Int16, Int16, Int16, Int16)) -> [Int64] {
+            withUnsafeBytes(of: t) { Array($0.bindMemory(to: Int16.self)).map(Int64.init) }
+        }
+        XCTAssertEqual(table(pith_q_exp_high), IntegerSimulation.expHigh)
+        XCTAssertEqual(table(pith_q_exp_mid), IntegerSimulation.expMid)
+        XCTAssertEqual(table(pith_q_exp_low), IntegerSimulation.expLow)
+        // The three tables' product is exp(−w/1024) to 4 units of 2^-15 over the whole range.
+        for w in stride(from: Int64(0), through: 16383, by: 7) {
+            XCTAssertEqual(Double(IntegerSimulation.expQ15(w)), 32767 * Foundation.exp(-Double(w) / 1024), accuracy: 4, "exp(−\(w)/1024)")
+        }
         var rng = PithRandom(seed: 9)
         for _ in 0..<2000 {
             let r = Double(Foundation.exp(Double(rng.nextFloat()) * 43 - 30))

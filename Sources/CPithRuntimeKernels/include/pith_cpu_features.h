@@ -20,6 +20,8 @@ int pith_cpu_has_avx2(void);
 int pith_cpu_has_avxvnni(void);
 int pith_cpu_has_avx512vnni(void);
 int pith_cpu_has_avx512_fma(void);
+/// AVX-512 F, BW, VL and VBMI (vpermi2b: 128-byte tables). 0 off x86-64.
+int pith_cpu_has_avx512vbmi(void);
 /// NEON: 1 on arm64 (part of the base architecture), 0 elsewhere.
 int pith_cpu_has_neon(void);
 

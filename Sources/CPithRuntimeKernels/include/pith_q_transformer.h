@@ -3,9 +3,10 @@
 // per-token bias of a Dense layer. uint8 values in, uint8 values out, integer arithmetic
 // only (int32, int64 where a product needs it), so that every target gives the same bytes
 // and the toolchain's Swift simulation (PithQuant's IntegerSimulation) can be held to it bit
-// for bit. Each op has one portable body; on x86-64 the same body is compiled a second
-// time for AVX-512 (the compiler vectorizes it; the results are the same integers) and
-// chosen at run time (PITH_KERNELS=generic: the portable one).
+// for bit. Each op has one portable body (the `_reference` entries); on x86-64 faster
+// kernels give the same integers and are chosen at run time (PITH_KERNELS=generic: the
+// portable ones): attention on AVX-512 VNNI (vpdpwssd on int16 pairs), LayerNorm on
+// AVX-512, the lookup on AVX-512 VBMI, the add an AVX-512 compile of its body.
 //
 // Fixed-point ratios. A real multiplier r > 0 is (mult, shift) with mult = round(r·2^shift)
 // in [2^29, 2^30) (0 ≤ shift ≤ 62; mult may be smaller where r is tiny), applied to an
@@ -51,11 +52,11 @@ void pith_q_layernorm_u8_reference(const pith_q_layernorm *p, const uint8_t *x, 
 /// Self-attention over one sample's q, k, v (T, D) uint8 (zero points zq, zk, zv), heads of
 /// d_h = D/heads columns. For head h and query i, over keys j (columns c of the head):
 ///     S_j = Σ_c (q_ic − zq)(k_jc − zk)                              int32
-///     z_j = max(apply(S_j − max_j S_j, score), −16384)               Q10 (score: s_q·s_k/√d_h·2^10)
-///     e_j = exp(z_j/1024) in Q16 from the 513-entry table at −16 + k/32 (pith_q_exp_table),
-///           interpolated: u = z + 16384, k = min(u >> 5, 511), t = u − 32k,
-///           e = E[k] + (((E[k+1] − E[k])·t + 16) >> 5)
-///     p_j = (e_j·r + 2^39) >> 40,  r = ⌊255·2^40 / Σ_j e_j⌋          probabilities, units 1/255
+///     w_j = min(−apply(S_j − max_j S_j, score), 16383)               Q10 (score: s_q·s_k/√d_h·2^10)
+///     e_j = R(R(A[w >> 10], B[(w >> 5) & 31]), C[w & 31])            exp(−w/1024) in Q15
+///           R(a, b) = (a·b + 2^14) >> 15 (vpmulhrsw's rounding); A, B, C the tables
+///           32767·exp(−a), 32767·exp(−b/32), 32767·exp(−c/1024) (q_exp_table.c)
+///     p_j = (e_j·r + 2^37) >> 38,  r = ⌊255·2^38 / Σ_j e_j⌋          probabilities, units 1/255
 ///     y_ic = clamp(z_o + apply(Σ_j p_j·(v_jc − zv), out), 0, 255)      (out: s_v/(255·s_o))
 /// T ≤ 32,767, d_h ≤ 16,384.
 typedef struct {
@@ -64,16 +65,18 @@ typedef struct {
     pith_q_ratio score, out;
     int32_t out_zero;
 } pith_q_attention;
-/// Scratch bytes one call needs (any batch).
-size_t pith_q_attention_scratch_bytes(int32_t T, int32_t D);
+/// Scratch bytes one call needs (any batch), for every path.
+size_t pith_q_attention_scratch_bytes(int32_t T, int32_t D, int32_t heads);
 /// `batch` samples, each (T, D) in q, k, v and y.
 void pith_q_attention_u8(const pith_q_attention *p, const uint8_t *q, const uint8_t *k, const uint8_t *v, long batch,
                          uint8_t *y, void *scratch);
+/// The portable body alone (the reference the fast paths are held to).
 void pith_q_attention_u8_reference(const pith_q_attention *p, const uint8_t *q, const uint8_t *k, const uint8_t *v,
                                    long batch, uint8_t *y, void *scratch);
-/// exp(−16 + k/32) in units of 2^-16, rounded to nearest, k = 0...512 (q_exp_table.c,
-/// written by tools/gen-lstm-tables).
-extern const int32_t pith_q_exp_table[513];
+/// The exp tables in Q15, rounded half away from zero (q_exp_table.c, written by
+/// tools/gen-lstm-tables): high[a] = 32767·e^−a (a < 16; 16 more zeros), mid[b] =
+/// 32767·e^(−b/32), low[c] = 32767·e^(−c/1024).
+extern const int16_t pith_q_exp_high[32], pith_q_exp_mid[32], pith_q_exp_low[32];
 
 /// The residual add of two uint8 values into a third encoding:
 ///     y_i = clamp(z_y + ((a_mult·(a_i − za) + b_mult·(b_i − zb) + 2^(shift−1)) >> shift), 0, 255)
@@ -92,8 +95,9 @@ void pith_q_add_u8_reference(const pith_q_add *p, const uint8_t *a, const uint8_
 void pith_q_mean_tokens_u8(const uint8_t *x, long batch, int32_t T, int32_t D, int32_t x_zero, pith_q_ratio ratio,
                            int32_t out_zero, uint8_t *y);
 
-/// y_i = table[x_i], n elements.
+/// y_i = table[x_i], n elements (AVX-512 VBMI: vpermi2b, 64 a step).
 void pith_q_lookup_u8(const uint8_t *x, long n, const uint8_t *table, uint8_t *y);
+void pith_q_lookup_u8_reference(const uint8_t *x, long n, const uint8_t *table, uint8_t *y);
 
 /// acc (rows, N) += bias (rows, N): a Dense layer's bias per token, added before requantizing.
 void pith_q_add_rows_s32(int32_t *acc, const int32_t *bias, long count);
