@@ -7,11 +7,13 @@ For each reference workload with a trained checkpoint runs/NAME.ckpt:
     (Gemm/Conv/Relu/MaxPool/Flatten), quantized by ONNX Runtime's own static quantizer
     (QDQ, per-channel weights, uint8 activations, MinMax, the same N images); CPU
     execution provider, intra-op threads 1 (and 2 for batch 256).
-Sequence models (an `lstm` in the model text; Pith has no float LSTM file): the ONNX graph
-is built from the checkpoint itself (Transpose to (T, N, F), ONNX LSTM with its gates
-reordered i, o, f, c and the recurrent bias 0, then Gemm), and Pith int8 is set beside
-ORT fp32, ORT static QDQ (which leaves the LSTM in float) and ORT quantize_dynamic (int8
-weights, DynamicQuantizeLSTM), each in turn.
+Sequence models (an `lstm` or a `transformer-block` in the model text; Pith has no float
+file for them): the ONNX graph is built from the checkpoint itself — for an LSTM,
+Transpose to (T, N, F), ONNX LSTM with its gates reordered i, o, f, c and the recurrent
+bias 0, then Gemm; for a Transformer, the graph PyTorch exports for
+nn.TransformerEncoderLayer(norm_first=True) (attention_onnx) — and Pith int8 is set beside
+ORT fp32, ORT static QDQ (which leaves the LSTM, and LayerNorm and softmax, in float) and
+ORT quantize_dynamic (int8 weights: DynamicQuantizeLSTM, MatMulInteger), each in turn.
 Latency: batch 1, one sample at a time cycling over test images; median and p99 of
 --runs calls. Throughput: batch 256, median of 10 calls. Pith and ORT alternate, round by
 round (--rounds); the medians of the rounds are reported, and each round's own ratio. Test errors of both int8
@@ -128,6 +130,92 @@ def lstm_onnx(ckpt):
     return model, shape
 
 
+def attention_onnx(ckpt):
+    """A checkpoint of `input T F`, `dense D`, `position`, `transformer-block heads H ff F`
+    blocks, `mean-tokens`, `layernorm` and a final `dense`, as the ONNX graph PyTorch's
+    nn.TransformerEncoderLayer(norm_first=True, activation="gelu") exports (MatMul and Add,
+    Split, Reshape and Transpose into heads, MatMul/Softmax/MatMul, LayerNormalization, GELU
+    by Erf, ReduceMean), and the input shape; None for other models."""
+    header, params = read_checkpoint(ckpt)
+    layers = [l.split("#")[0].split() for l in header["config"]["modelText"].splitlines()]
+    layers = [l for l in layers if l and l[0] != "name"]
+    if not any(l[0] == "transformer-block" for l in layers):
+        return None
+    assert layers[0][0] == "input", layers
+    shape = [int(v) for v in layers[0][1:]]
+    nodes, inits, p, n = [], [], 0, 0
+    current = "input"
+
+    def const(array, dtype=np.float32):
+        nonlocal n
+        n += 1
+        inits.append(numpy_helper.from_array(np.asarray(array).astype(dtype), f"c{n}"))
+        return f"c{n}"
+
+    def node(op, inputs, **attrs):
+        nonlocal n
+        n += 1
+        nodes.append(helper.make_node(op, inputs, [f"v{n}"], **attrs))
+        return f"v{n}"
+
+    def dense(x, w, b):
+        return node("Add", [node("MatMul", [x, const(w.T)]), const(b)])
+
+    def layer_norm(x, g, b):
+        return node("LayerNormalization", [x, const(g), const(b)], axis=-1, epsilon=1e-5)
+
+    for i, l in enumerate(layers[1:]):
+        kind = l[0]
+        if kind == "dense":
+            w, b = params[p], params[p + 1]
+            p += 2
+            if i == len(layers) - 2:
+                nodes.append(helper.make_node("Gemm", [current, const(w), const(b)], ["logits"], transB=1))
+                current = "logits"
+            else:
+                current = dense(current, w, b)
+        elif kind == "position":
+            current = node("Add", [current, const(params[p])])
+            p += 1
+        elif kind == "transformer-block":
+            heads = int(l[l.index("heads") + 1])
+            g1, b1, wqkv, bqkv, wo, bo, g2, b2, w1, bf1, w2, bf2 = params[p:p + 12]
+            p += 12
+            d = g1.shape[0]
+            dh = d // heads
+            x = current
+            h = layer_norm(x, g1, b1)
+            qkv = dense(h, wqkv, bqkv)
+            n += 1
+            q, k, v = f"q{n}", f"k{n}", f"v{n}"
+            nodes.append(helper.make_node("Split", [qkv, const([d, d, d], np.int64)], [q, k, v], axis=-1))
+            split = const([0, 0, heads, dh], np.int64)
+            qh = node("Transpose", [node("Reshape", [q, split])], perm=[0, 2, 1, 3])
+            kh = node("Transpose", [node("Reshape", [k, split])], perm=[0, 2, 3, 1])
+            vh = node("Transpose", [node("Reshape", [v, split])], perm=[0, 2, 1, 3])
+            scores = node("Mul", [node("MatMul", [qh, kh]), const(1 / np.sqrt(dh))])
+            ctx = node("MatMul", [node("Softmax", [scores], axis=-1), vh])
+            merged = node("Reshape", [node("Transpose", [ctx], perm=[0, 2, 1, 3]), const([0, 0, d], np.int64)])
+            a = node("Add", [x, dense(merged, wo, bo)])
+            f = dense(layer_norm(a, g2, b2), w1, bf1)
+            gelu = node("Mul", [node("Mul", [f, const(0.5)]), node("Add", [node("Erf", [node("Div", [f, const(np.sqrt(2))])]), const(1.0)])])
+            current = node("Add", [a, dense(gelu, w2, bf2)])
+        elif kind == "mean-tokens":
+            current = node("ReduceMean", [current], axes=[1], keepdims=0)
+        elif kind == "layernorm":
+            current = layer_norm(current, params[p], params[p + 1])
+            p += 2
+        else:
+            raise AssertionError(f"no ONNX mapping for {kind}")
+    assert current == "logits", layers
+    x = helper.make_tensor_value_info("input", TensorProto.FLOAT, ["N"] + shape)
+    y = helper.make_tensor_value_info("logits", TensorProto.FLOAT, ["N", params[p - 2].shape[0]])
+    model = helper.make_model(helper.make_graph(nodes, "pith", [x], [y], inits), opset_imports=[helper.make_opsetid("", 17)])
+    model.ir_version = 8
+    onnx.checker.check_model(model)
+    return model, shape
+
+
 class Reader(CalibrationDataReader):
     def __init__(self, x):
         self.items = iter([{"input": x[i:i + 1]} for i in range(len(x))])
@@ -215,7 +303,7 @@ def main():
         p_int8, p_f32 = os.path.join(tmp, name + "-int8.pith"), os.path.join(tmp, name + "-f32.pith")
         subprocess.check_output([PITH, "quantize", ckpt, "-o", p_int8, "--calibration", str(args.calibration)])
         f32_onnx, int8_onnx = os.path.join(tmp, name + ".onnx"), os.path.join(tmp, name + "-int8.onnx")
-        sequence = lstm_onnx(ckpt)
+        sequence = lstm_onnx(ckpt) or attention_onnx(ckpt)
         if sequence:
             model, shape = sequence
             onnx.save(model, f32_onnx)

@@ -91,7 +91,7 @@ struct ModelGenerator {
         var a = valid
         if input.oneIn(32), !a.isEmpty { a.remove(at: input.int(0 ... a.count - 1)) }
         if input.oneIn(32) {
-            let keys = ["relu", "stride", "padding", "kernel", "axis", "cell_shift", "sequence"]
+            let keys = ["relu", "stride", "padding", "kernel", "axis", "cell_shift", "sequence", "heads", "epsilon_exponent"]
             a.append(Attribute(keys[input.int(0 ... keys.count - 1)], Int64(input.int(-3 ... 70_000))))
         }
         return a
@@ -167,9 +167,59 @@ struct ModelGenerator {
         return out
     }
 
+    /// The integer Transformer's ops over uint8 `x`: LayerNorm (γ, β float32, sometimes a
+    /// value short or hostile), Attention of x with itself (heads dividing the width, or
+    /// not), a 256-byte Lookup table (or a byte short), MeanTokens, the requantized Add, and
+    /// a Dense layer over the tokens with a bias per token (or of a bent shape).
+    mutating func transformerOp(_ x: Current) -> Current? {
+        let width = x.shape.last ?? 1
+        switch input.int(0 ... 5) {
+        case 0:
+            guard !x.shape.isEmpty else { return nil }
+            let d = width + (input.oneIn(32) ? 1 : 0)
+            let g = model.addConstant(name("g"), dtype: .float32, shape: [d], bytes: floatBytes(d))
+            let b = model.addConstant(name("b"), dtype: .float32, shape: [d], bytes: floatBytes(d))
+            let out = value("n", .uint8, x.shape, activationQuantization(.uint8))
+            add(.layerNorm, [x.tensor, g, b], out, input.oneIn(4) ? [Attribute("epsilon_exponent", Int64(input.int(0 ... 31)))] : [])
+            return out
+        case 1:
+            guard x.shape.count == 2 else { return nil }
+            let divisors = (1 ... max(1, width)).filter { width % $0 == 0 }
+            let heads = input.oneIn(16) ? input.int(1 ... 40) : divisors[input.int(0 ... divisors.count - 1)]
+            let out = value("att", .uint8, x.shape, activationQuantization(.uint8))
+            add(.attention, [x.tensor, x.tensor, x.tensor], out, [Attribute("heads", Int64(heads))])
+            return out
+        case 2:
+            let t = model.addConstant(name("t"), dtype: .uint8, shape: [input.oneIn(32) ? 255 : 256], bytes: constantBytes(256))
+            let out = value("l", .uint8, x.shape, activationQuantization(.uint8))
+            add(.lookup, [x.tensor, t], out)
+            return out
+        case 3:
+            guard x.shape.count == 2 else { return nil }
+            let out = value("m", .uint8, [width], activationQuantization(.uint8))
+            add(.meanTokens, [x.tensor], out)
+            return out
+        case 4:
+            let out = value("s", .uint8, x.shape, activationQuantization(.uint8))
+            add(.add, [x.tensor, x.tensor], out)
+            return out
+        default:
+            guard x.shape.count == 2 else { return nil }
+            let (steps, n) = (x.shape[0], input.int(1 ... 24))
+            guard n * width <= 1 << 22, steps * n <= 1 << 22 else { return nil }
+            let w = model.addConstant(name("w"), dtype: .int8, shape: [n, width], bytes: constantBytes(n * width),
+                                      quantization: .perChannel(axis: 0, scales: (0 ..< n).map { _ in input.scale() }, zeroPoints: [Int32](repeating: 0, count: n)))
+            let biasShape = input.oneIn(16) ? [steps + 1, n] : (input.bool() ? [steps, n] : [n])
+            let b = model.addConstant(name("b"), dtype: .int32, shape: biasShape, bytes: constantBytes(4 * biasShape.reduce(1, *)))
+            let out = value("tok", .uint8, [steps, n], activationQuantization(.uint8))
+            add(.dense, [x.tensor, w, b], out)
+            return out
+        }
+    }
+
     /// One more op after `x`, or nil when none fits it.
     mutating func next(_ x: Current) -> Current? {
-        switch input.int(0 ... 10) {
+        switch input.int(0 ... 11) {
         case 0, 1:
             guard x.shape.count == 1 || x.shape.count == 3, x.dtype == .float32 || x.dtype == .uint8 else { return nil }
             return linear(x)
@@ -212,6 +262,9 @@ struct ModelGenerator {
         case 9:
             guard x.dtype == .uint8, x.shape.count == 2 else { return nil }
             return lstm(x)
+        case 10, 11:
+            guard x.dtype == .uint8, x.elements <= 1 << 16 else { return nil }
+            return transformerOp(x)
         default:
             return nil
         }
@@ -220,7 +273,8 @@ struct ModelGenerator {
     /// The model, the writer's options, and whether the writer should check it.
     mutating func generate() -> (PithModel, WriteOptions, Bool) {
         let quantizedInput = input.oneIn(3)
-        let shape: [Int] = input.bool() ? [input.int(1 ... 64)] : [input.int(1 ... 4), input.int(1 ... 12), input.int(1 ... 12)]
+        let shape: [Int] = input.oneIn(3) ? [input.int(1 ... 64)]
+            : input.bool() ? [input.int(1 ... 40), input.int(1 ... 24)] : [input.int(1 ... 4), input.int(1 ... 12), input.int(1 ... 12)]
         let x = quantizedInput ? value("x", .uint8, shape, activationQuantization(.uint8)) : value("x", .float32, shape)
         model.graph.inputs = [x.tensor]
         var current = x
