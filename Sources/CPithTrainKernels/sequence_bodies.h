@@ -211,7 +211,7 @@ TARGET static inline __attribute__((always_inline)) void SUFFIX(accumulate_rows)
     }
 }
 
-TARGET void SUFFIX(pith_attention_forward)(const float *qkv, float *out, float *probs, long first, long last,
+TARGET void SUFFIX(pith_attention_forward)(const float *qkv, float *out, float *probs, long levels, long first, long last,
                                            long heads, long t, long dh, float *scratch) {
     const long dm = heads * dh, d3 = 3 * dm;
     const float scale = 1.0f / sqrtf((float)dh);
@@ -227,7 +227,11 @@ TARGET void SUFFIX(pith_attention_forward)(const float *qkv, float *out, float *
             for (long j = 0; j < tp; j++) scores[j] = 0.0f;
             SUFFIX(accumulate_rows)(scores, q + i * d3, 1, kT, tp, dh, tp);
             SUFFIX(scaled_softmax)(scores, t, tp, scale);
-            for (long j = 0; j < t; j++) row[j] = scores[j];
+            if (levels > 0) {
+                for (long j = 0; j < t; j++) row[j] = rintf(scores[j] * (float)levels) / (float)levels;
+            } else {
+                for (long j = 0; j < t; j++) row[j] = scores[j];
+            }
             float *o = out + (s * t + i) * dm + hd * dh;
             for (long e = 0; e < dh; e++) o[e] = 0.0f;
             SUFFIX(accumulate_rows)(o, row, 1, v, d3, t, dh);

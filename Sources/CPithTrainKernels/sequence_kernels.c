@@ -121,9 +121,9 @@ void pith_layernorm_backward(const float *gy, const float *xhat, const float *rs
                              float *ggamma, float *gbeta, long rows, long d) {
     DISPATCH(pith_layernorm_backward, gy, xhat, rstd, gamma, gx, ggamma, gbeta, rows, d);
 }
-void pith_attention_forward(const float *qkv, float *out, float *probs, long first, long last, long heads, long t,
+void pith_attention_forward(const float *qkv, float *out, float *probs, long levels, long first, long last, long heads, long t,
                             long dh, float *scratch) {
-    DISPATCH(pith_attention_forward, qkv, out, probs, first, last, heads, t, dh, scratch);
+    DISPATCH(pith_attention_forward, qkv, out, probs, levels, first, last, heads, t, dh, scratch);
 }
 void pith_attention_backward(const float *qkv, const float *probs, const float *gout, float *gqkv, long first,
                              long last, long heads, long t, long dh, float *scratch) {

@@ -58,6 +58,9 @@ public final class FakeQuantization {
     public let momentum: Float
     /// Layer index (in `Model.layers`) → the point quantized after that layer.
     let pointAfterLayer: [Int: Int]
+    /// Layer index → the first of a Transformer block's points (`TransformerPoints`): its
+    /// inner values are quantized inside the block's forward pass, its output after it.
+    let blockPoints: [Int: Int]
 
     /// The points of `description`'s integer graph, with fresh ranges or `ranges` (one per
     /// point, as a checkpoint stores them). Throws when the model has no integer graph, or
@@ -73,33 +76,57 @@ public final class FakeQuantization {
         // quantizing is monotone, so it commutes with the max pool.
         var position = [Int](repeating: 0, count: description.layers.count)
         for (k, layer) in Model.runOrder(description.layers).enumerated() { position[layer] = k }
-        var after: [Int: Int] = [:]
-        for stage in stages { if let point = stage.point { after[position[stage.end]] = point } }
+        var after: [Int: Int] = [:], blocks: [Int: Int] = [:]
+        for stage in stages {
+            guard let point = stage.point, let last = stage.outputPoint else { continue }
+            after[position[stage.end]] = last
+            if case .transformerBlock = stage.spec { blocks[position[stage.layer]] = point }
+        }
         self.pointAfterLayer = after
+        self.blockPoints = blocks
         self.momentum = momentum
         self.ranges = ranges ?? Array(repeating: ActivationRange(), count: count)
         self.observed = Array(repeating: ranges == nil ? 0 : 1, count: count)
     }
 
-    /// Number of points: 1 + the number of weighted layers.
+    /// Number of points: 1 + one per weighted layer, LayerNorm, mean and lookup, + twelve
+    /// per Transformer block.
     public var points: Int { ranges.count }
 
     /// Fake-quantizes `x` at `point`, first moving the point's range towards x's when
     /// `observe` is set.
     func apply(_ x: Tensor, point: Int, observe: Bool) -> Tensor {
-        if observe {
-            let (l, h) = ActivationRange.extent(x)
-            if observed[point] == 0 {
-                ranges[point] = ActivationRange(lo: l, hi: h)
-            } else {
-                ranges[point].lo += momentum * (l - ranges[point].lo)
-                ranges[point].hi += momentum * (h - ranges[point].hi)
-            }
-            observed[point] += 1
-        }
+        if observe { self.observe(ActivationRange.extent(x), point: point) }
         guard observed[point] > 0 else { return x }
         let e = ranges[point].encoding
         return fakeQuantize(x, scale: e.scale, zeroPoint: e.zero)
+    }
+
+    /// Moves the range of `point` towards a batch's extent (the first batch sets it).
+    func observe(_ extent: (Float, Float), point: Int) {
+        let (l, h) = extent
+        if observed[point] == 0 {
+            ranges[point] = ActivationRange(lo: l, hi: h)
+        } else {
+            ranges[point].lo += momentum * (l - ranges[point].lo)
+            ranges[point].hi += momentum * (h - ranges[point].hi)
+        }
+        observed[point] += 1
+    }
+
+    /// `apply` for the equal blocks of x's last axis, block b at point `points[b]` (a
+    /// Transformer's q, k and v, one tensor).
+    func apply(_ x: Tensor, blocks points: [Int], observe: Bool) -> Tensor {
+        let width = x.shape.last ?? 0, m = width / points.count
+        if observe {
+            for (b, point) in points.enumerated() {
+                var l: Float = 0, h: Float = 0
+                for i in 0..<x.count where (i % width) / m == b { l = min(l, x.data[i]); h = max(h, x.data[i]) }
+                self.observe((l, h), point: point)
+            }
+        }
+        guard points.allSatisfy({ observed[$0] > 0 }) else { return x }
+        return fakeQuantizeBlocks(x, points.map { p in let e = ranges[p].encoding; return (e.scale, e.zero) })
     }
 }
 

@@ -85,7 +85,11 @@ public final class Model {
         if let standardization { h = standardization.apply(h) }
         if let fq { h = fq.apply(h, point: 0, observe: training) }
         for (j, layer) in layers.enumerated() {
-            h = layer.forward(h, training: training, rng: &rng, fakeQuantized: fq != nil)
+            if let fq, let base = fq.blockPoints[j], case let .transformerBlock(block) = layer {
+                h = block.quantizationAware(h, fq: fq, base: base, observe: training)
+            } else {
+                h = layer.forward(h, training: training, rng: &rng, fakeQuantized: fq != nil)
+            }
             if let fq, let point = fq.pointAfterLayer[j] { h = fq.apply(h, point: point, observe: training) }
             if j == capture { captured = h }
         }

@@ -89,6 +89,22 @@ public struct TransformerBlock {
          norm2.gamma, norm2.beta, linear1.weight, linear1.bias, linear2.weight, linear2.bias]
     }
 
+    /// The block as its integer graph computes it, for quantization-aware training: the
+    /// weights fake-quantized per row, and every inner value (`TransformerPoints`, all but
+    /// the output, which the model quantizes after the block) through `fq` from point
+    /// `base` on, the attention's probabilities rounded to 1/255 as the integer softmax's
+    /// are. The residual adds are values of their own here.
+    func quantizationAware(_ x: Tensor, fq: FakeQuantization, base: Int, observe: Bool) -> Tensor {
+        func q(_ t: Tensor, _ p: TransformerPoints) -> Tensor { fq.apply(t, point: base + p.rawValue, observe: observe) }
+        func dense(_ d: Dense, _ t: Tensor) -> Tensor { tokenwise(d, t, weight: fakeQuantizePerChannel(d.weight)) }
+        let n1 = q(norm1(x), .norm1)
+        let qkv = fq.apply(dense(inProjection, n1), blocks: [TransformerPoints.query, .key, .value].map { base + $0.rawValue }, observe: observe)
+        let projected = q(dense(outProjection, q(attention(qkv, heads: heads, probabilityLevels: 255), .attention)), .projection)
+        let a = q(add(x, projected), .residual1)
+        let g = q(gelu(q(dense(linear1, q(norm2(a), .norm2)), .hidden)), .gelu)
+        return add(a, q(dense(linear2, g), .output))
+    }
+
     /// x: (B, T, D) → (B, T, D).
     public func callAsFunction(_ x: Tensor) -> Tensor {
         let qkv = tokenwise(inProjection, norm1(x))

@@ -37,8 +37,8 @@ final class QuantizationPointsTests: XCTestCase {
 
     /// A sequence model's stages: the position embedding folded into the Dense before it,
     /// twelve points for each Transformer block, one for LayerNorm, the mean and a lookup.
-    /// Quantization-aware training does not simulate them yet and says so; a position
-    /// embedding after anything but a Dense layer has no integer graph.
+    /// Quantization-aware training quantizes at the same points (an LSTM it refuses); a
+    /// position embedding after anything but a Dense layer has no integer graph.
     func testSequenceStagesAndTheirPoints() throws {
         let d = try ModelDescription(parsing: "name s\ninput 6 5\ndense 8\nposition\ntransformer-block heads 2 ff 16\nmean-tokens\nlayernorm\ndense 12\ngelu\ndense 10\n", source: "s")
         let stages = try QuantizationPoints.stages(d)
@@ -48,7 +48,14 @@ final class QuantizationPointsTests: XCTestCase {
         XCTAssertTrue(stages[0].position)
         XCTAssertEqual(stages[0].end, 1)
         XCTAssertEqual(QuantizationPoints.count(stages), 19)
-        XCTAssertThrowsError(try FakeQuantization(d)) { XCTAssert("\($0)".contains("layer 2 'position': quantization-aware training does not simulate"), "\($0)") }
+        // Fake quantization: the Dense + position point after the position layer, the block's
+        // first point handed to the block and its output after it, then one a layer.
+        let fq = try FakeQuantization(d)
+        XCTAssertEqual(fq.points, 19)
+        XCTAssertEqual(fq.pointAfterLayer, [1: 1, 2: 13, 3: 14, 4: 15, 5: 16, 6: 17, 7: 18])
+        XCTAssertEqual(fq.blockPoints, [2: 2])
+        let rnn = try ModelDescription(parsing: "name r\ninput 6 5\nlstm 8\ndense 10\n", source: "r")
+        XCTAssertThrowsError(try FakeQuantization(rnn)) { XCTAssert("\($0)".contains("does not simulate the integer LSTM yet"), "\($0)") }
         let bare = try ModelDescription(parsing: "name b\ninput 6 5\nposition\nmean-tokens\ndense 10\n", source: "b")
         XCTAssertThrowsError(try QuantizationPoints.stages(bare)) { XCTAssert("\($0)".contains("layer 1 is a position embedding that does not follow a Dense layer"), "\($0)") }
     }

@@ -90,6 +90,42 @@ final class QuantizationAwareTrainingTests: XCTestCase {
         }
     }
 
+    /// A Transformer trained quantization-aware (every inner value of its block fake-quantized
+    /// at the integer graph's points, q, k and v each with its own range): the exported
+    /// file's runtime equals its simulation, and it predicts what the training's forward
+    /// pass predicts on all but a few images — the integer LayerNorm, softmax (probabilities
+    /// in 1/255) and exp tables are not simulated to the bit, so logits may differ by a few
+    /// steps, never many.
+    func testATransformerTrainedQuantizationAwareExportsWhatItSimulated() throws {
+        let d = try ModelDescription(parsing: "name qat-attn\ninput 8 8\ndense 16\nposition\ntransformer-block heads 2 ff 32\nmean-tokens\nlayernorm\ndense 10\n",
+                                     source: "qat-attn")
+        // Two seeds (measured: at most 5 steps apart, 1 and 0 predictions of 360 differ).
+        for seed: UInt64 in [3, 4] {
+            let trainer = try Trainer(config: config(d, epochs: 8, seed: seed), description: d, splits: Self.digits)
+            try trainer.run(checkpointPath: nil)
+            let model = trainer.model
+            XCTAssertEqual(model.fakeQuantization?.points, 1 + 1 + 12 + 3)
+            let file = try PithFile(bytes: try PithWriter.encode(PostTrainingQuantizer.exportQuantizationAware(model, metadata: Metadata())).bytes)
+            let simulation = IntegerSimulation(file.model())
+            let test = Self.digits.test
+            XCTAssertEqual(try IntegerSimulationTests.differingImages(file, simulation, test, count: 60), 0, "runtime and simulation")
+            let runner = try Interpreter(file: file, maxBatch: test.count)
+            let (x, _) = test.batch(Array(0..<test.count)[...])
+            let simulated = model.predict(x)
+            let runtime = try runner.run(x.scalars, batch: test.count)
+            let e = model.fakeQuantization!.ranges.last!.encoding
+            var differentPredictions = 0, farthest: Float = 0
+            for i in 0..<test.count {
+                let integer = Array(runtime[(i * 10)..<((i + 1) * 10)]), trained = Array(UnsafeBufferPointer(start: simulated.data + i * 10, count: 10))
+                for j in 0..<10 { farthest = max(farthest, abs((integer[j] - trained[j]) / e.scale).rounded()) }
+                if argmax(integer) != argmax(trained) { differentPredictions += 1 }
+            }
+            XCTAssertLessThanOrEqual(farthest, 8, "seed \(seed): logits this many steps from the simulated training model")
+            XCTAssertLessThanOrEqual(differentPredictions, test.count / 100, "predictions differ on \(differentPredictions) of \(test.count) images")
+            XCTAssertGreaterThan(Evaluation(model: model, data: test).accuracy, 0.85, "learned too little")
+        }
+    }
+
     /// Tracked ranges travel in the checkpoint; a resumed quantization-aware run ends
     /// where an uninterrupted one ends, ranges included.
     func testRangesSurviveTheCheckpointAndResume() throws {

@@ -180,8 +180,14 @@ final class SequenceKernelPathTests: XCTestCase {
             var oa = [Float](repeating: 0, count: b * t * d), ob = oa
             var pa = [Float](repeating: 0, count: pairs * t * t), pb = pa
             var scratch = [Float](repeating: 0, count: (t + 16) * (dh + 2) + t * t)
-            pith_attention_forward_generic(qkv, &oa, &pa, 0, pairs, heads, t, dh, &scratch)
-            pith_attention_forward_avx512(qkv, &ob, &pb, 0, pairs, heads, t, dh, &scratch)
+            // With probabilities rounded to 1/255 (quantization-aware training) too.
+            var qa = pa, qb = pa, ra = oa, rb = oa
+            pith_attention_forward_generic(qkv, &ra, &qa, 255, 0, pairs, heads, t, dh, &scratch)
+            pith_attention_forward_avx512(qkv, &rb, &qb, 255, 0, pairs, heads, t, dh, &scratch)
+            XCTAssertEqual(bits(ra), bits(rb)); XCTAssertEqual(bits(qa), bits(qb))
+            XCTAssert(qa.allSatisfy { ($0 * 255).rounded() == $0 * 255 || abs(($0 * 255).rounded() - $0 * 255) < 1e-3 }, "probabilities on the 1/255 grid")
+            pith_attention_forward_generic(qkv, &oa, &pa, 0, 0, pairs, heads, t, dh, &scratch)
+            pith_attention_forward_avx512(qkv, &ob, &pb, 0, 0, pairs, heads, t, dh, &scratch)
             XCTAssertEqual(bits(oa), bits(ob)); XCTAssertEqual(bits(pa), bits(pb))
             var ga = values(b * t * 3 * d, seed: 77), gb = ga
             pith_attention_backward_generic(qkv, pa, gout, &ga, 0, pairs, heads, t, dh, &scratch)

@@ -86,11 +86,13 @@ void pith_layernorm_backward_avx512(const float *gy, const float *xhat, const fl
 /// Per pair: S = Q Kᵀ / √dh (t × t), P = softmax over each row of S, O = P V, written
 /// to out: per sequence (t, heads·dh), head h at columns h·dh (the merge). probs: P of
 /// every pair, (sequences, heads, t, t). scratch: (t + 16)·(dh + 2) + t·t floats.
-void pith_attention_forward(const float *qkv, float *out, float *probs, long first, long last, long heads,
+/// levels > 0: P rounded to multiples of 1/levels before O (quantization-aware training:
+/// the integer attention's uint8 probabilities, levels 255); P saved so.
+void pith_attention_forward(const float *qkv, float *out, float *probs, long levels, long first, long last, long heads,
                             long t, long dh, float *scratch);
-void pith_attention_forward_generic(const float *qkv, float *out, float *probs, long first, long last, long heads,
+void pith_attention_forward_generic(const float *qkv, float *out, float *probs, long levels, long first, long last, long heads,
                                     long t, long dh, float *scratch);
-void pith_attention_forward_avx512(const float *qkv, float *out, float *probs, long first, long last, long heads,
+void pith_attention_forward_avx512(const float *qkv, float *out, float *probs, long levels, long first, long last, long heads,
                                    long t, long dh, float *scratch);
 
 /// Backward of pith_attention_forward for the pairs [first, last): with ∂O from gout,

@@ -12,7 +12,9 @@ import CPithTrainKernels
 ///
 /// Backward: ∂P = ∂O Vᵀ, ∂S = P ⊙ (∂P − rowsum(∂P ⊙ P)) / √d_h, ∂Q = ∂S K, ∂K = ∂Sᵀ Q,
 /// ∂V = Pᵀ ∂O. Sequences × heads are spread over the threads (each writes its own columns).
-public func attention(_ qkv: Tensor, heads: Int) -> Tensor {
+/// `probabilityLevels` > 0: P is rounded to multiples of 1/levels (what the integer
+/// attention's uint8 probabilities hold, 255), the gradient passing through as if not.
+public func attention(_ qkv: Tensor, heads: Int, probabilityLevels: Int = 0) -> Tensor {
     precondition(qkv.shape.count == 3 && heads > 0 && qkv.shape[2] % (3 * heads) == 0,
                  "attention: input \(qkv.shape) is not (B, T, 3·heads·d_h) for \(heads) heads")
     let batch = qkv.shape[0], steps = qkv.shape[1], width = qkv.shape[2] / 3, headWidth = width / heads
@@ -27,7 +29,7 @@ public func attention(_ qkv: Tensor, heads: Int) -> Tensor {
     }
     nonisolated(unsafe) let x = qkv.data, p = probs.data, y = out.data
     perThreadRanges(pairs, scratch: scratchSize) { lo, hi, scratch in
-        pith_attention_forward(x, y, p, lo, hi, heads, steps, headWidth, scratch)
+        pith_attention_forward(x, y, p, probabilityLevels, lo, hi, heads, steps, headWidth, scratch)
     }
     return out
 }

@@ -35,6 +35,38 @@ public func fakeQuantize(_ x: Tensor, scale: Float, zeroPoint: Int32) -> Tensor 
     return out
 }
 
+/// `fakeQuantize` with one encoding per block of the last axis: x (…, k·m) in k blocks of m
+/// columns, block b through `blocks[b]` — three quantized values (a Transformer's q, k and
+/// v) computed as one tensor. The same forward and clipped straight-through backward.
+public func fakeQuantizeBlocks(_ x: Tensor, _ blocks: [(scale: Float, zeroPoint: Int32)]) -> Tensor {
+    let width = x.shape.last ?? 0, k = blocks.count
+    precondition(k > 0 && width % k == 0, "fakeQuantizeBlocks: \(k) blocks do not divide the last axis of \(x.shape)")
+    for b in blocks {
+        precondition(b.scale > 0 && b.scale.isFinite && (0...255).contains(b.zeroPoint), "fakeQuantizeBlocks: encoding \(b) is not a uint8 one")
+    }
+    let n = x.count, m = width / k
+    let scales = blocks.map(\.scale), zeros = blocks.map { Float($0.zeroPoint) }
+    let out = Tensor(opOutput: x.shape, parents: [x]) { out in
+        nonisolated(unsafe) let g = out.grad, gx = x.grad, xs = x.data
+        parallelRanges(n) { lo, hi in
+            for i in lo..<hi {
+                let b = (i % width) / m
+                let q = (xs[i] / scales[b]).rounded(.toNearestOrEven) + zeros[b]
+                if q >= 0 && q <= 255 { gx[i] += g[i] }
+            }
+        }
+    }
+    nonisolated(unsafe) let xs = x.data, ys = out.data
+    parallelRanges(n) { lo, hi in
+        for i in lo..<hi {
+            let b = (i % width) / m
+            let q = min(max((xs[i] / scales[b]).rounded(.toNearestOrEven) + zeros[b], 0), 255)
+            ys[i] = scales[b] * (q - zeros[b])
+        }
+    }
+    return out
+}
+
 /// Per-output-channel symmetric int8 fake quantization of a weight tensor w (axis 0 the
 /// output channel, C = w.shape[0] rows of `per` values):
 ///
