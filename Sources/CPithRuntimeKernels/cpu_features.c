@@ -72,6 +72,12 @@ int pith_kernels_use_avx512(void) {
     return decided;
 }
 
+int pith_kernels_use_avx2(void) {
+    static int decided = -1;
+    if (decided < 0) decided = !variable_is("PITH_KERNELS", "generic") && pith_cpu_has_avx2();
+    return decided;
+}
+
 // MARK: environment
 
 int pith_env_q8_path(void) {

@@ -1,25 +1,26 @@
 // The integer Transformer's ops (include/pith_q_transformer.h has the math). Each op is one
-// portable body (the reference). On x86-64 the add and the attention bodies are inlined a
-// second time into AVX-512 twins the compiler vectorizes (the attention twin serves CPUs
-// without VNNI); attention (VNNI), LayerNorm and the lookup (VBMI) have kernels of their
-// own (q_attention_avx512.c, q_transformer_avx512.c). All compute the same integers.
+// portable body (the reference). On x86-64 the bodies are inlined again into AVX2 twins
+// and the add's and attention's into AVX-512 twins, which the compiler vectorizes (the
+// attention twin serves CPUs without VNNI); attention (VNNI), LayerNorm and the lookup
+// (VBMI) have AVX-512 kernels of their own (q_attention_avx512.c, q_transformer_avx512.c).
+// All compute the same integers.
 #include "q_attention_internal.h"
 #include "include/pith_cpu_features.h"
-#include <math.h>
 
 #define BODY static inline __attribute__((always_inline))
 #if defined(__x86_64__)
 #define AVX512 __attribute__((target("avx512f,avx512vl,avx512bw,avx512dq")))
+#define AVX2 __attribute__((target("avx2")))
 #endif
 
 pith_q_ratio pith_q_ratio_make(double r) {
     pith_q_ratio q = {0, 1};
     if (!(r > 0 && r < 1048576.0)) return q;
     int e;
-    (void)frexp(r, &e);
+    (void)__builtin_frexp(r, &e);
     int shift = 30 - e;
     if (shift > 62) shift = 62;
-    long long m = llround(ldexp(r, shift));
+    long long m = __builtin_llround(__builtin_ldexp(r, shift));
     if (m >= (1ll << 30)) { m = 1ll << 29; shift -= 1; }
     q.mult = m;
     q.shift = shift;
@@ -69,10 +70,21 @@ BODY void layernorm_body(const pith_q_layernorm *p, const uint8_t *x, long rows,
 }
 
 void pith_q_layernorm_u8_reference(const pith_q_layernorm *p, const uint8_t *x, long rows, uint8_t *y) { layernorm_body(p, x, rows, y); }
+#if defined(__x86_64__)
+AVX2 static void layernorm_avx2(const pith_q_layernorm *p, const uint8_t *x, long rows, uint8_t *y) { layernorm_body(p, x, rows, y); }
+#endif
+
+void pith_q_layernorm_u8_avx2(const pith_q_layernorm *p, const uint8_t *x, long rows, uint8_t *y) {
+#if defined(__x86_64__)
+    if (pith_cpu_has_avx2()) { layernorm_avx2(p, x, rows, y); return; }
+#endif
+    layernorm_body(p, x, rows, y);
+}
 
 void pith_q_layernorm_u8(const pith_q_layernorm *p, const uint8_t *x, long rows, uint8_t *y) {
 #if defined(__x86_64__)
     if (pith_kernels_use_avx512()) { pith_q_layernorm_avx512(p, x, rows, y); return; }
+    if (pith_kernels_use_avx2()) { layernorm_avx2(p, x, rows, y); return; }
 #endif
     layernorm_body(p, x, rows, y);
 }
@@ -149,13 +161,26 @@ AVX512 static void attention_avx512(const pith_q_attention *p, const uint8_t *q,
                                     uint8_t *y, void *scratch) {
     attention_body(p, q, k, v, batch, y, scratch);
 }
+AVX2 static void attention_avx2(const pith_q_attention *p, const uint8_t *q, const uint8_t *k, const uint8_t *v, long batch,
+                                uint8_t *y, void *scratch) {
+    attention_body(p, q, k, v, batch, y, scratch);
+}
 #endif
+
+void pith_q_attention_u8_avx2(const pith_q_attention *p, const uint8_t *q, const uint8_t *k, const uint8_t *v, long batch,
+                              uint8_t *y, void *scratch) {
+#if defined(__x86_64__)
+    if (pith_cpu_has_avx2()) { attention_avx2(p, q, k, v, batch, y, scratch); return; }
+#endif
+    attention_body(p, q, k, v, batch, y, scratch);
+}
 
 void pith_q_attention_u8(const pith_q_attention *p, const uint8_t *q, const uint8_t *k, const uint8_t *v, long batch,
                          uint8_t *y, void *scratch) {
 #if defined(__x86_64__)
     if (pith_kernels_use_avx512() && pith_cpu_has_avx512vnni()) { pith_q_attention_avx512(p, q, k, v, batch, y, scratch); return; }
     if (pith_kernels_use_avx512()) { attention_avx512(p, q, k, v, batch, y, scratch); return; }
+    if (pith_kernels_use_avx2()) { attention_avx2(p, q, k, v, batch, y, scratch); return; }
 #endif
     attention_body(p, q, k, v, batch, y, scratch);
 }
@@ -172,11 +197,20 @@ BODY void add_body(const pith_q_add *p, const uint8_t *a, const uint8_t *b, long
 void pith_q_add_u8_reference(const pith_q_add *p, const uint8_t *a, const uint8_t *b, long n, uint8_t *y) { add_body(p, a, b, n, y); }
 #if defined(__x86_64__)
 AVX512 static void add_avx512(const pith_q_add *p, const uint8_t *a, const uint8_t *b, long n, uint8_t *y) { add_body(p, a, b, n, y); }
+AVX2 static void add_avx2(const pith_q_add *p, const uint8_t *a, const uint8_t *b, long n, uint8_t *y) { add_body(p, a, b, n, y); }
 #endif
+
+void pith_q_add_u8_avx2(const pith_q_add *p, const uint8_t *a, const uint8_t *b, long n, uint8_t *y) {
+#if defined(__x86_64__)
+    if (pith_cpu_has_avx2()) { add_avx2(p, a, b, n, y); return; }
+#endif
+    add_body(p, a, b, n, y);
+}
 
 void pith_q_add_u8(const pith_q_add *p, const uint8_t *a, const uint8_t *b, long n, uint8_t *y) {
 #if defined(__x86_64__)
     if (pith_kernels_use_avx512()) { add_avx512(p, a, b, n, y); return; }
+    if (pith_kernels_use_avx2()) { add_avx2(p, a, b, n, y); return; }
 #endif
     add_body(p, a, b, n, y);
 }

@@ -3,7 +3,7 @@ import Foundation
 import XCTest
 
 /// The integer Transformer's fast paths (pith_q_transformer.h: the AVX-512 VNNI attention
-/// kernel, the AVX-512 twins of the portable bodies) against the portable references, bit
+/// kernel, the AVX-512 and AVX2 twins of the portable bodies) against the portable references, bit
 /// for bit: odd token counts and head widths (not multiples of 2 or 16), every zero point,
 /// scores that saturate the exp table and scores that barely move it, constant rows.
 final class QTransformerKernelTests: XCTestCase {
@@ -26,10 +26,12 @@ final class QTransformerKernelTests: XCTestCase {
                                          out_zero: Int32(rng.next() % 256))
                 let scratch = UnsafeMutableRawPointer.allocate(byteCount: pith_q_attention_scratch_bytes(Int32(t), Int32(d), Int32(heads)), alignment: 64)
                 defer { scratch.deallocate() }
-                var fast = [UInt8](repeating: 0, count: batch * t * d), reference = fast
+                var fast = [UInt8](repeating: 0, count: batch * t * d), reference = fast, avx2 = fast
                 pith_q_attention_u8(&p, q, k, v, batch, &fast, scratch)
+                pith_q_attention_u8_avx2(&p, q, k, v, batch, &avx2, scratch)
                 pith_q_attention_u8_reference(&p, q, k, v, batch, &reference, scratch)
                 XCTAssertEqual(fast, reference, "T \(t), \(heads) heads of \(dh), trial \(trial)")
+                XCTAssertEqual(avx2, reference, "AVX2: T \(t), \(heads) heads of \(dh), trial \(trial)")
                 if trial == 0 && t > 1 { XCTAssertGreaterThan(Set(reference).count, 1, "T \(t): a constant output proves little") }
             }
         }
@@ -57,15 +59,17 @@ final class QTransformerKernelTests: XCTestCase {
             let gain = (0 ..< d).map { _ in Int32(truncatingIfNeeded: Int64(rng.next() % (1 << 22)) - (1 << 21)) }
             let offset = (0 ..< d).map { _ in Int64(rng.next() % (1 << 40)) - (1 << 39) + (100 << 31) }
             for eps: Int64 in [0, 1, 12_345, 1 << 40, 1 << 50] {
-                var fast = [UInt8](repeating: 0, count: rows * d), reference = fast
+                var fast = [UInt8](repeating: 0, count: rows * d), reference = fast, avx2 = fast
                 gain.withUnsafeBufferPointer { g in
                     offset.withUnsafeBufferPointer { o in
                         var p = pith_q_layernorm(D: Int32(d), eps: eps, gain: g.baseAddress, offset: o.baseAddress)
                         pith_q_layernorm_u8(&p, x, rows, &fast)
+                        pith_q_layernorm_u8_avx2(&p, x, rows, &avx2)
                         pith_q_layernorm_u8_reference(&p, x, rows, &reference)
                     }
                 }
                 XCTAssertEqual(fast, reference, "D \(d), eps \(eps)")
+                XCTAssertEqual(avx2, reference, "AVX2: D \(d), eps \(eps)")
             }
         }
         for n in [1, 15, 64, 1000] {
@@ -74,10 +78,12 @@ final class QTransformerKernelTests: XCTestCase {
             let shift = pith_q_ratio_make(max(ra, rb)).shift
             var p = pith_q_add(a_zero: Int32(rng.next() % 256), b_zero: Int32(rng.next() % 256), out_zero: Int32(rng.next() % 256),
                                a_mult: Int64((ra * pow(2, Double(shift))).rounded()), b_mult: Int64((rb * pow(2, Double(shift))).rounded()), shift: shift)
-            var fast = [UInt8](repeating: 0, count: n), reference = fast
+            var fast = [UInt8](repeating: 0, count: n), reference = fast, avx2 = fast
             pith_q_add_u8(&p, a, b, n, &fast)
+            pith_q_add_u8_avx2(&p, a, b, n, &avx2)
             pith_q_add_u8_reference(&p, a, b, n, &reference)
             XCTAssertEqual(fast, reference, "Add of \(n)")
+            XCTAssertEqual(avx2, reference, "AVX2: add of \(n)")
         }
     }
 }

@@ -28,6 +28,8 @@ int pith_cpu_has_neon(void);
 /// Whether the element-wise and index kernels use their AVX-512 twins: the CPU has them
 /// (pith_cpu_has_avx512) and PITH_KERNELS is not `generic`. Decided once.
 int pith_kernels_use_avx512(void);
+/// The same for the AVX2 twins (CPUs without AVX-512).
+int pith_kernels_use_avx2(void);
 
 /// PITH_Q8_PATH as a pith_q8_path value (1 reference ... 5 neon), 0 when unset or unknown.
 /// Read once.

@@ -6,7 +6,8 @@
 // for bit. Each op has one portable body (the `_reference` entries); on x86-64 faster
 // kernels give the same integers and are chosen at run time (PITH_KERNELS=generic: the
 // portable ones): attention on AVX-512 VNNI (vpdpwssd on int16 pairs), LayerNorm on
-// AVX-512, the lookup on AVX-512 VBMI, the add an AVX-512 compile of its body.
+// AVX-512, the lookup on AVX-512 VBMI, the add an AVX-512 compile of its body, and AVX2
+// compiles of the bodies on CPUs without AVX-512.
 //
 // Fixed-point ratios. A real multiplier r > 0 is (mult, shift) with mult = round(r·2^shift)
 // in [2^29, 2^30) (0 ≤ shift ≤ 62; mult may be smaller where r is tiny), applied to an
@@ -94,6 +95,14 @@ void pith_q_add_u8_reference(const pith_q_add *p, const uint8_t *a, const uint8_
 /// ratio s_x/(T·s_y). `batch` samples.
 void pith_q_mean_tokens_u8(const uint8_t *x, long batch, int32_t T, int32_t D, int32_t x_zero, pith_q_ratio ratio,
                            int32_t out_zero, uint8_t *y);
+
+/// The AVX2 twins of the bodies, callable on any CPU (the portable body where there is no
+/// AVX2), for the tests that hold them to the references; the entries above choose them on
+/// CPUs with AVX2 and without AVX-512.
+void pith_q_layernorm_u8_avx2(const pith_q_layernorm *p, const uint8_t *x, long rows, uint8_t *y);
+void pith_q_attention_u8_avx2(const pith_q_attention *p, const uint8_t *q, const uint8_t *k, const uint8_t *v, long batch,
+                              uint8_t *y, void *scratch);
+void pith_q_add_u8_avx2(const pith_q_add *p, const uint8_t *a, const uint8_t *b, long n, uint8_t *y);
 
 /// y_i = table[x_i], n elements (AVX-512 VBMI: vpermi2b, 64 a step).
 void pith_q_lookup_u8(const uint8_t *x, long n, const uint8_t *table, uint8_t *y);
