@@ -14,6 +14,7 @@ let package = Package(
         .library(name: "PithFormat", targets: ["PithFormat"]),
         .library(name: "PithQuant", targets: ["PithQuant"]),
         .library(name: "PithDistill", targets: ["PithDistill"]),
+        .library(name: "PithONNX", targets: ["PithONNX"]),
         .library(name: "PithRuntime", targets: ["PithRuntime"]),
         .library(name: "PithC", targets: ["PithC"]),
         .library(name: "PithPipeline", targets: ["PithPipeline"]),
@@ -51,11 +52,14 @@ let package = Package(
         // Quantization and export to the .pith graph (toolchain side).
         .target(name: "PithQuant", dependencies: ["PithNN", "PithTensor", "PithFormat"]),
         .target(name: "PithDistill", dependencies: ["PithNN", "PithTensor"]),
+        // ONNX import (toolchain side): a bounded protobuf reader and the lowering of ONNX
+        // graphs to Pith's layers.
+        .target(name: "PithONNX", dependencies: ["PithNN", "PithTensor"]),
         // Recipes, the manifest, the stages as typed functions, the report.
         .target(name: "PithPipeline", dependencies: ["CPosix", "PithIO", "PithNN", "PithTensor", "PithFormat", "PithQuant", "PithRuntime", "PithDistill"]),
         // The command-line tool: thin adapters over the libraries.
         .executableTarget(name: "pith", dependencies: [
-            "PithPipeline", "PithIO", "PithNN", "PithTensor", "PithQuant",
+            "PithPipeline", "PithIO", "PithNN", "PithTensor", "PithQuant", "PithONNX",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
 
@@ -74,6 +78,7 @@ let package = Package(
         .testTarget(name: "PithRuntimeTests", dependencies: ["PithRuntime", "PithQuant", "PithNN", "PithFormat", "PithTensor", "CPithRuntimeKernels"]),
         .testTarget(name: "PithQuantTests", dependencies: ["PithQuant", "PithFormat", "PithNN", "PithRuntime", "PithTensor", "CPithRuntimeKernels"]),
         .testTarget(name: "PithDistillTests", dependencies: ["PithDistill", "PithNN", "PithTensor"]),
+        .testTarget(name: "PithONNXTests", dependencies: ["PithONNX", "PithNN", "PithTensor"], resources: [.copy("Fixtures")]),
         .testTarget(name: "PithCTests", dependencies: ["PithC", "CPithAPI", "PithQuant", "PithNN", "PithFormat"]),
         .testTarget(name: "PithPipelineTests", dependencies: ["PithPipeline", "PithNN"]),
         .testTarget(name: "PithCLITests", dependencies: ["pith", "pith-run", "pith-c-example", "PithNN", "PithFormat"]),

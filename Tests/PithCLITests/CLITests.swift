@@ -304,6 +304,30 @@ final class CLITests: XCTestCase {
         XCTAssertFalse(FileManager.default.fileExists(atPath: folder + "/x.ckpt"))
     }
 
+    /// `pith import` turns a PyTorch ONNX export into a checkpoint that evaluates, teaches a
+    /// student and quantizes like a trained one; a file it cannot import gets one line and
+    /// no checkpoint.
+    func testAnImportedONNXModelEntersThePipeline() throws {
+        let folder = temporaryFolder(), student = tinyModel(in: folder)
+        let onnx = CLITests.root + "/Tests/PithONNXTests/Fixtures/mlp-torchscript.onnx"
+        let imported = try run(["import", onnx, "-o", folder + "/t.ckpt", "--data", "digits"])
+        XCTAssertEqual(imported.status, 0, imported.stderr)
+        XCTAssert(imported.stdout.contains("mlp-torchscript, 6 layers, 2130 parameters"), imported.stdout)
+        let eval = try run(["eval", folder + "/t.ckpt"])
+        XCTAssertEqual(eval.status, 0, eval.stderr)
+        XCTAssert(eval.stdout.contains("errors of 360"), eval.stdout)
+        let distilled = try run(["distill", "--teacher", folder + "/t.ckpt", "--student", student, "-o", folder + "/s.ckpt", "--epochs", "1", "--lr", "0.01"])
+        XCTAssertEqual(distilled.status, 0, distilled.stderr)
+        XCTAssertEqual(try run(["quantize", folder + "/t.ckpt", "-o", folder + "/t.pith", "--calibration", "100"]).status, 0)
+        let ops = try run(["import", "--list-ops"])
+        XCTAssert(ops.stdout.contains("Gemm\n"), ops.stdout)
+        let bad = try run(["import", CLITests.root + "/tools/fuzz/corpus/onnx-reader/div-not-gelu.onnx", "-o", folder + "/x.ckpt"])
+        XCTAssertNotEqual(bad.status, 0)
+        XCTAssertEqual(bad.stderr.split(separator: "\n").count, 1, bad.stderr)
+        XCTAssert(bad.stderr.contains("node '/5/Div' (Div, opset 17): op Div is not imported"), bad.stderr)
+        XCTAssertFalse(FileManager.default.fileExists(atPath: folder + "/x.ckpt"))
+    }
+
     /// Sequence teachers (an LSTM and a Transformer over the image's rows) train, evaluate
     /// and resume like any model, cannot be packed in float (one line, no file) but quantize
     /// to int8, and distil into a student of another family that packs and runs.

@@ -1,0 +1,67 @@
+import Foundation
+import PithNN
+@testable import PithONNX
+import PithTensor
+import XCTest
+
+/// ONNX import against PyTorch itself: small models exported by both of PyTorch's exporters
+/// (tools/onnx-fixtures: TorchScript at opset 17, dynamo at opset 18) import to Pith models
+/// whose float outputs are PyTorch's to 1e-5; hostile files get one line.
+final class ONNXImportTests: XCTestCase {
+    func fixture(_ name: String) throws -> URL {
+        try XCTUnwrap(Bundle.module.url(forResource: name, withExtension: nil, subdirectory: "Fixtures"))
+    }
+
+    func testPyTorchExportsImportToTheSameOutputs() throws {
+        for name in ["mlp", "cnn"] {
+            let lines = try String(contentsOf: fixture("\(name).expected.txt"), encoding: .utf8).split(separator: "\n")
+            let shape = lines[0].split(separator: " ").map { Int($0)! }
+            for exporter in ["torchscript", "dynamo"] {
+                let bytes = [UInt8](try Data(contentsOf: fixture("\(name)-\(exporter).onnx")))
+                let imported = try ONNXImport(try ONNXModel(bytes: bytes), name: name)
+                let model = imported.model()
+                for i in stride(from: 1, to: lines.count, by: 2) {
+                    let x = lines[i].split(separator: " ").map { Float($0)! }, want = lines[i + 1].split(separator: " ").map { Float($0)! }
+                    let y = model.predict(Tensor(x, shape: [1] + shape))
+                    XCTAssertEqual(y.count, want.count, "\(name) \(exporter)")
+                    for j in 0..<want.count {
+                        XCTAssertEqual(y.data[j], want[j], accuracy: 1e-5 * max(1, abs(want[j])), "\(name) \(exporter): output \(j) of input \(i / 2)")
+                    }
+                }
+            }
+        }
+    }
+
+    func testTheLayersAreWhatPyTorchBuilt() throws {
+        let bytes = [UInt8](try Data(contentsOf: fixture("cnn-dynamo.onnx")))
+        let d = try ONNXImport(try ONNXModel(bytes: bytes), name: "cnn").description
+        XCTAssertEqual(d.inputShape, [1, 8, 8])
+        XCTAssertEqual(d.layers.map(\.text), ["conv 4 3x3 pad 1", "relu", "maxpool 2", "conv 6 3x3", "gelu", "avgpool 2", "flatten", "dense 10", "sigmoid"])
+    }
+
+    func testHostileFilesGetOneLine() throws {
+        let good = [UInt8](try Data(contentsOf: fixture("mlp-torchscript.onnx")))
+        // Every truncation of the file fails cleanly (or, cut at a field boundary, imports
+        // less and is refused by the lowering), never crashes.
+        for cut in stride(from: 0, to: good.count, by: max(1, good.count / 300)) {
+            do { _ = try ONNXImport(try ONNXModel(bytes: Array(good[0..<cut])), name: "m") } catch {
+                XCTAssertFalse("\(error)".contains("\n"), "\(error)")
+            }
+        }
+        let cases: [([UInt8], String)] = [
+            ([0x3A, 0xFF, 0xFF, 0xFF, 0xFF, 0x0F], "runs past the end"),               // graph of 4 GiB
+            ([0x08, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x01], "longer than 10 bytes"),
+            ([0x0B], "wire type 3"),                                                      // a group
+            ([0x08, 0x07], "model.graph: is missing"),
+            // graph { initializer { dims: 2^40, data_type: 1 } }
+            ([0x3A, 0x0B, 0x2A, 0x09, 0x08, 0x80, 0x80, 0x80, 0x80, 0x80, 0x20, 0x10, 0x01], "holds more than"),
+            // graph { node { op_type: "Foo", input: "x" } } with no input: refused by the lowering
+            ([0x3A, 0x0A, 0x0A, 0x08, 0x22, 0x03, 0x46, 0x6F, 0x6F, 0x0A, 0x01, 0x78], "inputs besides the weights"),
+        ]
+        for (bytes, fragment) in cases {
+            XCTAssertThrowsError(try ONNXImport(try ONNXModel(bytes: bytes), name: "m")) { error in
+                XCTAssert("\(error)".contains(fragment), "\(error): expected '\(fragment)'")
+            }
+        }
+    }
+}
