@@ -6,8 +6,10 @@ images, batch 128, Adam lr 1e-3 constant, PyTorch's default initialisation, drop
 the model; test accuracy on the 10,000 test images after the last epoch. Samples/s is
 measured per epoch over the training loop only (as Pith's log lines are), and the median
 over epochs is reported.
-Usage: torch_train.py MODEL EPOCHS THREADS [MNIST_DIR] [SEED] [SAVE.npz]
+Usage: torch_train.py MODEL EPOCHS THREADS [MNIST_DIR] [SEED] [SAVE.npz] [SAVE.onnx]
 SAVE.npz: the trained parameters in order (p0, p1, ...: each layer's weight, then bias).
+SAVE.onnx: the trained model exported by PyTorch's TorchScript exporter (opset 17, batch
+dimension dynamic), input (N, 1, 28, 28).
 """
 import gzip, json, os, statistics, sys, time
 
@@ -145,8 +147,11 @@ def main():
     net.eval()
     with torch.no_grad():
         correct = sum(int((net(xt[i:i + 1000]).argmax(1) == yt[i:i + 1000]).sum()) for i in range(0, len(xt), 1000))
-    if len(sys.argv) > 6:
+    if len(sys.argv) > 6 and sys.argv[6] != "-":
         np.savez(sys.argv[6], **{f"p{i}": p.detach().numpy() for i, p in enumerate(p for p in net.parameters() if p.requires_grad)})
+    if len(sys.argv) > 7:
+        torch.onnx.export(net, (xt[:1],), sys.argv[7], input_names=["input"], output_names=["logits"], opset_version=17,
+                          dynamic_axes={"input": {0: "N"}, "logits": {0: "N"}}, dynamo=False)
     print(json.dumps({"tool": "pytorch", "version": torch.__version__, "model": name, "epochs": epochs,
                       "threads": threads, "samples_per_second": statistics.median(rates),
                       "test_errors": len(xt) - correct, "test_accuracy": correct / len(xt)}))
