@@ -13,7 +13,7 @@ struct Pith: ParsableCommand {
         commandName: "pith",
         abstract: "Make large models small: train, distil, quantize, pack and run them.",
         version: PithVersion.string,
-        subcommands: [Demo.self, Pipeline.self, Train.self, Distill.self, Eval.self, CrossValidate.self, Pack.self, Quantize.self, Build.self, Inspect.self, Verify.self, Import.self]
+        subcommands: [Demo.self, Pipeline.self, Train.self, Distill.self, Eval.self, CrossValidate.self, Pack.self, Quantize.self, Build.self, Inspect.self, Verify.self, Import.self, Export.self]
     )
 
     /// ArgumentParser's main, then a check that everything printed reached standard output:

@@ -305,8 +305,8 @@ final class CLITests: XCTestCase {
     }
 
     /// `pith import` turns a PyTorch ONNX export into a checkpoint that evaluates, teaches a
-    /// student and quantizes like a trained one; a file it cannot import gets one line and
-    /// no checkpoint.
+    /// student, quantizes and exports again like a trained one; a file it cannot import gets
+    /// one line and no checkpoint.
     func testAnImportedONNXModelEntersThePipeline() throws {
         let folder = temporaryFolder(), student = tinyModel(in: folder)
         let onnx = CLITests.root + "/Tests/PithONNXTests/Fixtures/mlp-torchscript.onnx"
@@ -319,6 +319,10 @@ final class CLITests: XCTestCase {
         let distilled = try run(["distill", "--teacher", folder + "/t.ckpt", "--student", student, "-o", folder + "/s.ckpt", "--epochs", "1", "--lr", "0.01"])
         XCTAssertEqual(distilled.status, 0, distilled.stderr)
         XCTAssertEqual(try run(["quantize", folder + "/t.ckpt", "-o", folder + "/t.pith", "--calibration", "100"]).status, 0)
+        // And back out: the exported file imports to the same layers.
+        let exported = try run(["export", folder + "/t.ckpt", "-o", folder + "/t.onnx"])
+        XCTAssertEqual(exported.status, 0, exported.stderr)
+        XCTAssert(try run(["import", folder + "/t.onnx", "-o", folder + "/t2.ckpt", "--data", "digits"]).stdout.contains("6 layers, 2130 parameters"))
         let ops = try run(["import", "--list-ops"])
         XCTAssert(ops.stdout.contains("Gemm\n"), ops.stdout)
         let bad = try run(["import", CLITests.root + "/tools/fuzz/corpus/onnx-reader/div-not-gelu.onnx", "-o", folder + "/x.ckpt"])
