@@ -54,9 +54,9 @@ let package = Package(
         .target(name: "PithDistill", dependencies: ["PithNN", "PithTensor"]),
         // ONNX import (toolchain side): a bounded protobuf reader and the lowering of ONNX
         // graphs to Pith's layers.
-        .target(name: "PithONNX", dependencies: ["PithNN", "PithTensor"]),
+        .target(name: "PithONNX", dependencies: ["PithNN", "PithTensor", "PithIO"]),
         // Recipes, the manifest, the stages as typed functions, the report.
-        .target(name: "PithPipeline", dependencies: ["CPosix", "PithIO", "PithNN", "PithTensor", "PithFormat", "PithQuant", "PithRuntime", "PithDistill"]),
+        .target(name: "PithPipeline", dependencies: ["CPosix", "PithIO", "PithNN", "PithTensor", "PithFormat", "PithQuant", "PithRuntime", "PithDistill", "PithONNX"]),
         // The command-line tool: thin adapters over the libraries.
         .executableTarget(name: "pith", dependencies: [
             "PithPipeline", "PithIO", "PithNN", "PithTensor", "PithQuant", "PithONNX",

@@ -2,6 +2,7 @@ import PithIO
 import Foundation
 import PithFormat
 import PithNN
+import PithONNX
 import PithRuntime
 import PithTensor
 
@@ -72,7 +73,7 @@ public final class PipelineRun {
     public func execute() throws -> Bool {
         // Everything the recipe names is checked before the first stage runs.
         let teacherModel = try recipe.teacher.model.map { m throws(PithError) in try ModelFiles.load(m, modelsDirectory: modelsDirectory, relativeTo: recipe.folder) }
-        if recipe.teacher.checkpoint != nil { _ = try Checkpoint(path: teacherPath) }
+        if recipe.teacher.checkpoint != nil { _ = try ONNXImport.checkpointOrONNX(path: teacherPath, data: dataSpec.name) }
         let studentModel = try recipe.student.map { s throws(PithError) in try ModelFiles.load(s.model ?? "", modelsDirectory: modelsDirectory, relativeTo: recipe.folder) }
         let (teacherTraining, teacherQAT) = try recipe.teacherSettings()
         let studentSettings = try recipe.studentSettings()
@@ -93,7 +94,7 @@ public final class PipelineRun {
             let given = teacherPath
             let hash = try Manifest.artifact(given, relativeTo: output)!.xxh64
             try stage("teacher", inputs: ["checkpoint", hash, data], command: ["(given)", given], outputs: [given]) { _ throws in
-                try Self.floatFigures(checkpoint: given, test: splits.test)
+                try Self.floatFigures(checkpoint: given, test: splits.test, data: self.dataSpec.name)
             }
         } else {
             let model = recipe.teacher.model!
@@ -169,7 +170,7 @@ public final class PipelineRun {
             try AtomicFile.write(Array(html.utf8), to: reportPath)
             // Per-epoch metrics beside the report, one JSON object a line (no wall-clock figures).
             for (name, path) in [("teacher", teacherPath), ("student", studentPath)] where FileManager.default.fileExists(atPath: path) {
-                let lines = try Checkpoint(path: path).history.map { r in
+                let lines = try ONNXImport.checkpointOrONNX(path: path, data: dataSpec.name).history.map { r in
                     "{\"epoch\":\(r.epoch),\"trainLoss\":\(JSONText.number(r.trainLoss)),\"trainAccuracy\":\(JSONText.number(r.trainAccuracy)),"
                         + "\"validationLoss\":\(JSONText.number(r.validationLoss)),\"validationAccuracy\":\(JSONText.number(r.validationAccuracy))}\n"
                 }
@@ -249,8 +250,8 @@ public final class PipelineRun {
         return hex(h)
     }
 
-    static func floatFigures(checkpoint: String, test: Dataset) throws -> Manifest.Figures {
-        let model = try Checkpoint(path: checkpoint).model(path: checkpoint)
+    static func floatFigures(checkpoint: String, test: Dataset, data: String = "") throws -> Manifest.Figures {
+        let model = try ONNXImport.checkpointOrONNX(path: checkpoint, data: data).model(path: checkpoint)
         model.fakeQuantization = nil
         let e = Evaluation(model: model, data: test)
         return Manifest.Figures(testAccuracy: e.accuracy, testErrors: e.errors, testCount: test.count, bytes: model.parameters.reduce(0) { $0 + $1.count * 4 },

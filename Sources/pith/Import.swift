@@ -24,26 +24,15 @@ struct Import: ParsableCommand {
     @Flag(name: .customLong("list-ops"), help: "Print the ONNX ops the importer lowers, and exit.")
     var listOps = false
 
-    /// Largest .onnx file read (weights inside): 2 GiB, protobuf's own limit.
-    static let maxBytes = 1 << 31
-
     func run() throws {
         if listOps {
             print(ONNXImport.supportedOps.sorted().joined(separator: "\n"))
             return
         }
         guard let model, let output else { throw ValidationError("give the .onnx file and -o CHECKPOINT (or --list-ops)") }
-        let bytes: [UInt8]
-        do { bytes = try BoundedFile.read(model, limit: Self.maxBytes) } catch { throw PithError.badFile(path: model, problem: error.problem) }
-        let base = String(model.split(separator: "/").last ?? "model")
-        let modelName = name ?? (base.hasSuffix(".onnx") ? String(base.dropLast(5)) : base)
-        let imported: ONNXImport
-        do { imported = try ONNXImport(try ONNXModel(bytes: bytes), name: modelName) } catch { throw PithError.badFile(path: model, problem: "\(error)") }
-        let m = imported.model()
-        let config = TrainingConfig(modelText: imported.description.text, data: data, seed: 0, epochs: 1, batchSize: 128,
-                                    optimizer: OptimizerConfig(kind: .adam), schedule: Schedule(kind: .constant, baseLR: 1e-3))
-        let checkpoint = Checkpoint(config: config, model: m, optimizer: Optimizer(config.optimizer, parameters: m.parameters), epochsDone: 0, history: [])
+        let checkpoint = try ONNXImport.checkpoint(path: model, data: data, name: name)
+        let d = try checkpoint.model(path: model).description
         try checkpoint.write(to: output)
-        print("imported \(model): \(imported.description.name), \(imported.description.layers.count) layers, \(imported.description.parameterCount) parameters → \(output)")
+        print("imported \(model): \(d.name), \(d.layers.count) layers, \(d.parameterCount) parameters → \(output)")
     }
 }

@@ -2,6 +2,7 @@ import PithIO
 import ArgumentParser
 import Foundation
 import PithNN
+import PithONNX
 import PithPipeline
 import PithQuant
 
@@ -52,7 +53,8 @@ struct Quantize: ParsableCommand {
 
     /// A thin adapter over `QuantizeStage.run`.
     func run() throws {
-        let ckpt = try Checkpoint(path: checkpoint)
+        // An ONNX model takes --data (default mnist); a checkpoint records its own.
+        let ckpt = try ONNXImport.checkpointOrONNX(path: checkpoint, data: data ?? "mnist")
         // The checkpoint's data set (its label column, header and files) unless --data names another.
         let spec = data.map { DataSpec(name: $0) } ?? ckpt.config.dataSet
         let dataName = spec.name

@@ -319,6 +319,18 @@ final class CLITests: XCTestCase {
         let distilled = try run(["distill", "--teacher", folder + "/t.ckpt", "--student", student, "-o", folder + "/s.ckpt", "--epochs", "1", "--lr", "0.01"])
         XCTAssertEqual(distilled.status, 0, distilled.stderr)
         XCTAssertEqual(try run(["quantize", folder + "/t.ckpt", "-o", folder + "/t.pith", "--calibration", "100"]).status, 0)
+        // The .onnx file itself, wherever a teacher or a float model goes.
+        let direct = try run(["distill", "--teacher", onnx, "--student", student, "-o", folder + "/s2.ckpt", "--epochs", "1", "--lr", "0.01", "--data", "digits"])
+        XCTAssertEqual(direct.status, 0, direct.stderr)
+        let quantized = try run(["quantize", onnx, "-o", folder + "/d.pith", "--calibration", "100", "--data", "digits"])
+        XCTAssertEqual(quantized.status, 0, quantized.stderr)
+        // A recipe's teacher as { "onnx": path }: the pipeline imports it and distils from it.
+        let recipe = "{ \"name\": \"onnx\", \"data\": \"digits\", \"teacher\": { \"onnx\": \"\(onnx)\" },"
+            + " \"student\": { \"model\": \"digits-student\", \"epochs\": 2, \"batch-size\": 32 }, \"quantize\": { \"calibration\": 100 } }"
+        try recipe.write(toFile: folder + "/onnx.recipe", atomically: true, encoding: .utf8)
+        let pipeline = try run(["pipeline", folder + "/onnx.recipe", "-o", folder + "/run"])
+        XCTAssertEqual(pipeline.status, 0, pipeline.stderr + pipeline.stdout)
+        XCTAssert(pipeline.stdout.contains("pith distill --teacher \(onnx)"), pipeline.stdout)
         // And back out: the exported file imports to the same layers.
         let exported = try run(["export", folder + "/t.ckpt", "-o", folder + "/t.onnx"])
         XCTAssertEqual(exported.status, 0, exported.stderr)

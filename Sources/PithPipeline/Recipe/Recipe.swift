@@ -12,7 +12,8 @@ import PithNN
 ///       "student":  { "model": "cnn-student", "epochs": 30, "temperature": 4, "alpha": 0.5, "cache-logits": true },
 ///       "quantize": { "calibration": 1000 } }
 ///
-/// `teacher` may name a trained checkpoint instead (`{ "checkpoint": "path" }`); without
+/// `teacher` may name a trained checkpoint instead (`{ "checkpoint": "path" }`), or an ONNX
+/// model (`{ "onnx": "model.onnx" }`, imported as `pith import` does); without
 /// `student` the teacher itself is quantized. `true` sets a flag. Each key is applied to the
 /// stage's typed settings (`TrainingSettings`, `DistillSettings`, `QATSettings`,
 /// `QuantizeSettings`), which check its kind and range; no command line is built.
@@ -131,9 +132,11 @@ public struct Recipe: Sendable {
         var stage = Stage(model: nil, checkpoint: nil, options: [])
         for key in object.keys.sorted() {
             let v = object[key]!
-            if key == "model" || key == "checkpoint" {
+            if key == "model" || key == "checkpoint" || key == "onnx" {
                 guard needsModel, key == "model" || allowCheckpoint else { throw .badFile(path: path, problem: "field '\(field).\(key)' is not allowed here") }
                 guard case let .string(s) = v, !s.isEmpty else { throw .badFile(path: path, problem: "field '\(field).\(key)' must be a string") }
+                guard key != "onnx" || s.hasSuffix(".onnx") else { throw .badFile(path: path, problem: "field '\(field).onnx' must name a .onnx file") }
+                guard stage.checkpoint == nil else { throw .badFile(path: path, problem: "field '\(field)' names both 'checkpoint' and 'onnx'") }
                 if key == "model" { stage.model = s } else { stage.checkpoint = s }
                 continue
             }

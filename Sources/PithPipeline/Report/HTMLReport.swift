@@ -1,6 +1,7 @@
 import Foundation
 import PithFormat
 import PithNN
+import PithONNX
 import PithQuant
 
 /// `report.html` of a pipeline run: one self-contained file (inline SVG, no scripts, no
@@ -34,7 +35,7 @@ struct HTMLReport {
         // Training curves.
         body += "<h2>Training</h2><div class=\"row\">"
         for (name, path) in [("teacher", run.teacherPath), ("student", run.studentPath)] where FileManager.default.fileExists(atPath: path) {
-            let history = try Checkpoint(path: path).history
+            let history = try ONNXImport.checkpointOrONNX(path: path, data: run.dataSpec.name).history
             guard !history.isEmpty else { continue }
             body += SVGChart.lines(id: "\(name)-loss", title: "\(name): loss per epoch", xLabel: "epoch", yLabel: "loss",
                                    series: [("train", history.map(\.trainLoss)), ("validation", history.map(\.validationLoss))])
@@ -62,7 +63,7 @@ struct HTMLReport {
             body += "<h2>int8 model</h2><div class=\"row\">" + SVGChart.heatmap(id: "confusion", title: "confusion matrix, int8 model, test split", matrix: confusion,
                                                                                     names: file.metadata.strings("model.labels"))
             let checkpoint = run.recipe.student != nil ? run.studentPath : run.teacherPath
-            let model = try Checkpoint(path: checkpoint).model(path: checkpoint)
+            let model = try ONNXImport.checkpointOrONNX(path: checkpoint, data: run.dataSpec.name).model(path: checkpoint)
             model.fakeQuantization = nil
             let images = StandardizationExport.standardized(splits.validation.slice(0..<min(200, splits.validation.count)), model.standardization)
             let layers = try PostTrainingQuantizer.report(model, quantized: StandardizationExport.strip(try file.model()), images: images)

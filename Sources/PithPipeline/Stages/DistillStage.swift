@@ -2,6 +2,7 @@ import Foundation
 import PithDistill
 import PithFormat
 import PithNN
+import PithONNX
 import PithQuant
 
 /// The distillation stage: a student trained on one or more teachers' soft targets and the
@@ -42,7 +43,8 @@ public enum DistillStage {
     public static func loadTeachers(_ paths: [String], data: String) throws -> (models: [Model], hashes: [String]) {
         var models: [Model] = [], hashes: [String] = []
         for path in paths {
-            let ckpt = try Checkpoint(path: path)
+            // A teacher may be an ONNX file (imported here, as taking the distillation's data).
+            let ckpt = try ONNXImport.checkpointOrONNX(path: path, data: data)
             guard ckpt.config.data == data else {
                 throw PithError.mismatch("teacher \(path) was trained on '\(ckpt.config.data)', not on '\(data)' (--data)")
             }

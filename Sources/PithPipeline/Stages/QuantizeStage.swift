@@ -1,5 +1,6 @@
 import PithFormat
 import PithNN
+import PithONNX
 import PithQuant
 import PithRuntime
 
@@ -22,7 +23,7 @@ public enum QuantizeStage {
     /// Quantizes the checkpoint at `checkpoint` with `settings` (calibrating on `splits`'
     /// training split) and writes `output`.
     public static func run(checkpoint: String, settings: QuantizeSettings, dataName: String, splits: DataSplits, output: String) throws -> Outcome {
-        let ckpt = try Checkpoint(path: checkpoint)
+        let ckpt = try ONNXImport.checkpointOrONNX(path: checkpoint, data: dataName)
         let model = try ckpt.model(path: checkpoint)
         let d = model.description
         // The integer graph is the model on standardized inputs; the standardization runs in
