@@ -2,15 +2,21 @@ import ArgumentParser
 import PithIO
 import PithNN
 import PithONNX
+import PithPipeline
 
 /// `pith import model.onnx -o teacher.ckpt`: an ONNX model (what PyTorch exports) as a Pith
-/// checkpoint, its weights exactly the file's, ready to evaluate, distil from or quantize.
+/// checkpoint, its weights exactly the file's, ready to evaluate, distil from or quantize;
+/// `pith import weights.safetensors --model DESCRIPTION -o teacher.ckpt` the same for a
+/// state dict and the description of its layers.
 struct Import: ParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Import an ONNX model as a Pith checkpoint (a teacher, or a float model to quantize).")
+        abstract: "Import an ONNX model, or a safetensors state dict with its model description, as a Pith checkpoint.")
 
-    @Argument(help: "The .onnx file (weights inside it).")
+    @Argument(help: "The .onnx file (weights inside it), or a .safetensors state dict (with --model).")
     var model: String?
+
+    @Option(name: .customLong("model"), help: "For a .safetensors file: the model description it holds the weights of (a name under models/ or a .model file).")
+    var description: String?
 
     @Option(name: .shortAndLong, help: "The checkpoint to write.")
     var output: String?
@@ -30,7 +36,19 @@ struct Import: ParsableCommand {
             return
         }
         guard let model, let output else { throw ValidationError("give the .onnx file and -o CHECKPOINT (or --list-ops)") }
-        let checkpoint = try ONNXImport.checkpoint(path: model, data: data, name: name)
+        let checkpoint: Checkpoint
+        if model.hasSuffix(".safetensors") {
+            guard let description else { throw ValidationError("a .safetensors file needs --model DESCRIPTION (the layers its weights fill)") }
+            let d = try ModelFiles.load(description)
+            let bytes: [UInt8]
+            do { bytes = try BoundedFile.read(model, limit: 1 << 32) } catch { throw PithError.badFile(path: model, problem: error.problem) }
+            let m = try SafeTensors.model(d, entries: try SafeTensors.decode(bytes, path: model), path: model)
+            let config = TrainingConfig(modelText: d.text, data: data, seed: 0, epochs: 1, batchSize: 128,
+                                        optimizer: OptimizerConfig(kind: .adam), schedule: Schedule(kind: .constant, baseLR: 1e-3))
+            checkpoint = Checkpoint(config: config, model: m, optimizer: Optimizer(config.optimizer, parameters: m.parameters), epochsDone: 0, history: [])
+        } else {
+            checkpoint = try ONNXImport.checkpoint(path: model, data: data, name: name)
+        }
         let d = try checkpoint.model(path: model).description
         try checkpoint.write(to: output)
         print("imported \(model): \(d.name), \(d.layers.count) layers, \(d.parameterCount) parameters → \(output)")

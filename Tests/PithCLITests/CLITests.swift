@@ -335,6 +335,12 @@ final class CLITests: XCTestCase {
         let exported = try run(["export", folder + "/t.ckpt", "-o", folder + "/t.onnx"])
         XCTAssertEqual(exported.status, 0, exported.stderr)
         XCTAssert(try run(["import", folder + "/t.onnx", "-o", folder + "/t2.ckpt", "--data", "digits"]).stdout.contains("6 layers, 2130 parameters"))
+        // Weights alone: safetensors out, and in again onto the model's description.
+        XCTAssertEqual(try run(["export", folder + "/t.ckpt", "-o", folder + "/t.safetensors"]).status, 0)
+        try "name mlp\ninput 1 8 8\nflatten\ndense 24\nrelu\ndense 16\ntanh\ndense 10\n".write(toFile: folder + "/mlp.model", atomically: true, encoding: .utf8)
+        let st = try run(["import", folder + "/t.safetensors", "--model", folder + "/mlp.model", "-o", folder + "/t3.ckpt", "--data", "digits"])
+        XCTAssertEqual(st.status, 0, st.stderr)
+        XCTAssertEqual(try run(["eval", folder + "/t3.ckpt"]).stdout.split(separator: "\n").last, eval.stdout.split(separator: "\n").last)
         let ops = try run(["import", "--list-ops"])
         XCTAssert(ops.stdout.contains("Gemm\n"), ops.stdout)
         let bad = try run(["import", CLITests.root + "/tools/fuzz/corpus/onnx-reader/div-not-gelu.onnx", "-o", folder + "/x.ckpt"])

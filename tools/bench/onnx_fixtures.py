@@ -1,10 +1,12 @@
 """The ONNX import fixtures (tools/onnx-fixtures): for each small model, NAME-torchscript.onnx
-and NAME-dynamo.onnx (both exporters, opset 17 and 18), and NAME.expected.txt: the input
-shape, then per fixed input its values and PyTorch's float outputs, one line each."""
+and NAME-dynamo.onnx (both exporters, opset 17 and 18), NAME.safetensors (its state dict,
+safetensors.torch.save_file), and NAME.expected.txt: the input shape, then per fixed
+input its values and PyTorch's float outputs, one line each."""
 import os, sys
 
 import torch
 import torch.nn as nn
+from safetensors.torch import save_file
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 OUT = os.path.join(ROOT, "Tests", "PithONNXTests", "Fixtures")
@@ -47,6 +49,10 @@ def main():
                 torch.onnx.export(model, (x,), path, input_names=["input"], output_names=["output"], opset_version=opset,
                                   dynamic_axes={"input": {0: "batch"}, "output": {0: "batch"}}, dynamo=False)
             print(f"{path}: {os.path.getsize(path)} bytes", file=sys.stderr)
+        # The state dict as a state dict holds it (batch norm statistics included, for the
+        # CNN; the importer's description for it has no batch norm, so only the MLP's is used).
+        if name == "mlp":
+            save_file({k: v.contiguous() for k, v in model.state_dict().items()}, os.path.join(OUT, f"{name}.safetensors"))
         with open(os.path.join(OUT, f"{name}.expected.txt"), "w") as f:
             f.write(" ".join(str(d) for d in x.shape[1:]) + "\n")
             for i in range(len(x)):
