@@ -54,12 +54,12 @@ let package = Package(
         .target(name: "PithDistill", dependencies: ["PithNN", "PithTensor"]),
         // ONNX import (toolchain side): a bounded protobuf reader and the lowering of ONNX
         // graphs to Pith's layers.
-        .target(name: "PithONNX", dependencies: ["PithNN", "PithTensor", "PithIO"]),
+        .target(name: "PithONNX", dependencies: ["PithNN", "PithTensor", "PithIO", "PithFormat"]),
         // Recipes, the manifest, the stages as typed functions, the report.
         .target(name: "PithPipeline", dependencies: ["CPosix", "PithIO", "PithNN", "PithTensor", "PithFormat", "PithQuant", "PithRuntime", "PithDistill", "PithONNX"]),
         // The command-line tool: thin adapters over the libraries.
         .executableTarget(name: "pith", dependencies: [
-            "PithPipeline", "PithIO", "PithNN", "PithTensor", "PithQuant", "PithONNX",
+            "PithPipeline", "PithIO", "PithNN", "PithTensor", "PithQuant", "PithONNX", "PithFormat",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
 
@@ -78,7 +78,7 @@ let package = Package(
         .testTarget(name: "PithRuntimeTests", dependencies: ["PithRuntime", "PithQuant", "PithNN", "PithFormat", "PithTensor", "CPithRuntimeKernels"]),
         .testTarget(name: "PithQuantTests", dependencies: ["PithQuant", "PithFormat", "PithNN", "PithRuntime", "PithTensor", "CPithRuntimeKernels"]),
         .testTarget(name: "PithDistillTests", dependencies: ["PithDistill", "PithNN", "PithTensor"]),
-        .testTarget(name: "PithONNXTests", dependencies: ["PithONNX", "PithNN", "PithTensor"], resources: [.copy("Fixtures")]),
+        .testTarget(name: "PithONNXTests", dependencies: ["PithONNX", "PithNN", "PithTensor", "PithFormat"], resources: [.copy("Fixtures")]),
         .testTarget(name: "PithCTests", dependencies: ["PithC", "CPithAPI", "PithQuant", "PithNN", "PithFormat"]),
         .testTarget(name: "PithPipelineTests", dependencies: ["PithPipeline", "PithNN"]),
         .testTarget(name: "PithCLITests", dependencies: ["pith", "pith-run", "pith-c-example", "PithNN", "PithFormat"]),

@@ -60,6 +60,22 @@ public enum ONNXExport {
         if let last = nodes.indices.last { nodes[last].output = "logits" } else {
             throw ONNXError(d.name, "a model without layers has no ONNX graph")
         }
+        return serialize(name: d.name, nodes: nodes, initializers: initializers.map { ($0.0, 1, $0.1, rawFloats($0.2)) },
+                         inputShape: d.inputShape, outputShape: d.shapes.last!, opset: opset)
+    }
+
+    static func rawFloats(_ values: [Float]) -> [UInt8] {
+        var raw = [UInt8]()
+        raw.reserveCapacity(4 * values.count)
+        for v in values { for k in 0 ..< 4 { raw.append(UInt8(truncatingIfNeeded: v.bitPattern >> UInt32(8 * k))) } }
+        return raw
+    }
+
+    /// The ModelProto of `nodes` (outputs named), `initializers` (name, ONNX data type, shape,
+    /// little-endian bytes), a float input `input` (N, inputShape) and output `logits`.
+    static func serialize(name: String, nodes: [(op: String, inputs: [String], output: String, attributes: [(String, [Int64])])],
+                          initializers: [(name: String, type: Int64, shape: [Int], raw: [UInt8])],
+                          inputShape: [Int], outputShape: [Int], opset: Int64) -> [UInt8] {
         var w = ProtobufWriter()
         w.int(1, 8)                                   // ir_version 8
         w.string(2, "pith")                           // producer_name
@@ -82,16 +98,13 @@ public enum ONNXExport {
                     }
                 }
             }
-            g.string(2, d.name)
-            for (name, shape, values) in initializers {
-                g.message(5) { t in
-                    t.packed(1, shape.map { Int64($0) })
-                    t.int(2, 1)                          // FLOAT
-                    t.string(8, name)
-                    var raw = [UInt8]()
-                    raw.reserveCapacity(4 * values.count)
-                    for v in values { for k in 0 ..< 4 { raw.append(UInt8(truncatingIfNeeded: v.bitPattern >> UInt32(8 * k))) } }
-                    t.data(9, raw)
+            g.string(2, name)
+            for t in initializers {
+                g.message(5) { m in
+                    m.packed(1, t.shape.map { Int64($0) })
+                    m.int(2, t.type)
+                    m.string(8, t.name)
+                    m.data(9, t.raw)
                 }
             }
             func valueInfo(_ g: inout ProtobufWriter, _ field: Int, _ name: String, _ shape: [Int]) {
@@ -108,8 +121,8 @@ public enum ONNXExport {
                     }
                 }
             }
-            valueInfo(&g, 11, "input", d.inputShape)
-            valueInfo(&g, 12, "logits", d.shapes.last!)
+            valueInfo(&g, 11, "input", inputShape)
+            valueInfo(&g, 12, "logits", outputShape)
         }
         return w.bytes
     }

@@ -197,9 +197,20 @@ public struct ONNXAttribute: Sendable {
     }
 }
 
-/// A tensor of the file: float32 or int64 values (what weights and shape constants are).
+/// A tensor of the file: float32 values, or integers (uint8, int8, int32, int64: shape
+/// constants, quantized weights) as int64.
 public struct ONNXTensor: Sendable {
-    public enum DataType: Int32, Sendable { case float = 1, int32 = 6, int64 = 7 }
+    public enum DataType: Int32, Sendable {
+        case float = 1, uint8 = 2, int8 = 3, int32 = 6, int64 = 7
+
+        var size: Int {
+            switch self {
+            case .uint8, .int8: return 1
+            case .float, .int32: return 4
+            case .int64: return 8
+            }
+        }
+    }
 
     public var name = ""
     public var dims: [Int] = []
@@ -251,7 +262,7 @@ public struct ONNXTensor: Sendable {
         let at = name.isEmpty ? field : "\(field) '\(name)'"
         guard !external else { throw ONNXError(at, "keeps its data in an external file (save the model with its weights inside)") }
         guard let t = DataType(rawValue: Int32(truncatingIfNeeded: type)) else {
-            throw ONNXError(at, "data type \(type) (float32, int32 and int64 tensors are read)")
+            throw ONNXError(at, "data type \(type) (float32, uint8, int8, int32 and int64 tensors are read)")
         }
         dataType = t
         var n = 1
@@ -261,7 +272,7 @@ public struct ONNXTensor: Sendable {
             guard !overflow, p <= limits.maxTensorElements else { throw ONNXError(at, "shape \(dims) holds more than \(limits.maxTensorElements) values") }
             n = p
         }
-        let size = t == .float || t == .int32 ? 4 : 8
+        let size = t.size
         if let raw {
             guard raw.count == n * size else { throw ONNXError(at, "raw_data holds \(raw.count) bytes; shape \(dims) of \(t) needs \(n * size)") }
             var i = raw.startIndex
@@ -276,7 +287,12 @@ public struct ONNXTensor: Sendable {
                 for _ in 0 ..< n {
                     var v: UInt64 = 0
                     for k in 0 ..< size { v |= UInt64(raw[i + k]) << UInt64(8 * k) }
-                    ints.append(size == 4 ? Int64(Int32(bitPattern: UInt32(truncatingIfNeeded: v))) : Int64(bitPattern: v))
+                    switch t {
+                    case .int8: ints.append(Int64(Int8(bitPattern: UInt8(truncatingIfNeeded: v))))
+                    case .uint8: ints.append(Int64(v))
+                    case .int32: ints.append(Int64(Int32(bitPattern: UInt32(truncatingIfNeeded: v))))
+                    default: ints.append(Int64(bitPattern: v))
+                    }
                     i += size
                 }
             }

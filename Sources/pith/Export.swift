@@ -1,13 +1,15 @@
 import ArgumentParser
 import PithNN
+import PithFormat
 import PithONNX
 
 /// `pith export CHECKPOINT -o model.onnx`: a trained model as a float ONNX file for other
-/// runtimes (docs/onnx.md).
+/// runtimes; `pith export model.pith -o model.onnx` the integer model as QDQ ONNX
+/// (docs/onnx.md).
 struct Export: ParsableCommand {
     static let configuration = CommandConfiguration(abstract: "Export a checkpoint as a float ONNX model (opset 17), or its weights as safetensors.")
 
-    @Argument(help: "Checkpoint written by 'pith train', 'pith distill' or 'pith import'.")
+    @Argument(help: "Checkpoint written by 'pith train', 'pith distill' or 'pith import'; or an integer .pith file (written as QDQ ONNX).")
     var checkpoint: String
 
     @Option(name: .shortAndLong, help: "The file to write: .onnx, or .safetensors for the weights alone.")
@@ -17,6 +19,16 @@ struct Export: ParsableCommand {
     var safetensors = false
 
     func run() throws {
+        if checkpoint.hasSuffix(".pith") {
+            // An integer model: QDQ ONNX.
+            let file: PithFile
+            do { file = try PithFile(path: checkpoint) } catch { throw PithError.badFile(path: checkpoint, problem: "\(error)") }
+            let bytes: [UInt8]
+            do { bytes = try ONNXExport.qdqBytes(file.model()) } catch { throw PithError.mismatch("\(checkpoint): \(error)") }
+            try AtomicFile.write(bytes, to: output)
+            print("exported the integer model \(checkpoint) as QDQ ONNX (opset 17) → \(output), \(bytes.count) bytes")
+            return
+        }
         let ckpt = try Checkpoint(path: checkpoint)
         let model = try ckpt.model(path: checkpoint)
         if safetensors || output.hasSuffix(".safetensors") {

@@ -1,4 +1,5 @@
 import Foundation
+import PithFormat
 import PithNN
 @testable import PithONNX
 import PithTensor
@@ -86,5 +87,35 @@ final class ONNXExportTests: XCTestCase {
     func testSequenceModelsAreNotExportedYet() throws {
         let model = Model(try ModelDescription(parsing: "name r\ninput 8 8\nlstm 8\ndense 10\n", source: "r"), seed: 1)
         XCTAssertThrowsError(try ONNXExport.bytes(model)) { XCTAssert("\($0)".contains("'lstm 8' is not exported to ONNX yet"), "\($0)") }
+    }
+}
+
+/// The integer model as QDQ ONNX: the graph the export writes decodes, with a Quantize and
+/// Dequantize pair at every uint8 value and int8 weights behind DequantizeLinear (ONNX
+/// Runtime runs these files in tools/bench/onnx_export_check.py: the same classes as
+/// PithRuntime on 9,999 and 10,000 of 10,000 MNIST test images).
+final class QDQExportTests: XCTestCase {
+    func testAnIntegerGraphBecomesQDQ() throws {
+        var m = PithModel(metadata: Metadata(), tensors: [], graph: Graph(inputs: [], outputs: [], nodes: []), data: [])
+        let x = m.addValue("input", dtype: .float32, shape: [4])
+        let q = m.addValue("input.q", dtype: .uint8, shape: [4], quantization: .perTensor(scale: 0.01, zeroPoint: 0))
+        let w = m.addConstant("fc.weight", dtype: .int8, shape: [3, 4], bytes: [UInt8](repeating: 2, count: 12),
+                              quantization: .perChannel(axis: 0, scales: [0.1, 0.2, 0.3], zeroPoints: [0, 0, 0]))
+        let b = m.addConstant("fc.bias", dtype: .int32, shape: [3], bytes: [UInt8](repeating: 0, count: 12))
+        let y = m.addValue("fc", dtype: .uint8, shape: [3], quantization: .perTensor(scale: 0.05, zeroPoint: 10))
+        let out = m.addValue("logits", dtype: .float32, shape: [3])
+        m.graph = Graph(inputs: [x], outputs: [out], nodes: [
+            Node(op: .quantize, name: "quantize", inputs: [x], outputs: [q]),
+            Node(op: .dense, name: "fc", inputs: [q, w, b], outputs: [y], attributes: [Attribute("relu", 1)]),
+            Node(op: .dequantize, name: "dequantize", inputs: [y], outputs: [out]),
+        ])
+        let onnx = try ONNXModel(bytes: try ONNXExport.qdqBytes(m))
+        XCTAssertEqual(onnx.opset, 17)
+        XCTAssertEqual(onnx.graph.nodes.map(\.opType), ["QuantizeLinear", "DequantizeLinear", "DequantizeLinear", "DequantizeLinear", "Gemm", "Relu",
+                                                        "QuantizeLinear", "DequantizeLinear", "Identity"])
+        XCTAssertEqual(onnx.graph.outputs.map(\.name), ["logits"])
+        // A graph with an op QDQ does not hold: one line naming the node.
+        m.graph.nodes[1] = Node(op: .lstm, name: "rnn", inputs: [q, w, w], outputs: [y], attributes: [Attribute("cell_shift", 11)])
+        XCTAssertThrowsError(try ONNXExport.qdqBytes(m)) { XCTAssert("\($0)".contains("node 'rnn': LSTM is not exported to QDQ ONNX yet"), "\($0)") }
     }
 }

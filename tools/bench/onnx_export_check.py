@@ -2,8 +2,9 @@
 """`pith export` checked by ONNX Runtime (docs/onnx.md): each checkpoint is exported to ONNX
 and run by ORT on the 10,000 MNIST test images; its probabilities (softmax of the logits)
 are compared with pith-run's on the same model packed in float32 (`pith pack --weights
-float32`), and the predicted classes counted alike.
-  .venv/bin/python tools/bench/onnx_export_check.py runs/a.ckpt runs/b.ckpt
+float32`), and the predicted classes counted alike. Each integer `.pith` file is exported
+as QDQ ONNX, and ORT's classes are compared with pith-run's on the file itself.
+  .venv/bin/python tools/bench/onnx_export_check.py runs/a.ckpt runs/b.ckpt runs/c-int8.pith
 """
 import json, os, subprocess, sys, tempfile
 
@@ -28,7 +29,8 @@ def main():
     # measured where p ≥ 0.05, where printing costs at most 10⁻⁵.
     print("| checkpoint | ORT errors | Pith errors | same class | largest absolute difference | largest relative difference, p ≥ 0.05 |")
     print("| --- | ---: | ---: | ---: | ---: | ---: |")
-    for ckpt in sys.argv[1:]:
+    ints = [a for a in sys.argv[1:] if a.endswith(".pith")]
+    for ckpt in [a for a in sys.argv[1:] if not a.endswith(".pith")]:
         name = os.path.basename(ckpt)
         onnx_path, pith_path = os.path.join(tmp, name + ".onnx"), os.path.join(tmp, name + ".pith")
         subprocess.check_output([PITH, "export", ckpt, "-o", onnx_path])
@@ -46,6 +48,20 @@ def main():
         absolute = float(np.abs(p_ort - p_pith).max())
         same = int((p_ort.argmax(1) == p_pith.argmax(1)).sum())
         print(f"| {name} | {int((p_ort.argmax(1) != y_test).sum())} | {int((p_pith.argmax(1) != y_test).sum())} | {same} of {len(x)} | {absolute:.1e} | {rel:.1e} |", flush=True)
+
+    if ints:
+        print()
+        print("| integer model | ORT errors (QDQ export) | PithRuntime errors | same class |")
+        print("| --- | ---: | ---: | ---: |")
+    for path in ints:
+        onnx_path = os.path.join(tmp, os.path.basename(path) + ".onnx")
+        subprocess.check_output([PITH, "export", path, "-o", onnx_path])
+        s = ort.InferenceSession(onnx_path, providers=["CPUExecutionProvider"])
+        shape = [d if isinstance(d, int) else -1 for d in s.get_inputs()[0].shape]
+        x = (x_test.astype(np.float32) / 255).reshape([len(x_test)] + shape[1:])
+        ort_class = np.concatenate([s.run(None, {"input": x[i:i + 500]})[0].argmax(1) for i in range(0, len(x), 500)])
+        pith_class = np.array([o["index"] for o in json.loads(subprocess.check_output([PITH_RUN, path, images, "--json"]))])
+        print(f"| {os.path.basename(path)} | {int((ort_class != y_test).sum())} | {int((pith_class != y_test).sum())} | {int((ort_class == pith_class).sum())} of {len(x)} |", flush=True)
 
 
 if __name__ == "__main__":
