@@ -15,6 +15,11 @@ import PithTensor
 ///   name; Flatten (axis 1), and Reshape to
 ///   (batch, −1) → `flatten`; Dropout, Identity and a final Softmax (Pith's models give
 ///   logits; the class is the same) → nothing;
+/// - LSTM (forward, default activations; ONNX's gates i, o, f, c reordered to Pith's i, f, g,
+///   o, its two biases summed) between the Transposes to and from time-major, its initial
+///   states ConstantOfShape zeros, and the Squeeze/Gather that take its last step → `lstm H`
+///   (or `lstm H sequence`); a Reshape of the input itself ((1, 28, 28) as 28 rows) → the
+///   model's input shape;
 /// - Constant, and the shape subgraphs PyTorch writes for `x.view(x.size(0), -1)` (Shape,
 ///   Gather, Unsqueeze, Concat) folded at import.
 ///
@@ -25,9 +30,10 @@ public struct ONNXImport {
     public let parameters: [[Float]]
 
     /// The ops the importer lowers (`pith import --list-ops`).
-    public static let supportedOps = ["Add", "AveragePool", "BatchNormalization", "Concat", "Constant", "Conv", "Div (GELU's x/√2)", "Dropout",
-                                      "Erf (GELU)", "Flatten", "Gather", "Gelu", "Gemm", "GlobalAveragePool", "Identity", "MatMul",
-                                      "MaxPool", "Mul (GELU's)", "Relu", "Reshape", "Shape", "Sigmoid", "Softmax", "Tanh", "Unsqueeze"]
+    public static let supportedOps = ["Add", "AveragePool", "BatchNormalization", "Concat", "Constant", "ConstantOfShape (LSTM states)", "Conv",
+                                      "Div (GELU's x/√2)", "Dropout", "Erf (GELU)", "Flatten", "Gather", "Gelu", "Gemm", "GlobalAveragePool",
+                                      "Identity", "LSTM", "MatMul", "MaxPool", "Mul (GELU's)", "Relu", "Reshape", "Shape", "Sigmoid", "Softmax",
+                                      "Squeeze (LSTM outputs)", "Tanh", "Transpose (sequences)", "Unsqueeze"]
 
     /// A value of the graph as the lowering knows it.
     enum Value {
@@ -36,6 +42,13 @@ public struct ONNXImport {
         case constant(ONNXTensor)
         /// A shape vector whose first entry is the batch (nil) when `batch` is set.
         case shape([Int64?])
+        /// A sequence (T, F) held time-major, (T, N, F) (after Transpose perm [1, 0, 2]).
+        case timeMajor([Int])
+        /// An LSTM's outputs before the squeezes: Y (T, 1, N, H) and Y_h (1, N, H).
+        case lstmSequence([Int])
+        case lstmLast([Int])
+        /// Zeros of a computed shape (ConstantOfShape: an LSTM's initial states).
+        case zeros
         /// Part of the erf form of GELU, x/2·(1 + erf(x/√2)), as exporters spell it out, of
         /// the activation named `source`.
         case gelu(GELUPart, source: String)
@@ -61,7 +74,7 @@ public struct ONNXImport {
         guard input.shape.count >= 2, input.shape.dropFirst().allSatisfy({ ($0 ?? 0) > 0 }) else {
             throw ONNXError("graph.input '\(input.name)'", "shape \(input.shape.map { $0.map(String.init) ?? "?" }) is not (batch, features...) with known sizes")
         }
-        let inputShape = input.shape.dropFirst().map { $0! }
+        var inputShape = input.shape.dropFirst().map { $0! }
         values[input.name] = .activation(inputShape)
         var layers: [LayerSpec] = [], parameters: [[Float]] = []
         /// The last layer, when the activation is its output (a bias or batch norm may fold into it).
@@ -70,9 +83,13 @@ public struct ONNXImport {
         func fail(_ node: ONNXNode, _ problem: String) -> ONNXError {
             ONNXError("node '\(node.name)' (\(node.opType), opset \(opset))", problem)
         }
-        func constant(_ node: ONNXNode, _ i: Int) throws(ONNXError) -> ONNXTensor {
+        /// Input i as a constant: float32 (weights), or with `integers` an integer tensor.
+        func constant(_ node: ONNXNode, _ i: Int, integers: Bool = false) throws(ONNXError) -> ONNXTensor {
             guard i < node.inputs.count, case let .constant(t)? = values[node.inputs[i]] else {
                 throw fail(node, "input \(i) must be a constant (an initializer)")
+            }
+            guard (t.dataType == .float) != integers else {
+                throw fail(node, "input \(i) '\(node.inputs[i])' must be \(integers ? "an integer" : "a float32") tensor")
             }
             return t
         }
@@ -115,9 +132,17 @@ public struct ONNXImport {
             case "Shape":
                 let s = try activation(node)
                 try output(node, .shape([nil] + s.map { Int64($0) }))
+            case "Gather" where { if case .activation? = values[node.inputs[0]] { return true } else { return false } }():
+                // The last step of an LSTM's sequence: h[:, -1].
+                let s = try activation(node)
+                let idx = try constant(node, 1, integers: true)
+                guard (node.int("axis") ?? 0) == 1, s.count == 2, idx.elements == 1, idx.ints[0] == -1 || idx.ints[0] == Int64(s[0] - 1) else {
+                    throw fail(node, "only the last step of a sequence (axis 1, index −1) is gathered")
+                }
+                try lastStep(node, [s[1]])
             case "Gather":
                 guard case let .shape(v)? = values[node.inputs[0]] else { throw fail(node, "gathers only from a shape") }
-                let idx = try constant(node, 1)
+                let idx = try constant(node, 1, integers: true)
                 var picked: [Int64?] = []
                 for i in idx.ints {
                     let j = i < 0 ? Int(i) + v.count : Int(i)
@@ -253,12 +278,71 @@ public struct ONNXImport {
                 let elements = s.reduce(1, *)
                 let flat = target.count == 2 && (target[0] == nil || target[0] == -1 || target[0] == 0) && (target[1] == -1 || target[1] == Int64(elements))
                 let same = target.count == s.count + 1 && zip(target.dropFirst(), s).allSatisfy { $0 == Int64($1) || $0 == 0 }
+                let known = target.dropFirst().compactMap { $0 }.filter { $0 > 0 }
+                let product = known.reduce(1, *)
                 if same {
                     try output(node, .activation(s))
+                } else if layers.isEmpty, node.inputs[0] == input.name, target.count >= 2, target.count <= 4, known.count == target.count - 1, product == Int64(elements) {
+                    // The model's first op views its input another way ((1, 28, 28) as 28
+                    // rows of 28): the same values, so the imported model takes that shape.
+                    inputShape = known.map { Int($0) }
+                    try output(node, .activation(inputShape))
                 } else if flat {
                     try flatten(node, s)
                 } else {
                     throw fail(node, "reshape to \(target.map { $0.map(String.init) ?? "batch" }) (to (batch, −1) is imported)")
+                }
+            case "Transpose":
+                let perm = node.ints("perm") ?? []
+                guard perm == [1, 0, 2] else { throw fail(node, "perm \(perm) (the sequence's time-major swap [1, 0, 2] is imported)") }
+                switch values[node.inputs[0]] {
+                case let .activation(s)? where s.count == 2: try output(node, .timeMajor(s))
+                case let .timeMajor(s)?: try output(node, .activation(s))
+                default: throw fail(node, "transposes something other than a sequence (T, F)")
+                }
+            case "ConstantOfShape":
+                if let v = node.attributes["value"]?.tensor, !(v.floats.allSatisfy { $0 == 0 } && v.ints.allSatisfy { $0 == 0 }) {
+                    throw fail(node, "only zeros (an LSTM's initial state) are imported")
+                }
+                try output(node, .zeros)
+            case "LSTM":
+                guard case let .timeMajor(s)? = values[node.inputs[0]] ?? nil, s.count == 2 else {
+                    throw fail(node, "its input is not a time-major sequence (Transpose perm [1, 0, 2] of (N, T, F))")
+                }
+                guard (node.attributes["direction"]?.string ?? "forward") == "forward", node.attributes["clip"] == nil,
+                      node.attributes["activations"] == nil, (node.int("layout") ?? 0) == 0, (node.int("input_forget") ?? 0) == 0 else {
+                    throw fail(node, "a forward LSTM with the default activations, no clip, layout 0 is imported")
+                }
+                for i in [4, 5, 6] where i < node.inputs.count && !node.inputs[i].isEmpty {
+                    guard case .zeros? = values[node.inputs[i]] else { throw fail(node, "input \(i) (sequence lengths, initial states) must be absent or zeros") }
+                }
+                let (t, f) = (s[0], s[1])
+                let w = try constant(node, 1), r = try constant(node, 2)
+                guard let h = node.int("hidden_size").map(Int.init), h > 0, w.dims == [1, 4 * h, f], r.dims == [1, 4 * h, h] else {
+                    throw fail(node, "W \(w.dims) and R \(r.dims) for hidden_size \(node.int("hidden_size") ?? 0) and \(f) inputs")
+                }
+                var b = [Float](repeating: 0, count: 8 * h)
+                if node.inputs.count > 3, !node.inputs[3].isEmpty {
+                    let bias = try constant(node, 3)
+                    guard bias.dims == [1, 8 * h] else { throw fail(node, "B \(bias.dims), expected [1, \(8 * h)]") }
+                    b = bias.floats
+                }
+                // ONNX's gates i, o, f, c → Pith's i, f, g, o; the two biases summed.
+                let order = [0, 2, 3, 1]
+                func gates(_ v: [Float], _ per: Int) -> [Float] { order.flatMap { g in v[(g * h * per) ..< ((g + 1) * h * per)] } }
+                let bias = zip(gates(Array(b[0 ..< 4 * h]), 1), gates(Array(b[4 * h ..< 8 * h]), 1)).map { $0 + $1 }
+                layers.append(.lstm(units: h, sequence: true))
+                parameters += [gates(w.floats, f), gates(r.floats, h), bias]
+                if node.outputs.count > 0, !node.outputs[0].isEmpty { values[node.outputs[0]] = .lstmSequence([t, h]) }
+                if node.outputs.count > 1, !node.outputs[1].isEmpty { values[node.outputs[1]] = .lstmLast([h]) }
+                lastOutput = nil
+            case "Squeeze":
+                let axes = node.inputs.count > 1 ? (try constant(node, 1, integers: true)).ints : (node.ints("axes") ?? [])
+                switch values[node.inputs[0]] {
+                case let .lstmSequence(s)? where axes == [1]: try output(node, .timeMajor(s))
+                case let .lstmLast(s)? where axes == [0]:
+                    try lastStep(node, s)
+                default: throw fail(node, "squeezes something other than an LSTM's direction axis")
                 }
             case "Softmax":
                 _ = try activation(node)
@@ -268,6 +352,14 @@ public struct ONNXImport {
             default:
                 throw fail(node, "op \(node.opType) is not imported (pith import --list-ops lists those that are)")
             }
+        }
+
+        /// The LSTM just emitted gives its last hidden state only (`lstm H`, not `sequence`).
+        func lastStep(_ node: ONNXNode, _ s: [Int]) throws(ONNXError) {
+            guard case let .lstm(units, true)? = layers.last else { throw fail(node, "takes the last step of something other than an LSTM's output") }
+            layers[layers.count - 1] = .lstm(units: units, sequence: false)
+            try output(node, .activation(s))
+            lastOutput = nil
         }
 
         func flatten(_ node: ONNXNode, _ s: [Int]) throws(ONNXError) {
