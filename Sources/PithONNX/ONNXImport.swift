@@ -75,6 +75,9 @@ public struct ONNXImport {
             throw ONNXError("graph.input '\(input.name)'", "shape \(input.shape.map { $0.map(String.init) ?? "?" }) is not (batch, features...) with known sizes")
         }
         var inputShape = input.shape.dropFirst().map { $0! }
+        guard inputShape.count <= 3, inputShape.allSatisfy({ $0 <= ModelDescription.maxDimension }) else {
+            throw ONNXError("graph.input '\(input.name)'", "shape \(inputShape) is not (features), (T, F) or (C, H, W) with sizes up to 2^20")
+        }
         values[input.name] = .activation(inputShape)
         var layers: [LayerSpec] = [], parameters: [[Float]] = []
         /// The last layer, when the activation is its output (a bias or batch norm may fold into it).
@@ -218,8 +221,9 @@ public struct ONNXImport {
                 guard (node.int("group") ?? 1) == 1 else { throw fail(node, "group \(node.int("group")!) (grouped convolutions are not imported)") }
                 guard (node.ints("dilations") ?? [1, 1]).allSatisfy({ $0 == 1 }) else { throw fail(node, "dilations are not imported") }
                 let strides = node.ints("strides") ?? [1, 1], pads = node.ints("pads") ?? [0, 0, 0, 0]
-                guard strides.count == 2, strides[0] == strides[1], pads.count == 4, Set(pads).count == 1 else {
-                    throw fail(node, "strides \(strides) and pads \(pads): equal strides and pads on every side are imported")
+                guard strides.count == 2, strides[0] == strides[1], pads.count == 4, Set(pads).count == 1,
+                      (1 ... 65536).contains(strides[0]), (0 ... 65536).contains(pads[0]) else {
+                    throw fail(node, "strides \(strides) and pads \(pads): equal strides (1...65,536) and pads on every side (0...65,536) are imported")
                 }
                 if let auto = node.attributes["auto_pad"]?.string, auto != "NOTSET" { throw fail(node, "auto_pad \(auto) is not imported") }
                 let (f, k, stride, pad) = (w.dims[0], w.dims[2], Int(strides[0]), Int(pads[0]))
@@ -255,6 +259,9 @@ public struct ONNXImport {
                 guard strides.count == 2, strides[0] == strides[1], (node.ints("pads") ?? [0]).allSatisfy({ $0 == 0 }), (node.int("ceil_mode") ?? 0) == 0 else {
                     throw fail(node, "strides \(strides), pads and ceil_mode: equal strides, no padding, floor mode are imported")
                 }
+                guard (1 ... 65536).contains(kernel[0]), (1 ... 65536).contains(strides[0]) else {
+                    throw fail(node, "kernel \(kernel) and strides \(strides) outside 1...65,536")
+                }
                 let k = Int(kernel[0]), st = Int(strides[0])
                 let spec: LayerSpec = node.opType == "MaxPool" ? .maxPool(kernel: k, stride: st) : .avgPool(kernel: k, stride: st)
                 guard case let .success(shape) = spec.outputShape(for: s) else { throw fail(node, "the window does not fit input \(s)") }
@@ -275,11 +282,16 @@ public struct ONNXImport {
                 case let .constant(t)? where t.dataType == .int64: target = t.ints
                 default: throw fail(node, "its shape is neither a constant nor a shape computed from the input")
                 }
-                let elements = s.reduce(1, *)
+                let elements = try count(node, s)
                 let flat = target.count == 2 && (target[0] == nil || target[0] == -1 || target[0] == 0) && (target[1] == -1 || target[1] == Int64(elements))
                 let same = target.count == s.count + 1 && zip(target.dropFirst(), s).allSatisfy { $0 == Int64($1) || $0 == 0 }
                 let known = target.dropFirst().compactMap { $0 }.filter { $0 > 0 }
-                let product = known.reduce(1, *)
+                var product: Int64 = 1
+                for k in known {
+                    let (p, overflow) = product.multipliedReportingOverflow(by: k)
+                    product = overflow ? -1 : p
+                    if overflow { break }
+                }
                 if same {
                     try output(node, .activation(s))
                 } else if layers.isEmpty, node.inputs[0] == input.name, target.count >= 2, target.count <= 4, known.count == target.count - 1, product == Int64(elements) {
@@ -318,7 +330,7 @@ public struct ONNXImport {
                 }
                 let (t, f) = (s[0], s[1])
                 let w = try constant(node, 1), r = try constant(node, 2)
-                guard let h = node.int("hidden_size").map(Int.init), h > 0, w.dims == [1, 4 * h, f], r.dims == [1, 4 * h, h] else {
+                guard let h = node.int("hidden_size").map(Int.init), h > 0, h <= 1 << 20, w.dims == [1, 4 * h, f], r.dims == [1, 4 * h, h] else {
                     throw fail(node, "W \(w.dims) and R \(r.dims) for hidden_size \(node.int("hidden_size") ?? 0) and \(f) inputs")
                 }
                 var b = [Float](repeating: 0, count: 8 * h)
@@ -354,6 +366,17 @@ public struct ONNXImport {
             }
         }
 
+        /// Values per sample of shape `s`, refused past 2^28 (or an overflow).
+        func count(_ node: ONNXNode, _ s: [Int]) throws(ONNXError) -> Int {
+            var n = 1
+            for d in s {
+                let (p, overflow) = n.multipliedReportingOverflow(by: d)
+                guard !overflow, p <= 1 << 28 else { throw fail(node, "a value of shape \(s) holds more than 2^28 values a sample") }
+                n = p
+            }
+            return n
+        }
+
         /// The LSTM just emitted gives its last hidden state only (`lstm H`, not `sequence`).
         func lastStep(_ node: ONNXNode, _ s: [Int]) throws(ONNXError) {
             guard case let .lstm(units, true)? = layers.last else { throw fail(node, "takes the last step of something other than an LSTM's output") }
@@ -364,7 +387,7 @@ public struct ONNXImport {
 
         func flatten(_ node: ONNXNode, _ s: [Int]) throws(ONNXError) {
             if s.count == 1 { try output(node, .activation(s)); return }
-            try output(node, .activation([s.reduce(1, *)]), layer: .flatten)
+            try output(node, .activation([try count(node, s)]), layer: .flatten)
         }
 
         guard g.outputs.count == 1, case let .activation(outShape)? = values[g.outputs[0].name] else {
