@@ -119,11 +119,14 @@ public final class FakeQuantization {
     func apply(_ x: Tensor, blocks points: [Int], observe: Bool) -> Tensor {
         let width = x.shape.last ?? 0, m = width / points.count
         if observe {
-            for (b, point) in points.enumerated() {
-                var l: Float = 0, h: Float = 0
-                for i in 0..<x.count where (i % width) / m == b { l = min(l, x.data[i]); h = max(h, x.data[i]) }
-                self.observe((l, h), point: point)
+            // Each block's extent (with 0), in one pass over x.
+            var lo = [Float](repeating: 0, count: points.count), hi = lo
+            for i in 0..<x.count {
+                let b = (i % width) / m, v = x.data[i]
+                lo[b] = min(lo[b], v)
+                hi[b] = max(hi[b], v)
             }
+            for (b, point) in points.enumerated() { self.observe((lo[b], hi[b]), point: point) }
         }
         guard points.allSatisfy({ observed[$0] > 0 }) else { return x }
         return fakeQuantizeBlocks(x, points.map { p in let e = ranges[p].encoding; return (e.scale, e.zero) })

@@ -16,7 +16,7 @@ extension ONNXExport {
         var n = 0
         func fresh() -> String { n += 1; return "q\(n)" }
         func floats(_ name: String, _ v: [Float]) -> String {
-            initializers.append((name, 1, v.count == 1 ? [] : [v.count], v.flatMap { f in (0 ..< 4).map { UInt8(truncatingIfNeeded: f.bitPattern >> UInt32(8 * $0)) } }))
+            initializers.append((name, 1, v.count == 1 ? [] : [v.count], littleEndianBytes(v)))
             return name
         }
         func node(_ op: String, _ inputs: [String], _ attributes: [(String, [Int64])] = [], output: String? = nil) -> String {

@@ -1,3 +1,4 @@
+import PithFormat
 import PithNN
 import PithTensor
 
@@ -60,15 +61,8 @@ public enum ONNXExport {
         if let last = nodes.indices.last { nodes[last].output = "logits" } else {
             throw ONNXError(d.name, "a model without layers has no ONNX graph")
         }
-        return serialize(name: d.name, nodes: nodes, initializers: initializers.map { ($0.0, 1, $0.1, rawFloats($0.2)) },
+        return serialize(name: d.name, nodes: nodes, initializers: initializers.map { ($0.0, 1, $0.1, littleEndianBytes($0.2)) },
                          inputShape: d.inputShape, outputShape: d.shapes.last!, opset: opset)
-    }
-
-    static func rawFloats(_ values: [Float]) -> [UInt8] {
-        var raw = [UInt8]()
-        raw.reserveCapacity(4 * values.count)
-        for v in values { for k in 0 ..< 4 { raw.append(UInt8(truncatingIfNeeded: v.bitPattern >> UInt32(8 * k))) } }
-        return raw
     }
 
     /// The ModelProto of `nodes` (outputs named), `initializers` (name, ONNX data type, shape,

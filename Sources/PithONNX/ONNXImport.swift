@@ -54,14 +54,6 @@ public struct ONNXImport {
         case gelu(GELUPart, source: String)
     }
 
-    enum GELUPart { case scaled, erf, onePlus, halfOnePlus, xOnePlus }
-
-    /// The one value of a scalar constant, if `v` is one.
-    static func scalar(_ v: Value?) -> Float? {
-        guard case let .constant(t)? = v, t.elements == 1, t.dataType == .float else { return nil }
-        return t.floats[0]
-    }
-
     public init(_ model: ONNXModel, name: String) throws(ONNXError) {
         let g = model.graph
         let opset = model.opset
@@ -400,65 +392,10 @@ public struct ONNXImport {
         self.parameters = parameters
     }
 
-    /// The next part of a GELU chain this node makes, and its source; part nil: the chain is
-    /// complete (the node's output is GELU of the source). nil when the node is no step.
-    static func geluStep(_ node: ONNXNode, _ values: [String: Value]) -> (GELUPart?, String)? {
-        guard node.inputs.count == (node.opType == "Erf" ? 1 : 2) else { return nil }
-        let a = values[node.inputs[0]], b = node.inputs.count > 1 ? values[node.inputs[1]] : nil
-        func near(_ v: Float?, _ x: Float) -> Bool { v.map { abs($0 - x) < 1e-3 * max(1, abs(x)) } ?? false }
-        func activationName(_ i: Int) -> String? {
-            if case .activation? = values[node.inputs[i]] { return node.inputs[i] }
-            return nil
-        }
-        switch node.opType {
-        case "Div":
-            if let src = activationName(0), near(scalar(b), Float(2).squareRoot()) { return (.scaled, src) }
-        case "Erf":
-            if case let .gelu(.scaled, src)? = a { return (.erf, src) }
-        case "Add":
-            for (x, c) in [(a, b), (b, a)] { if case let .gelu(.erf, src)? = x, near(scalar(c), 1) { return (.onePlus, src) } }
-        case "Mul":
-            for (i, (x, c)) in [(a, b), (b, a)].enumerated() {
-                if let src = activationName(i), near(scalar(c), 1 / Float(2).squareRoot()) { return (.scaled, src) }
-                if case let .gelu(.onePlus, src)? = x, near(scalar(c), 0.5) { return (.halfOnePlus, src) }
-                if case let .gelu(.xOnePlus, src)? = x, near(scalar(c), 0.5) { return (nil, src) }
-                if case let .gelu(.onePlus, src)? = x, node.inputs[1 - i] == src { return (.xOnePlus, src) }
-                if case let .gelu(.halfOnePlus, src)? = x, node.inputs[1 - i] == src { return (nil, src) }
-            }
-        default: break
-        }
-        return nil
-    }
-
     /// A Pith model holding the imported weights.
     public func model() -> Model {
         let m = Model(description, seed: 0)
         for (p, values) in zip(m.parameters, parameters) { for i in 0 ..< p.count { p.data[i] = values[i] } }
         return m
-    }
-}
-
-extension ONNXImport {
-    /// The Pith checkpoint of the ONNX file at `path` (read whole, at most 2 GiB): its
-    /// model with the file's weights, recorded as taking `data`, 0 epochs done of 1 — what
-    /// `pith import` writes, and what `pith distill --teacher` and `pith quantize` read in
-    /// place of a checkpoint when given an `.onnx` file.
-    public static func checkpoint(path: String, data: String, name: String? = nil) throws(PithError) -> Checkpoint {
-        let bytes: [UInt8]
-        do { bytes = try BoundedFile.read(path, limit: 1 << 31) } catch { throw .badFile(path: path, problem: error.problem) }
-        let base = String(path.split(separator: "/").last ?? "model")
-        let imported: ONNXImport
-        do { imported = try ONNXImport(try ONNXModel(bytes: bytes), name: name ?? (base.hasSuffix(".onnx") ? String(base.dropLast(5)) : base)) } catch {
-            throw .badFile(path: path, problem: "\(error)")
-        }
-        let m = imported.model()
-        let config = TrainingConfig(modelText: imported.description.text, data: data, seed: 0, epochs: 1, batchSize: 128,
-                                    optimizer: OptimizerConfig(kind: .adam), schedule: Schedule(kind: .constant, baseLR: 1e-3))
-        return Checkpoint(config: config, model: m, optimizer: Optimizer(config.optimizer, parameters: m.parameters), epochsDone: 0, history: [])
-    }
-
-    /// A checkpoint file, or an ONNX file (`.onnx`) imported as one taking `data`.
-    public static func checkpointOrONNX(path: String, data: String) throws(PithError) -> Checkpoint {
-        path.hasSuffix(".onnx") ? try checkpoint(path: path, data: data) : try Checkpoint(path: path)
     }
 }

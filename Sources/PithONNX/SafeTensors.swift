@@ -1,4 +1,5 @@
 import Foundation
+import PithFormat
 import PithIO
 import PithNN
 import PithTensor
@@ -43,7 +44,7 @@ public enum SafeTensors {
         for i in 0 ..< 8 { out.append(UInt8(truncatingIfNeeded: n >> UInt64(8 * i))) }
         out += Array(header.utf8)
         out.reserveCapacity(out.count + offset)
-        for t in tensors { for v in t.values { for k in 0 ..< 4 { out.append(UInt8(truncatingIfNeeded: v.bitPattern >> UInt32(8 * k))) } } }
+        for t in tensors { out += littleEndianBytes(t.values) }
         return out
     }
 

@@ -7,8 +7,7 @@ import PithTensor
 extension GraphEmitter {
     /// LayerNorm's γ and β as float32 constants (the runtime derives its fixed-point gains).
     static func layerNormConstants(_ m: inout PithModel, _ name: String, _ p: [Tensor]) -> [Int] {
-        [m.addConstant("\(name).weight", dtype: .float32, shape: p[0].shape, bytes: littleEndianBytes(p[0].scalars)),
-         m.addConstant("\(name).bias", dtype: .float32, shape: p[1].shape, bytes: littleEndianBytes(p[1].scalars))]
+        float32Constants(&m, name, weight: p[0], bias: p[1])
     }
 
     /// The float function of an element-wise layer, as the float model computes it.

@@ -133,14 +133,19 @@ enum GraphEmitter {
     /// The weight and bias constants of weighted stage `name` whose input is `input`.
     static func constants(_ m: inout PithModel, _ name: String, weight w: Tensor, bias b: Tensor, precision: Precision, input: Int) -> [Int] {
         if case .float(.float32) = precision {
-            return [m.addConstant("\(name).weight", dtype: .float32, shape: w.shape, bytes: littleEndianBytes(w.scalars)),
-                    m.addConstant("\(name).bias", dtype: .float32, shape: b.shape, bytes: littleEndianBytes(b.scalars))]
+            return float32Constants(&m, name, weight: w, bias: b)
         }
         let (wIndex, scales) = int8PerChannel(&m, "\(name).weight", w)
         guard case .integer = precision else {
             return [wIndex, m.addConstant("\(name).bias", dtype: .float32, shape: b.shape, bytes: littleEndianBytes(b.scalars))]
         }
         return [wIndex, int32Bias(&m, "\(name).bias", b, input: input, weightScales: scales)]
+    }
+
+    /// `name.weight` and `name.bias` as float32 constants.
+    static func float32Constants(_ m: inout PithModel, _ name: String, weight w: Tensor, bias b: Tensor) -> [Int] {
+        [m.addConstant("\(name).weight", dtype: .float32, shape: w.shape, bytes: littleEndianBytes(w.scalars)),
+         m.addConstant("\(name).bias", dtype: .float32, shape: b.shape, bytes: littleEndianBytes(b.scalars))]
     }
 
     /// `w` as an int8 constant, symmetric per output channel (axis 0), and its scales.

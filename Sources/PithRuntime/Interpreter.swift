@@ -246,28 +246,8 @@ public final class Interpreter {
         switch step {
         case let .floatLinear(s): floatLinear(s, batch: batch)
         case let .quantizedLinear(s): quantizedLinear(s, batch: batch)
-        case let .quantizedLSTM(s):
-            var p = s.parameters
-            pith_q_lstm_run(&p, buffer(s.input).assumingMemoryBound(to: UInt8.self), buffer(s.output).assumingMemoryBound(to: UInt8.self),
-                            Int32(batch), scratch, PITH_Q8_AUTO)
-        case let .quantizedLayerNorm(s):
-            var p = s.parameters
-            pith_q_layernorm_u8(&p, buffer(s.input).assumingMemoryBound(to: UInt8.self), s.rows * batch,
-                                buffer(s.output).assumingMemoryBound(to: UInt8.self))
-        case let .quantizedAttention(s):
-            var p = s.parameters
-            pith_q_attention_u8(&p, buffer(s.q).assumingMemoryBound(to: UInt8.self), buffer(s.k).assumingMemoryBound(to: UInt8.self),
-                                buffer(s.v).assumingMemoryBound(to: UInt8.self), batch, buffer(s.output).assumingMemoryBound(to: UInt8.self), scratch)
-        case let .quantizedAdd(s):
-            var p = s.parameters
-            pith_q_add_u8(&p, buffer(s.a).assumingMemoryBound(to: UInt8.self), buffer(s.b).assumingMemoryBound(to: UInt8.self),
-                          values[s.a].elements * batch, buffer(s.output).assumingMemoryBound(to: UInt8.self))
-        case let .quantizedMeanTokens(s):
-            pith_q_mean_tokens_u8(buffer(s.input).assumingMemoryBound(to: UInt8.self), batch, Int32(s.tokens), Int32(s.width), s.inputZero,
-                                  s.ratio, s.outputZero, buffer(s.output).assumingMemoryBound(to: UInt8.self))
-        case let .lookup(s):
-            pith_q_lookup_u8(buffer(s.input).assumingMemoryBound(to: UInt8.self), values[s.input].elements * batch, s.table,
-                             buffer(s.output).assumingMemoryBound(to: UInt8.self))
+        case .quantizedLSTM, .quantizedLayerNorm, .quantizedAttention, .quantizedAdd, .quantizedMeanTokens, .lookup:
+            sequenceStep(step, batch: batch)
         case let .pool(s): pool(s, batch: batch)
         case let .relu(i, o):
             let n = values[i].elements * batch

@@ -42,14 +42,11 @@ struct Import: ParsableCommand {
             let d = try ModelFiles.load(description)
             let bytes: [UInt8]
             do { bytes = try BoundedFile.read(model, limit: 1 << 32) } catch { throw PithError.badFile(path: model, problem: error.problem) }
-            let m = try SafeTensors.model(d, entries: try SafeTensors.decode(bytes, path: model), path: model)
-            let config = TrainingConfig(modelText: d.text, data: data, seed: 0, epochs: 1, batchSize: 128,
-                                        optimizer: OptimizerConfig(kind: .adam), schedule: Schedule(kind: .constant, baseLR: 1e-3))
-            checkpoint = Checkpoint(config: config, model: m, optimizer: Optimizer(config.optimizer, parameters: m.parameters), epochsDone: 0, history: [])
+            checkpoint = ONNXImport.importedCheckpoint(try SafeTensors.model(d, entries: try SafeTensors.decode(bytes, path: model), path: model), data: data)
         } else {
             checkpoint = try ONNXImport.checkpoint(path: model, data: data, name: name)
         }
-        let d = try checkpoint.model(path: model).description
+        let d = try ModelDescription(parsing: checkpoint.config.modelText, source: model)
         try checkpoint.write(to: output)
         print("imported \(model): \(d.name), \(d.layers.count) layers, \(d.parameterCount) parameters → \(output)")
     }

@@ -35,18 +35,11 @@ final class IntegerLSTMTests: XCTestCase {
     }
 
     func testRuntimeEqualsTheSimulationOnLSTMs() throws {
-        let root = IntegerSimulationTests.root
-        let mnist = root.appendingPathComponent("../shared/data/mnist").standardized.path
-        let splits: DataSplits, models: [(String, String)]
-        if FileManager.default.fileExists(atPath: mnist + "/t10k-images-idx3-ubyte.gz") {
-            splits = try DataSource.named("mnist", mnistDirectory: mnist).load()
-            models = try ["rnn-student", "rnn-teacher"].map { ($0, try String(contentsOf: root.appendingPathComponent("models/\($0).model"), encoding: .utf8)) }
-                + [("rnn-stacked", "name rnn-stacked\ninput 28 28\nlstm 24 sequence\nlstm 16\ndense 10\n")]
-        } else {
-            splits = try DataSource.digits.load()
-            models = [("rnn-digits", "name rnn-digits\ninput 8 8\nlstm 32\ndense 10\n"),
-                      ("rnn-stacked", "name rnn-stacked\ninput 8 8\nlstm 16 sequence\nlstm 12\ndense 10\n")]
-        }
+        let (splits, models) = try IntegerSimulationTests.workloads(
+            ["rnn-student", "rnn-teacher", "rnn-stacked"], digitsNames: ["rnn-digits", "rnn-stacked-digits"],
+            inline: ["rnn-stacked": "name rnn-stacked\ninput 28 28\nlstm 24 sequence\nlstm 16\ndense 10\n",
+                     "rnn-digits": "name rnn-digits\ninput 8 8\nlstm 32\ndense 10\n",
+                     "rnn-stacked-digits": "name rnn-stacked\ninput 8 8\nlstm 16 sequence\nlstm 12\ndense 10\n"])
         #if DEBUG
         let count = 40
         #else

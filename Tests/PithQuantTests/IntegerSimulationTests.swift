@@ -16,10 +16,14 @@ final class IntegerSimulationTests: XCTestCase {
 
     /// The data and the models (name, description text): MNIST's reference workloads, or
     /// the digits ones when MNIST is not here.
-    func workloads(_ mnistNames: [String], digitsNames: [String]) throws -> (DataSplits, [(String, String)]) {
-        let mnist = Self.root.appendingPathComponent("../shared/data/mnist").standardized.path
+    /// MNIST and the models `mnistNames` where MNIST is here, else the built-in digits and
+    /// `digitsNames`: each name's text from `inline`, or models/NAME.model (`cnn-digits`:
+    /// `digitsCNN`).
+    static func workloads(_ mnistNames: [String], digitsNames: [String], inline: [String: String] = [:]) throws -> (DataSplits, [(String, String)]) {
+        let mnist = root.appendingPathComponent("../shared/data/mnist").standardized.path
         func text(_ name: String) throws -> String {
-            name == "cnn-digits" ? Self.digitsCNN : try String(contentsOf: Self.root.appendingPathComponent("models/\(name).model"), encoding: .utf8)
+            if let t = inline[name] { return t }
+            return name == "cnn-digits" ? digitsCNN : try String(contentsOf: root.appendingPathComponent("models/\(name).model"), encoding: .utf8)
         }
         if FileManager.default.fileExists(atPath: mnist + "/t10k-images-idx3-ubyte.gz") {
             return (try DataSource.named("mnist", mnistDirectory: mnist).load(), try mnistNames.map { ($0, try text($0)) })
@@ -63,7 +67,7 @@ final class IntegerSimulationTests: XCTestCase {
     }
 
     func testRuntimeEqualsTheSimulationOnEveryWorkload() throws {
-        let (splits, models) = try workloads(["mlp-tiny", "cnn-student", "mlp-student", "mlp-teacher", "cnn-teacher"],
+        let (splits, models) = try Self.workloads(["mlp-tiny", "cnn-student", "mlp-student", "mlp-teacher", "cnn-teacher"],
                                              digitsNames: ["digits-teacher", "digits-student", "cnn-digits"])
         let images = ProcessInfo.processInfo.environment["PITH_SIMULATION_IMAGES"].flatMap(Int.init) ?? 300
         for (name, text) in models {
@@ -87,7 +91,7 @@ final class IntegerSimulationTests: XCTestCase {
     /// The runtime reorders the channels between the CNNs' convolutions (dead-on-blank
     /// first, for zero skipping); the logits are the same bits with and without it.
     func testChannelReorderingChangesNoResult() throws {
-        let (splits, models) = try workloads(["cnn-student", "cnn-teacher"], digitsNames: ["cnn-digits"])
+        let (splits, models) = try Self.workloads(["cnn-student", "cnn-teacher"], digitsNames: ["cnn-digits"])
         for (name, text) in models {
             let model = Model(try ModelDescription(parsing: text, source: name), seed: 8)
             // conv1's bias: negative (dead on a blank input) for every other channel.

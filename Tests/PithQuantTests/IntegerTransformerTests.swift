@@ -44,16 +44,9 @@ final class IntegerTransformerTests: XCTestCase {
     }
 
     func testRuntimeEqualsTheSimulationOnTransformers() throws {
-        let root = IntegerSimulationTests.root
-        let mnist = root.appendingPathComponent("../shared/data/mnist").standardized.path
-        let splits: DataSplits, models: [(String, String)]
-        if FileManager.default.fileExists(atPath: mnist + "/t10k-images-idx3-ubyte.gz") {
-            splits = try DataSource.named("mnist", mnistDirectory: mnist).load()
-            models = try ["attn-student", "attn-teacher"].map { ($0, try String(contentsOf: root.appendingPathComponent("models/\($0).model"), encoding: .utf8)) }
-        } else {
-            splits = try DataSource.digits.load()
-            models = [("attn-digits", "name attn-digits\ninput 8 8\ndense 16\nposition\ntransformer-block heads 2 ff 32\nmean-tokens\nlayernorm\ndense 10\n")]
-        }
+        let (splits, models) = try IntegerSimulationTests.workloads(
+            ["attn-student", "attn-teacher"], digitsNames: ["attn-digits"],
+            inline: ["attn-digits": "name attn-digits\ninput 8 8\ndense 16\nposition\ntransformer-block heads 2 ff 32\nmean-tokens\nlayernorm\ndense 10\n"])
         #if DEBUG
         let count = 20
         #else
