@@ -43,6 +43,14 @@ public final class PithFile {
         try self.init(owning: copy, options: options)
     }
 
+    /// Checks a file held in memory and reads it where it is, without a copy: a model in a
+    /// microcontroller's flash, or one the caller has loaded. The caller keeps `bytes` alive
+    /// and unchanged for the life of this file and of every interpreter made from it. Any
+    /// alignment will do (sections are read byte-wise; the interpreter packs its own weights).
+    public convenience init(inPlace bytes: UnsafeRawBufferPointer, options: ReadOptions = ReadOptions()) throws(FormatError) {
+        try self.init(bytes: bytes, mapping: nil, owned: nil, options: options)
+    }
+
     public convenience init(bytes: [UInt8], options: ReadOptions = ReadOptions()) throws(FormatError) {
         let copy = try Self.alignedBuffer(count: bytes.count, limits: options.limits)
         bytes.withUnsafeBytes { copy.copyMemory(from: $0) }

@@ -26,6 +26,10 @@ public final class Interpreter {
     var inputValue: Int { graph.inputValue }
     var outputValue: Int { graph.outputValue }
     var store: WeightStore { graph.store }
+    /// Bytes the prepared weights took at their peak while the graph was prepared (packed
+    /// weights, column sums, biases, multipliers and unpacking temporaries; each block
+    /// rounded up to 64): what loading the model allocates beyond the file and the arena.
+    public var preparedWeightBytes: Int { store.peak }
     var arenaBytes: Int { graph.arenaBytes }
     /// The float input is read where the caller holds it (not copied into the arena) and
     /// checked for NaN and infinity as it is quantized: true when Quantize steps alone

@@ -17,17 +17,28 @@ public enum BuildStage {
     /// The runner: the Embedded Swift one of tools/build-runner (.build-embedded/runner) first,
     /// then one with the Swift runtime linked in (.build-static), then pith-run beside this program.
     public static func defaultRunner() -> String {
-        let me = (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe")) ?? CommandLine.arguments[0]
+        let me = thisProgram()
         let folder = (me as NSString).deletingLastPathComponent
         let configuration = (folder as NSString).lastPathComponent  // release or debug
-        // The package root: the folder that holds this program's .build folder.
-        let root = me.range(of: "/.build/").map { String(me[..<$0.lowerBound]) } ?? "."
+        let root = packageRoot()
         let candidates = [
             "\(root)/.build-embedded/runner/pith-run",
             "\(root)/.build-static/\(configuration)/pith-run",
             "\(folder)/pith-run",
         ]
         return candidates.first { FileManager.default.isExecutableFile(atPath: $0) } ?? "\(folder)/pith-run"
+    }
+
+    /// This program's path.
+    static func thisProgram() -> String {
+        (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe")) ?? CommandLine.arguments[0]
+    }
+
+    /// The package root: the folder that holds this program's .build folder ("." when it is
+    /// not run from one).
+    public static func packageRoot() -> String {
+        let me = thisProgram()
+        return me.range(of: "/.build/").map { String(me[..<$0.lowerBound]) } ?? "."
     }
 
     /// Writes the executable (atomically, mode 755) from the model at `model` and `runner`
