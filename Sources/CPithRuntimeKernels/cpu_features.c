@@ -78,6 +78,16 @@ int pith_kernels_use_avx2(void) {
     return decided;
 }
 
+int pith_kernels_use_dsp(void) {
+#if defined(__ARM_FEATURE_DSP)
+    static int decided = -1;
+    if (decided < 0) decided = !variable_is("PITH_KERNELS", "generic");
+    return decided;
+#else
+    return 0;
+#endif
+}
+
 // MARK: environment
 
 int pith_env_q8_path(void) {
@@ -85,8 +95,8 @@ int pith_env_q8_path(void) {
     if (decided < 0) {
         decided = 0;
         const char *force = variable("PITH_Q8_PATH");
-        const char *names[] = {"", "reference", "avx2", "avxvnni", "avx512vnni", "neon"};
-        for (int p = PITH_Q8_REFERENCE; force && p <= PITH_Q8_NEON; p++) {
+        const char *names[] = {"", "reference", "avx2", "avxvnni", "avx512vnni", "neon", "dsp"};
+        for (int p = PITH_Q8_REFERENCE; force && p <= PITH_Q8_DSP; p++) {
             if (strcmp(force, names[p]) == 0) decided = p;
         }
     }

@@ -44,6 +44,9 @@ int pith_q8_path_supported(pith_q8_path path) {
     case PITH_Q8_AVXVNNI: return pith_cpu_has_avxvnni();
     case PITH_Q8_AVX512VNNI: return pith_cpu_has_avx512vnni();
     case PITH_Q8_NEON: return pith_cpu_has_neon();
+#if defined(__ARM_FEATURE_DSP)
+    case PITH_Q8_DSP: return 1;
+#endif
     default: return 0;
     }
 }
@@ -52,8 +55,8 @@ pith_q8_path pith_q8_best_path(void) {
     static int decided = -1;
     if (decided < 0) {
         pith_q8_path best = PITH_Q8_REFERENCE;
-        const pith_q8_path order[] = {PITH_Q8_AVX512VNNI, PITH_Q8_AVXVNNI, PITH_Q8_AVX2, PITH_Q8_NEON};
-        for (int i = 0; i < 4; i++) {
+        const pith_q8_path order[] = {PITH_Q8_AVX512VNNI, PITH_Q8_AVXVNNI, PITH_Q8_AVX2, PITH_Q8_NEON, PITH_Q8_DSP};
+        for (int i = 0; i < 5; i++) {
             if (pith_q8_path_supported(order[i])) { best = order[i]; break; }
         }
         const int force = pith_env_q8_path();  // PITH_Q8_PATH, where this CPU has it
@@ -72,6 +75,9 @@ static pith_q8_kernel kernel_for(pith_q8_path path, int *mr) {
 #endif
 #if defined(__aarch64__)
     case PITH_Q8_NEON: *mr = 4; return pith_q8_kernel_neon;
+#endif
+#if defined(__ARM_FEATURE_DSP)
+    case PITH_Q8_DSP: *mr = 4; return pith_q8_kernel_dsp;
 #endif
     default: *mr = 4; return pith_q8_kernel_portable;
     }
@@ -178,11 +184,15 @@ static void drive(const uint8_t *A, long lda, int32_t M, const pith_q8_packed *W
 #endif
         for (int32_t m0 = 0; m0 < M; m0 += mr_max) {
             int mr = M - m0 < mr_max ? M - m0 : mr_max;
-            if (direct) {
-                kernel(A + m0 * lda, lda, mr, B, panel_bytes, np, kread, init, acc + m0 * ldacc + n0, ldacc);
-                continue;
-            }
-            kernel(A + m0 * lda, lda, mr, B, panel_bytes, np, kread, init, tile, PITH_Q8_NC);
+            int32_t *to = direct ? acc + m0 * ldacc + n0 : tile;
+            const long ldto = direct ? ldacc : PITH_Q8_NC;
+#if defined(__ARM_FEATURE_DSP)
+            // The DSP kernel skips the block's columns past the live ones (N not a multiple of 16).
+            if (path == PITH_Q8_DSP) pith_q8_kernel_dsp_live(A + m0 * lda, lda, mr, B, panel_bytes, np, kread, init, to, ldto, nc);
+            else
+#endif
+                kernel(A + m0 * lda, lda, mr, B, panel_bytes, np, kread, init, to, ldto);
+            if (direct) continue;
             if (out) {
                 pith_q8_requantize_rows(tile, mr, nc, PITH_Q8_NC, &shifted, out + m0 * ldo + n0, ldo);
                 continue;
@@ -254,4 +264,9 @@ void pith_q8_gemm_s32_start(const uint8_t *A, long lda, int32_t M, const pith_q8
 void pith_q8_gemm_u8(const uint8_t *A, long lda, int32_t M, const pith_q8_packed *W,
                      const pith_q8_output *o, uint8_t *out, long ldo, pith_q8_path path) {
     drive(A, lda, M, W, o->bias, o->a_zero, NULL, NULL, 0, o, out, ldo, path);
+}
+
+void pith_q8_gemm_u8_start(const uint8_t *A, long lda, int32_t M, const pith_q8_packed *W, const int32_t *start,
+                           const pith_q8_output *o, uint8_t *out, long ldo, pith_q8_path path) {
+    drive(A, lda, M, W, NULL, o->a_zero, start, NULL, 0, o, out, ldo, path);
 }

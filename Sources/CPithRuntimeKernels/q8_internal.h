@@ -57,6 +57,14 @@ int32_t pith_q8_nonzero_groups(const uint8_t *A, long lda, int mr, int32_t group
 int32_t pith_q8_nonzero_groups_indirect(const pith_q8_indirect *ind, int mr, int32_t groups, int32_t run_groups, int32_t *list);
 void pith_q8_kernel_avxvnni(const uint8_t *A, long lda, int mr, const int8_t *B, long panel_bytes, int np, int32_t K, const int32_t *init, int32_t *C, long ldc);
 void pith_q8_kernel_avx2(const uint8_t *A, long lda, int mr, const int8_t *B, long panel_bytes, int np, int32_t K, const int32_t *init, int32_t *C, long ldc);
+/// The requantization on the ARMv7E-M DSP extension (q8_requantize_dsp.c), bit for bit
+/// pith_q8_requantize_reference row by row.
+void pith_q8_requantize_rows_dsp(const int32_t *acc, int32_t rows, int32_t N, long ldacc, const pith_q8_output *o, uint8_t *out, long ldo);
+void pith_q8_kernel_dsp(const uint8_t *A, long lda, int mr, const int8_t *B, long panel_bytes, int np, int32_t K, const int32_t *init, int32_t *C, long ldc);
+/// The same computing only the first `live` columns of the 16·np (the rest of C is left as
+/// it was): a block of a layer whose N is not a multiple of 16.
+void pith_q8_kernel_dsp_live(const uint8_t *A, long lda, int mr, const int8_t *B, long panel_bytes, int np, int32_t K,
+                             const int32_t *init, int32_t *C, long ldc, int32_t live);
 void pith_q8_kernel_neon(const uint8_t *A, long lda, int mr, const int8_t *B, long panel_bytes, int np, int32_t K, const int32_t *init, int32_t *C, long ldc);
 /// Whether every one of the N channels can take the AVX-512 requantization (right shifts
 /// only, no INT32_MIN multiplier, and the AVX-512 paths in use), and so the AVX-512 VNNI

@@ -1,5 +1,5 @@
 // int8 GEMM: fixed-point requantization (gemmlowp/TFLite), the scalar reference and its
-// AVX-512 twin (bit-identical). See include/pith_q8_gemm.h for the math.
+// AVX-512 twin (bit-identical); the ARMv7E-M twin is q8_requantize_dsp.c. See include/pith_q8_gemm.h for the math.
 #include "q8_internal.h"
 #include "include/pith_cpu_features.h"
 #include <math.h>
@@ -126,6 +126,9 @@ void pith_q8_requantize_rows(const int32_t *acc, int32_t rows, int32_t N, long l
                              uint8_t *out, long ldo) {
 #if defined(__x86_64__)
     if (pith_q8_requantize_uses_avx512()) { requantize_rows_avx512(acc, rows, N, ldacc, o, out, ldo); return; }
+#endif
+#if defined(__ARM_FEATURE_DSP)
+    if (pith_kernels_use_dsp()) { pith_q8_requantize_rows_dsp(acc, rows, N, ldacc, o, out, ldo); return; }
 #endif
     for (int32_t r = 0; r < rows; r++) pith_q8_requantize_reference(acc + r * ldacc, N, o, out + r * ldo);
 }

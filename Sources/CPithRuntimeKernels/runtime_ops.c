@@ -1,11 +1,14 @@
 // The runtime's small numeric steps: softmax, quantization with its input check, and the
 // element-wise steps; the hot ones have AVX-512 twins (the same results, chosen at run time
-// through pith_cpu_features.h). See include/pith_runtime_ops.h.
+// through pith_cpu_features.h), the input quantization a Cortex-M4/M7 FPU twin. See include/pith_runtime_ops.h.
 #include "include/pith_runtime_ops.h"
 #include "include/pith_cpu_features.h"
 #include <math.h>
 #if defined(__x86_64__)
 #include <immintrin.h>
+#endif
+#if defined(__ARM_FEATURE_DSP)
+#include <arm_acle.h>
 #endif
 
 #pragma clang fp contract(off)
@@ -85,9 +88,35 @@ __attribute__((unused)) static int reciprocal_ok(float scale) {
     return scale > 0 && isnormal(scale) && isnormal(inv);
 }
 
+#if defined(__ARM_FEATURE_DSP) && defined(__ARM_FP) && (__ARM_FP & 4)
+/// The Cortex-M4/M7 twin of the reference: the same division, and round half to even by the
+/// FPU's VCVTR (FPSCR's rounding mode, round to nearest even, which nothing here changes)
+/// instead of nearbyintf's library call. VCVTR is exact for quotients within ±2³¹ and
+/// saturates beyond (as the clamp after would); the zero point is added saturating (QADD)
+/// and the clamp to 0...255 is USAT. The finiteness test is on the bits. The same bytes
+/// wherever x is finite.
+static long quantize_u8_fpu(const float *x, long n, float scale, int32_t zero, uint8_t *q) {
+    long bad = -1;
+    for (long i = 0; i < n; i++) {
+        uint32_t bits;
+        __builtin_memcpy(&bits, x + i, 4);
+        if ((bits & 0x7f800000u) == 0x7f800000u && bad < 0) bad = i;
+        float t = x[i] / scale, r;
+        __asm__("vcvtr.s32.f32 %0, %1" : "=t"(r) : "t"(t));
+        int32_t v;
+        __builtin_memcpy(&v, &r, 4);
+        q[i] = (uint8_t)__usat(__qadd(v, zero), 8);
+    }
+    return bad;
+}
+#endif
+
 long pith_quantize_u8(const float *x, long n, float scale, int32_t zero, uint8_t *q) {
 #if defined(__x86_64__)
     if (pith_runtime_ops_use_avx512() && reciprocal_ok(scale) && zero >= 0 && zero <= 255) return quantize_avx512(x, n, scale, zero, q, 0);
+#endif
+#if defined(__ARM_FEATURE_DSP) && defined(__ARM_FP) && (__ARM_FP & 4)
+    if (pith_kernels_use_dsp()) return quantize_u8_fpu(x, n, scale, zero, q);
 #endif
     return pith_quantize_u8_reference(x, n, scale, zero, q);
 }

@@ -41,9 +41,15 @@ final class CModel {
     deinit { for l in labels { l.deallocate() } }
 
     /// Encodes batch × inputElements floats (IOQuantization: NaN and infinity refused), runs
-    /// the interpreter, and decodes batch × outputElements floats into `y`.
+    /// the interpreter, and decodes batch × outputElements floats into `y`. A float32 edge
+    /// is the caller's buffer itself (the interpreter refuses NaN and infinity in the same
+    /// words): no copy.
     func run(_ x: UnsafePointer<Float>, batch: Int, _ y: UnsafeMutablePointer<Float>) throws(RuntimeError) {
         let nIn = interpreter.inputElements * batch, nOut = interpreter.outputElements * batch
+        if interpreter.inputType == .float32 && interpreter.outputType == .float32 {
+            try interpreter.run(input: UnsafeRawPointer(x), output: UnsafeMutableRawPointer(y), batch: batch)
+            return
+        }
         var failure: RuntimeError? = nil
         input.withUnsafeMutableBytes { i in
             output.withUnsafeMutableBytes { o in

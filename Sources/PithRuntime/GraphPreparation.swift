@@ -182,7 +182,7 @@ struct GraphPreparation {
             return .floatLinear(l)
         }
         if integer {
-            var l = try quantizedLinear(node, x: x, out: out, w: w, wIndex: wIndex, b: perToken ? nil : b, n: n, k: k, relu: relu, conv: geometry)
+            let l = try quantizedLinear(node, x: x, out: out, w: w, wIndex: wIndex, b: perToken ? nil : b, n: n, k: k, relu: relu, conv: geometry)
             l.tokens = tokens
             if perToken, let b {
                 let reach = 2 * 255 * 128 * k
@@ -308,6 +308,14 @@ struct GraphPreparation {
         }
         let stage = pith_q8_output(a_zero: xv.zeroPoint, bias: bias, mult: mult, shift: shift, out_zero: ov.zeroPoint,
                                    out_min: relu ? max(0, ov.zeroPoint) : 0, out_max: 255)
+        // A Dense layer's column starts, bias − za·colsum, computed once here rather than on
+        // every run.
+        var start: UnsafeMutablePointer<Int32>? = nil
+        if conv == nil {
+            let p = try store.ints(n)
+            pith_q8_gemm_start(&packed, bias, xv.zeroPoint, p)
+            start = p
+        }
         var offsets: UnsafeMutablePointer<Int32>? = nil
         if let g = conv, kernelWidth > 0 {
             let p = try store.ints(packedK / 4)
@@ -315,7 +323,7 @@ struct GraphPreparation {
             offsets = p
         }
         return QuantizedLinear(input: x, output: out, packed: packed, outputStage: stage, conv: conv, inputZero: UInt8(xv.zeroPoint),
-                               convOffsets: offsets, kernelWidth: kernelWidth)
+                               convOffsets: offsets, kernelWidth: kernelWidth, start: start)
     }
 
     /// The scales of int8 weights symmetric per row (axis 0) or per tensor.

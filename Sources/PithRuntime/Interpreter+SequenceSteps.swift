@@ -19,12 +19,12 @@ extension Interpreter {
         case let .quantizedAdd(s):
             var p = s.parameters
             pith_q_add_u8(&p, buffer(s.a).assumingMemoryBound(to: UInt8.self), buffer(s.b).assumingMemoryBound(to: UInt8.self),
-                          values[s.a].elements * batch, buffer(s.output).assumingMemoryBound(to: UInt8.self))
+                          layouts[s.a].elements * batch, buffer(s.output).assumingMemoryBound(to: UInt8.self))
         case let .quantizedMeanTokens(s):
             pith_q_mean_tokens_u8(buffer(s.input).assumingMemoryBound(to: UInt8.self), batch, Int32(s.tokens), Int32(s.width), s.inputZero,
                                   s.ratio, s.outputZero, buffer(s.output).assumingMemoryBound(to: UInt8.self))
         case let .lookup(s):
-            pith_q_lookup_u8(buffer(s.input).assumingMemoryBound(to: UInt8.self), values[s.input].elements * batch, s.table,
+            pith_q_lookup_u8(buffer(s.input).assumingMemoryBound(to: UInt8.self), layouts[s.input].elements * batch, s.table,
                              buffer(s.output).assumingMemoryBound(to: UInt8.self))
         default: preconditionFailure("not a sequence step")
         }

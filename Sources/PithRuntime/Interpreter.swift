@@ -30,6 +30,9 @@ public final class Interpreter {
     /// weights, column sums, biases, multipliers and unpacking temporaries; each block
     /// rounded up to 64): what loading the model allocates beyond the file and the arena.
     public var preparedWeightBytes: Int { store.peak }
+    /// How many allocations the prepared weights are (each costs a heap its bookkeeping and
+    /// up to 63 bytes of alignment).
+    public var preparedWeightBlocks: Int { store.blockCount }
     var arenaBytes: Int { graph.arenaBytes }
     /// The float input is read where the caller holds it (not copied into the arena) and
     /// checked for NaN and infinity as it is quantized: true when Quantize steps alone
@@ -50,8 +53,17 @@ public final class Interpreter {
     public var outputShape: [Int] { values[outputValue].shape }
     public var inputType: DType { values[inputValue].dtype }
     public var outputType: DType { values[outputValue].dtype }
-    public var inputElements: Int { values[inputValue].elements }
-    public var outputElements: Int { values[outputValue].elements }
+    /// Values per sample in and out (stored: read on every run).
+    public let inputElements: Int
+    public let outputElements: Int
+    /// Bytes per sample of the input and the output, each value's offset in the arena, and
+    /// whether the input is float32: what every run reads, kept here rather than read out
+    /// of `values` (whose elements a 32-bit build copies whole to read one field).
+    let inputBytes: Int, outputBytes: Int
+    let layouts: [ValueLayout]
+    let floatInput: Bool
+    /// The output is held channels-last (H, W, C) with C > 1 and goes back to (C, H, W).
+    let outputChannelsLast: Bool
     /// Bytes of the activation arena (all values for `maxBatch` samples).
     public var arenaSize: Int { arenaBytes }
     /// Multiply-adds of one sample through the Dense, Conv2D, LSTM and attention steps.
@@ -120,6 +132,14 @@ public final class Interpreter {
         self.limits = limits
         helpers = (1 ..< max(workers, 1)).map { _ in Interpreter(graph: graph, maxBatch: chunk, workers: 1, chunk: chunk, limits: limits) }
         self.graph = graph
+        inputElements = graph.values[graph.inputValue].elements
+        outputElements = graph.values[graph.outputValue].elements
+        inputBytes = graph.values[graph.inputValue].bytesPerSample
+        outputBytes = graph.values[graph.outputValue].bytesPerSample
+        layouts = graph.values.map { ValueLayout($0) }
+        floatInput = graph.values[graph.inputValue].dtype == .float32
+        let out = graph.values[graph.outputValue]
+        outputChannelsLast = out.channelsLast && out.shape.count == 3 && out.shape[0] > 1
         // 64 bytes of slack: kernels may read a few bytes past a value's end (im2row's
         // 4-byte moves), never using them.
         if let memory {
@@ -143,14 +163,14 @@ public final class Interpreter {
 
     func buffer(_ v: Int) -> UnsafeMutableRawPointer {
         if v == inputValue, let callerInput { return callerInput }
-        return arena + values[v].offset
+        return arena + layouts[v].offset
     }
 
     /// Runs `batch` samples. `input`: batch × inputElements values of the input's dtype
     /// (little-endian); `output`: room for batch × outputElements of the output's dtype.
     public func run(input: UnsafeRawPointer, output: UnsafeMutableRawPointer, batch: Int) throws(RuntimeError) {
         guard batch >= 1, batch <= maxBatch else { throw .badInput("batch \(batch) is outside 1...\(maxBatch) (the interpreter's maxBatch)") }
-        if values[inputValue].dtype == .float32 && !readsInputInPlace {
+        if floatInput && !readsInputInPlace {
             let i = pith_first_nonfinite(input.assumingMemoryBound(to: Float.self), inputElements * batch)
             if i >= 0 { throw nonfiniteInput(input, at: i) }
         }
@@ -183,7 +203,7 @@ public final class Interpreter {
         if readsInputInPlace {
             callerInput = UnsafeMutableRawPointer(mutating: input)
         } else {
-            buffer(inputValue).copyMemory(from: input, byteCount: values[inputValue].bytesPerSample * batch)
+            buffer(inputValue).copyMemory(from: input, byteCount: inputBytes * batch)
         }
     }
 
@@ -197,11 +217,11 @@ public final class Interpreter {
             let nonfinite = execute(step, batch: batch)
             if nonfinite >= 0 && step.inputs[0] == inputValue { throw nonfiniteInput(input, at: nonfinite, firstSample: firstSample) }
         }
-        let out = values[outputValue]
-        if out.channelsLast && out.shape.count == 3 && out.shape[0] > 1 {
+        if outputChannelsLast {
+            let out = values[outputValue]
             toChannelsFirst(buffer(outputValue), output, dtype: out.dtype, channels: out.shape[0], pixels: out.shape[1] * out.shape[2], batch: batch)
         } else {
-            output.copyMemory(from: buffer(outputValue), byteCount: out.bytesPerSample * batch)
+            output.copyMemory(from: buffer(outputValue), byteCount: outputBytes * batch)
         }
     }
 
@@ -254,23 +274,23 @@ public final class Interpreter {
             sequenceStep(step, batch: batch)
         case let .pool(s): pool(s, batch: batch)
         case let .relu(i, o):
-            let n = values[i].elements * batch
-            if values[i].dtype == .float32 {
+            let n = layouts[i].elements * batch
+            if layouts[i].dtype == .float32 {
                 pith_relu_f32(buffer(i).assumingMemoryBound(to: Float.self), n, buffer(o).assumingMemoryBound(to: Float.self))
             } else {
-                pith_relu_u8(buffer(i).assumingMemoryBound(to: UInt8.self), n, UInt8(values[i].zeroPoint), buffer(o).assumingMemoryBound(to: UInt8.self))
+                pith_relu_u8(buffer(i).assumingMemoryBound(to: UInt8.self), n, UInt8(layouts[i].zeroPoint), buffer(o).assumingMemoryBound(to: UInt8.self))
             }
         case let .copy(i, o):
-            if i != o { buffer(o).copyMemory(from: buffer(i), byteCount: values[i].bytesPerSample * batch) }
+            if i != o { buffer(o).copyMemory(from: buffer(i), byteCount: layouts[i].bytesPerSample * batch) }
         case let .toChannelsFirst(i, o, channels, pixels):
-            toChannelsFirst(buffer(i), buffer(o), dtype: values[i].dtype, channels: channels, pixels: pixels, batch: batch)
+            toChannelsFirst(buffer(i), buffer(o), dtype: layouts[i].dtype, channels: channels, pixels: pixels, batch: batch)
         case let .quantize(i, o):
             let x = buffer(i).assumingMemoryBound(to: Float.self)
-            let v = values[o]
+            let v = layouts[o]
             if v.dtype == .uint8 { return pith_quantize_u8(x, v.elements * batch, v.scale, v.zeroPoint, buffer(o).assumingMemoryBound(to: UInt8.self)) }
             return pith_quantize_s8(x, v.elements * batch, v.scale, v.zeroPoint, buffer(o).assumingMemoryBound(to: Int8.self))
         case let .dequantize(i, o):
-            let v = values[i]
+            let v = layouts[i]
             let y = buffer(o).assumingMemoryBound(to: Float.self)
             let n = v.elements * batch
             switch v.dtype {
@@ -279,13 +299,13 @@ public final class Interpreter {
             default: pith_dequantize_s32(buffer(i).assumingMemoryBound(to: Int32.self), n, v.scale, v.zeroPoint, y)
             }
         case let .softmax(i, o):
-            let n = values[i].shape.last ?? 1
-            if i != o { buffer(o).copyMemory(from: buffer(i), byteCount: values[i].bytesPerSample * batch) }
+            let n = layouts[i].lastDimension
+            if i != o { buffer(o).copyMemory(from: buffer(i), byteCount: layouts[i].bytesPerSample * batch) }
             let y = buffer(o).assumingMemoryBound(to: Float.self)
-            for r in 0 ..< values[i].elements * batch / n { pith_softmax_f32(y + r * n, Int32(n)) }
+            for r in 0 ..< layouts[i].elements * batch / n { pith_softmax_f32(y + r * n, Int32(n)) }
         case let .addFloat(a, b, o):
             pith_add_f32(buffer(a).assumingMemoryBound(to: Float.self), buffer(b).assumingMemoryBound(to: Float.self),
-                         values[a].elements * batch, buffer(o).assumingMemoryBound(to: Float.self))
+                         layouts[a].elements * batch, buffer(o).assumingMemoryBound(to: Float.self))
         }
         return -1
     }
@@ -336,7 +356,11 @@ public final class Interpreter {
         guard let g = s.conv else {
             let (k, n) = (Int(packed.K), Int(packed.N))
             guard let tokenBias = s.tokenBias else {
-                pith_q8_gemm_u8(x, k, Int32(batch * s.tokens), &packed, &stage, y, n, PITH_Q8_AUTO)
+                if let start = s.start {
+                    pith_q8_gemm_u8_start(x, k, Int32(batch * s.tokens), &packed, start, &stage, y, n, PITH_Q8_AUTO)
+                } else {
+                    pith_q8_gemm_u8(x, k, Int32(batch * s.tokens), &packed, &stage, y, n, PITH_Q8_AUTO)
+                }
                 return
             }
             // Per sample: (T, N) int32 sums, the bias of each token added, then requantized.
@@ -382,7 +406,7 @@ public final class Interpreter {
         let inSample = s.channels * s.height * s.width, outSample = s.channels * s.outHeight * s.outWidth
         let args = (Int32(s.channels), Int32(s.height), Int32(s.width), Int32(s.kernel), Int32(s.stride), Int32(s.outHeight), Int32(s.outWidth))
         for b in 0 ..< batch {
-            if values[s.input].dtype == .float32 {
+            if layouts[s.input].dtype == .float32 {
                 let x = buffer(s.input).assumingMemoryBound(to: Float.self) + b * inSample
                 let y = buffer(s.output).assumingMemoryBound(to: Float.self) + b * outSample
                 switch (s.average, s.channelsLast) {

@@ -12,13 +12,14 @@ struct FloatLinear {
     var tokens: Int = 1
 }
 
-/// Dense or Conv2D on uint8 activations and int8 weights, requantized to uint8.
-struct QuantizedLinear {
-    var input: Int, output: Int
-    var packed: pith_q8_packed
-    var outputStage: pith_q8_output
-    var conv: ConvGeometry?
-    var inputZero: UInt8
+/// Dense or Conv2D on uint8 activations and int8 weights, requantized to uint8. A class:
+/// the step that runs it takes a reference, not a copy of its fields.
+final class QuantizedLinear {
+    let input: Int, output: Int
+    let packed: pith_q8_packed
+    let outputStage: pith_q8_output
+    let conv: ConvGeometry?
+    let inputZero: UInt8
     /// Rows of K inputs per sample: 1, or T for a Dense layer over a sequence (T, K).
     var tokens: Int = 1
     /// A bias per token (T, N) int32, added before requantizing (the GEMM's bias is then
@@ -28,10 +29,25 @@ struct QuantizedLinear {
     /// reads its patches through them: channels a multiple of 4, or 1 or 2 with the kernel
     /// rows widened to `kernelWidth` positions (zero weights past the kernel) so that a
     /// row of a patch is whole groups of 4. nil: im2row patches.
-    var convOffsets: UnsafeMutablePointer<Int32>?
-    var kernelWidth: Int
+    let convOffsets: UnsafeMutablePointer<Int32>?
+    let kernelWidth: Int
+    /// A Dense layer's column starts (N): bias − za·colsum (pith_q8_gemm_start), or nil.
+    let start: UnsafeMutablePointer<Int32>?
     /// Bytes of one uint8 patch row: the packed K.
     var patchBytes: Int { Int(packed.K4) }
+
+    init(input: Int, output: Int, packed: pith_q8_packed, outputStage: pith_q8_output, conv: ConvGeometry?, inputZero: UInt8,
+         convOffsets: UnsafeMutablePointer<Int32>?, kernelWidth: Int, start: UnsafeMutablePointer<Int32>?) {
+        self.input = input
+        self.output = output
+        self.packed = packed
+        self.outputStage = outputStage
+        self.conv = conv
+        self.inputZero = inputZero
+        self.convOffsets = convOffsets
+        self.kernelWidth = kernelWidth
+        self.start = start
+    }
 }
 
 /// Shapes of a convolution for one sample.
@@ -60,8 +76,10 @@ struct PoolStep {
     var channelsLast: Bool
 }
 
-/// One prepared operation of the graph, reading and writing values by index.
-enum Step {
+/// One prepared operation of the graph, reading and writing values by index. Indirect: a
+/// step is passed and copied as one reference, not as its payload (hundreds of bytes, which
+/// a 32-bit microcontroller copied with memcpy on every step of every run).
+indirect enum Step {
     case floatLinear(FloatLinear)
     case quantizedLinear(QuantizedLinear)
     case quantizedLSTM(QuantizedLSTM)

@@ -35,3 +35,28 @@ struct Value {
         }
     }
 }
+
+/// What a run reads of a value, without its name and shape arrays: a plain struct that is
+/// read field by field (a `Value` held in an array is copied whole, its references
+/// retained and released, to read one field on a 32-bit build).
+struct ValueLayout {
+    var dtype: DType
+    var elements: Int
+    var bytesPerSample: Int
+    /// The last dimension (softmax's rows).
+    var lastDimension: Int
+    var scale: Float
+    var zeroPoint: Int32
+    /// Byte offset in the arena.
+    var offset: Int
+
+    init(_ v: Value) {
+        dtype = v.dtype
+        elements = v.elements
+        bytesPerSample = v.bytesPerSample
+        lastDimension = v.shape.last ?? 1
+        scale = v.scale
+        zeroPoint = v.zeroPoint
+        offset = v.offset
+    }
+}

@@ -10,6 +10,8 @@ final class WeightStore {
     private(set) var used = 0
     /// The most `used` has been.
     private(set) var peak = 0
+    /// Blocks kept (each one allocation: what a heap's per-block overhead multiplies).
+    var blockCount: Int { blocks.count }
 
     init(limit: Int) { self.limit = limit }
 

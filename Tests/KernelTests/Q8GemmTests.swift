@@ -15,7 +15,7 @@ final class Q8GemmTests: XCTestCase {
         }
     }
 
-    static let paths: [pith_q8_path] = [PITH_Q8_REFERENCE, PITH_Q8_AVX2, PITH_Q8_AVXVNNI, PITH_Q8_AVX512VNNI, PITH_Q8_NEON]
+    static let paths: [pith_q8_path] = [PITH_Q8_REFERENCE, PITH_Q8_AVX2, PITH_Q8_AVXVNNI, PITH_Q8_AVX512VNNI, PITH_Q8_NEON, PITH_Q8_DSP]
     var supported: [pith_q8_path] { Self.paths.filter { pith_q8_path_supported($0) != 0 } }
 
     /// Packs W and runs `body` with the packed struct (storage kept alive).
@@ -193,6 +193,7 @@ final class Q8GemmTests: XCTestCase {
             (PITH_Q8_AVXVNNI, flags.contains("avx_vnni") && flags.contains("avx2")),
             (PITH_Q8_AVX2, flags.contains("avx2")),
             (PITH_Q8_NEON, false),
+            (PITH_Q8_DSP, false),
         ]
         for (path, has) in expected {
             XCTAssertEqual(pith_q8_path_supported(path) != 0, has, "path \(path.rawValue): the kernels and /proc/cpuinfo disagree")

@@ -4,7 +4,7 @@
 // microcontroller targets), there is no environment: every variable reads as unset.
 //
 //   PITH_KERNELS=generic        every dispatching kernel takes its portable reference
-//   PITH_Q8_PATH=NAME           the int8 GEMM path: reference|avx2|avxvnni|avx512vnni|neon
+//   PITH_Q8_PATH=NAME           the int8 GEMM path: reference|avx2|avxvnni|avx512vnni|neon|dsp
 //   PITH_F32_PATH=reference     the fp32 GEMM's portable kernel (default: AVX-512 where present)
 //   PITH_Q8_ZERO_SKIP=0|conv    int8 zero skipping off, or extended to every convolution
 //   PITH_CHANNEL_ORDER=0        the runtime keeps the model's channel order
@@ -30,8 +30,11 @@ int pith_cpu_has_neon(void);
 int pith_kernels_use_avx512(void);
 /// The same for the AVX2 twins (CPUs without AVX-512).
 int pith_kernels_use_avx2(void);
+/// Whether the ARMv7E-M twins run (the requantization, the input quantization): built for
+/// the DSP extension (Cortex-M4/M7) and PITH_KERNELS is not `generic`. 0 elsewhere.
+int pith_kernels_use_dsp(void);
 
-/// PITH_Q8_PATH as a pith_q8_path value (1 reference ... 5 neon), 0 when unset or unknown.
+/// PITH_Q8_PATH as a pith_q8_path value (1 reference ... 5 neon, 6 dsp), 0 when unset or unknown.
 /// Read once.
 int pith_env_q8_path(void);
 /// PITH_F32_PATH: 1 for `reference`, else 0. Read once.

@@ -9,10 +9,11 @@
 //
 // Paths: a scalar reference on unpacked W (the definition), AVX-512 VNNI (vpdpbusd on
 // zmm), AVX-VNNI (vpdpbusd on ymm), AVX2 (exact: bytes widened to int16 and vpmaddwd,
-// never the saturating vpmaddubsw), and NEON (arm64). The fast paths read W packed once
+// never the saturating vpmaddubsw), NEON (arm64) and the ARMv7E-M DSP extension (SMLAD:
+// Cortex-M4/M7). The fast paths read W packed once
 // (pith_q8_pack): columns in panels of 16, k in groups of 4, so one 64-byte load holds
 // 4 k-values of 16 columns — the operand vpdpbusd wants. All paths give bit-identical
-// results; PITH_Q8_PATH=reference|avx2|avxvnni|avx512vnni|neon forces one.
+// results; PITH_Q8_PATH=reference|avx2|avxvnni|avx512vnni|neon|dsp forces one.
 //
 // Zero skipping (AVX-512 VNNI): a tile of rows sums only the groups of 4 k that are not
 // zero in all its rows (a zero group adds nothing, so the result is the same), where at
@@ -30,6 +31,7 @@ typedef enum {
     PITH_Q8_AVXVNNI = 3,
     PITH_Q8_AVX512VNNI = 4,
     PITH_Q8_NEON = 5,
+    PITH_Q8_DSP = 6,
 } pith_q8_path;
 
 /// W packed for the fast paths. data: (NP/16) panels × (K4/4) groups × 64 bytes, 64-byte
@@ -87,6 +89,10 @@ void pith_q8_gemm_start(const pith_q8_packed *W, const int32_t *bias, int32_t a_
 /// to 4, every row is read to that length (its padding bytes may hold anything).
 void pith_q8_gemm_u8(const uint8_t *A, long lda, int32_t M, const pith_q8_packed *W,
                      const pith_q8_output *o, uint8_t *out, long ldo, pith_q8_path path);
+/// The same from the columns' starts (pith_q8_gemm_start of o->bias and o->a_zero, computed
+/// once by the caller); o->bias is not read.
+void pith_q8_gemm_u8_start(const uint8_t *A, long lda, int32_t M, const pith_q8_packed *W, const int32_t *start,
+                           const pith_q8_output *o, uint8_t *out, long ldo, pith_q8_path path);
 
 /// Requantizes one row of accumulators: the scalar reference, and the dispatching entry
 /// (AVX-512 where the CPU has it, bit-identical; PITH_KERNELS=generic forces the reference).

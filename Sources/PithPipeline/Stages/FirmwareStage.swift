@@ -6,7 +6,8 @@ import PithRuntime
 /// `pith build model.pith --target cortex-m4`: bare-metal firmware with the model in flash.
 /// The kit tools/build-libpith makes per target (.build-embedded/libpith/TARGET/firmware:
 /// main.o, the board's linker script, firmware.conf) is linked with libpith.a, picolibc with
-/// semihosting and the model by the target's GNU assembler and linker, dead code dropped
+/// semihosting and the model (the kit's model_blob.S: the .pith file in flash, the arena in
+/// bss) by the target's GCC and GNU linker, dead code dropped
 /// (--gc-sections). The model is the .pith file itself (raw sections: the firmware has no
 /// zstd), read in place from flash; its activations go to a static arena sized here
 /// (`Interpreter.requiredArenaBytes`, batch 1). The budget comes from the linked image and
@@ -66,7 +67,8 @@ public enum FirmwareStage {
         guard targets.contains(target) else {
             throw PithError.badOption(name: "--target", problem: "'\(target)' is not one of \(targets.joined(separator: ", "))")
         }
-        let folder = kitFolder(target: target, kit: kit)
+        // Absolute: the tools run in a folder of their own.
+        let folder = URL(fileURLWithPath: kitFolder(target: target, kit: kit)).standardizedFileURL.path
         let conf = "\(folder)/firmware.conf"
         guard FileManager.default.fileExists(atPath: conf) else {
             throw PithError.badFile(path: conf, problem: "no firmware kit for \(target) here; build it with 'tools/build-libpith \(target)' or pass --kit")
@@ -92,8 +94,8 @@ public enum FirmwareStage {
         defer { try? FileManager.default.removeItem(atPath: work) }
         let modelBytes = try FileBytes.read(model, limit: FileBytes.Limit.pithFile)
         try AtomicFile.write(modelBytes, to: "\(work)/model.pith")
-        try AtomicFile.write(Array(assembly(arenaBytes: arena).utf8), to: "\(work)/model.S")
-        try execute(settings.assembler, settings.assemblerArguments + ["model.S", "-o", "model.o"], in: work)
+        try execute(settings.assembler, settings.assemblerArguments + ["-DPITH_MODEL_FILE=\"model.pith\"", "-DPITH_ARENA_BYTES=\(arena)",
+                                                                      "\(folder)/model_blob.S", "-o", "model.o"], in: work)
         let linkArguments = settings.linkerArguments.map { $0 == "@model" ? "model.o" : $0 } + ["-Map", "firmware.map", "-o", "firmware.elf"]
         try execute(settings.linker, linkArguments, in: work)
         let elf = try FileBytes.read("\(work)/firmware.elf", limit: FileBytes.Limit.executable)
@@ -132,37 +134,14 @@ public enum FirmwareStage {
     }
 
     /// The heap the firmware needs after loading: the prepared weights (measured on this
-    /// machine; the portable packing a microcontroller uses is no larger) and the model's
-    /// decoded tables (graph, tensors, metadata), bounded by four times their encoded bytes
-    /// plus 8 KiB (the firmware's own sample buffers and stdio); the firmware prints what it used, and tools/firmware-check holds it to this.
+    /// machine; the portable packing a microcontroller uses is no larger) with 80 bytes a
+    /// block (64-byte alignment and the allocator's header), and the model's decoded tables
+    /// (graph, tensors, metadata, the prepared steps), bounded by four times their encoded
+    /// bytes, plus 8 KiB (the firmware's own sample buffers and stdio). The firmware prints
+    /// what it used, and tools/firmware-check holds it to this.
     static func heapBytes(_ interpreter: Interpreter, file: PithFile) -> Int {
         let tables = file.sections.filter { $0.kind != .tensorData }.reduce(0) { $0 + Int($1.size) }
-        return interpreter.preparedWeightBytes + 4 * tables + 8192
-    }
-
-    /// The model's object: the .pith file in flash (64-byte aligned) between
-    /// pith_firmware_model and pith_firmware_model_end, the arena's size, and the arena in bss.
-    static func assembly(arenaBytes: Int) -> String {
-        """
-            .section .rodata.pith_firmware_model,"a"
-            .balign 64
-            .global pith_firmware_model
-        pith_firmware_model:
-            .incbin "model.pith"
-            .global pith_firmware_model_end
-        pith_firmware_model_end:
-            .section .rodata.pith_firmware_arena_bytes,"a"
-            .balign 4
-            .global pith_firmware_arena_bytes
-        pith_firmware_arena_bytes:
-            .word \(arenaBytes)
-            .section .bss.pith_firmware_arena,"aw",%nobits
-            .balign 64
-            .global pith_firmware_arena
-        pith_firmware_arena:
-            .space \(arenaBytes)
-
-        """
+        return interpreter.preparedWeightBytes + 80 * interpreter.preparedWeightBlocks + 4 * tables + 8192
     }
 
     /// Runs `tool` with `arguments` in `folder`; its first line of error output on failure.

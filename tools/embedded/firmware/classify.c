@@ -13,7 +13,7 @@ static long long fail(const char *what, const char *why) {
 
 static uint32_t big_endian32(const uint8_t *b) { return (uint32_t)b[0] << 24 | (uint32_t)b[1] << 16 | (uint32_t)b[2] << 8 | b[3]; }
 
-long long pith_classify_idx(pith_model *m, const char *path) {
+long long pith_classify_idx(pith_model *m, const char *path, int repeat) {
     const int64_t features = pith_input_size(m), classes = pith_output_size(m);
     const double scale = pith_input_scale(m);
     FILE *f = fopen(path, "rb");
@@ -46,7 +46,8 @@ long long pith_classify_idx(pith_model *m, const char *path) {
                 memcpy(&x[i], &bits, 4);
             }
         }
-        if (pith_run(m, x, features, 1, y, classes) != 0) return fail("run", pith_last_error());
+        for (int r = 0; r < repeat; r++)
+            if (pith_run(m, x, features, 1, y, classes) != 0) return fail("run", pith_last_error());
         // The first of the highest scores, as pith-run picks it.
         int64_t best = 0;
         for (int64_t j = 1; j < classes; j++)

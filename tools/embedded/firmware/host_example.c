@@ -24,7 +24,7 @@ int main(int argc, char **argv) {
     void *arena = malloc((size_t)arena_bytes);
     pith_model *m = arena ? pith_open_memory_arena(bytes, (size_t)size, 1, arena, (size_t)arena_bytes) : NULL;
     if (!m) return fprintf(stderr, "%s\n", pith_last_error()), 1;
-    long long samples = pith_classify_idx(m, argv[2]);
+    long long samples = pith_classify_idx(m, argv[2], 1);
     if (samples < 0) return 1;
     printf("libpith %s (format %d): %lld samples, %d classes, arena %lld bytes\n", pith_version(), pith_format_version(), samples,
            pith_class_count(m), (long long)arena_bytes);
