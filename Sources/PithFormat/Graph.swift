@@ -116,7 +116,7 @@ public struct Node: Sendable, Equatable {
     }
 
     public func attribute(_ key: String) -> Int64? {
-        for a in attributes where a.key == key { return a.value }
+        for a in attributes where a.key.sameBytes(key) { return a.value }
         return nil
     }
 }

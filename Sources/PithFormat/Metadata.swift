@@ -24,11 +24,11 @@ public struct Metadata: Sendable, Equatable {
 
     public subscript(key: String) -> MetadataValue? {
         get {
-            for e in entries where e.key == key { return e.value }
+            for e in entries where e.key.sameBytes(key) { return e.value }
             return nil
         }
         set {
-            if let i = entries.firstIndex(where: { $0.key == key }) {
+            if let i = entries.firstIndex(where: { $0.key.sameBytes(key) }) {
                 if let newValue { entries[i].value = newValue } else { entries.remove(at: i) }
             } else if let newValue {
                 entries.append((key, newValue))
@@ -53,17 +53,23 @@ public struct Metadata: Sendable, Equatable {
 
     public static func == (a: Metadata, b: Metadata) -> Bool {
         a.entries.count == b.entries.count
-            && zip(a.entries, b.entries).allSatisfy { $0.key == $1.key && $0.value == $1.value }
+            && zip(a.entries, b.entries).allSatisfy { $0.key.sameBytes($1.key) && $0.value == $1.value }
     }
 
     /// The types the spec fixes for its known keys.
     static func requiredType(of key: String) -> UInt8? {
-        switch key {
-        case "model.name", "model.task", "input.shape", "input.dtype",
-             "provenance.source", "provenance.dataset": return 1
-        case "model.labels": return 4
-        case "input.scale", "provenance.accuracy.float", "provenance.accuracy.int8": return 3
-        default: return nil
-        }
+        requiredTypes.first { $0.key.sameBytes(key) }?.type
     }
+
+    static let requiredTypes: [(key: String, type: UInt8)] = [
+        ("model.name", 1), ("model.task", 1), ("input.shape", 1), ("input.dtype", 1), ("provenance.source", 1), ("provenance.dataset", 1),
+        ("model.labels", 4), ("input.scale", 3), ("provenance.accuracy.float", 3), ("provenance.accuracy.int8", 3),
+    ]
+}
+
+extension String {
+    /// Whether the two strings are the same UTF-8 bytes. A file's names and keys are bytes:
+    /// compared as such, not as Unicode text (String's `==` equates canonically equivalent
+    /// spellings, and pulls Unicode's normalization tables into a microcontroller image).
+    @inlinable public func sameBytes(_ other: String) -> Bool { utf8.elementsEqual(other.utf8) }
 }

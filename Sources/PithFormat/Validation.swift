@@ -16,11 +16,11 @@ enum Validation {
     }
 
     static func checkTensors(_ tensors: [TensorInfo], sectionSizes: [Int?]) throws(FormatError) {
-        var names = Set<String>()
+        var names = Set<[UInt8]>()
         // Per data section: (offset, end, tensor) of each constant, to find overlaps.
         var ranges: [(section: Int, start: Int, end: Int, name: String)] = []
         for t in tensors {
-            guard names.insert(t.name).inserted else {
+            guard names.insert(Array(t.name.utf8)).inserted else {
                 throw .invalid(field: "tensor '\(t.name)'.name", problem: "two tensors have this name")
             }
             switch (t.role, t.location) {
@@ -65,9 +65,9 @@ enum Validation {
             guard !available[i] else { throw .badGraph(node: "graph", problem: "input '\(t.name)' is listed twice") }
             available[i] = true
         }
-        var nodeNames = Set<String>()
+        var nodeNames = Set<[UInt8]>()
         for node in graph.nodes {
-            guard !node.name.isEmpty, nodeNames.insert(node.name).inserted else {
+            guard !node.name.isEmpty, nodeNames.insert(Array(node.name.utf8)).inserted else {
                 throw .badGraph(node: node.name, problem: "node names must be unique and not empty")
             }
             guard node.op.inputArity.contains(node.inputs.count) else {
@@ -118,17 +118,17 @@ enum Validation {
 
     static func checkAttributes(_ node: Node) throws(FormatError) {
         let rules = node.op.attributeRules
-        var seen = Set<String>()
+        var seen = Set<[UInt8]>()
         for a in node.attributes {
-            guard seen.insert(a.key).inserted else { throw .badGraph(node: node.name, problem: "attribute '\(a.key)' appears twice") }
-            guard let rule = rules.first(where: { $0.key == a.key }) else {
+            guard seen.insert(Array(a.key.utf8)).inserted else { throw .badGraph(node: node.name, problem: "attribute '\(a.key)' appears twice") }
+            guard let rule = rules.first(where: { $0.key.sameBytes(a.key) }) else {
                 throw .badGraph(node: node.name, problem: "\(node.op.name) has no attribute '\(a.key)'")
             }
             guard rule.range.contains(a.value) else {
                 throw .badGraph(node: node.name, problem: "attribute '\(a.key)' is \(a.value), outside \(rule.range.lowerBound)...\(rule.range.upperBound)")
             }
         }
-        for rule in rules where rule.required && !seen.contains(rule.key) {
+        for rule in rules where rule.required && !seen.contains(Array(rule.key.utf8)) {
             throw .badGraph(node: node.name, problem: "\(node.op.name) needs attribute '\(rule.key)'")
         }
     }
