@@ -116,6 +116,8 @@ public struct ONNXImport {
                 }
                 continue
             }
+            // Every op but Constant reads its first input (node.inputs[0] below).
+            guard node.opType == "Constant" || !node.inputs.isEmpty else { throw fail(node, "has no inputs") }
             switch node.opType {
             case "Constant":
                 guard let t = node.attributes["value"]?.tensor else { throw fail(node, "only a tensor 'value' is imported") }

@@ -69,6 +69,22 @@ final class ONNXImportTests: XCTestCase {
             }
         }
     }
+
+    /// The fuzzer's finds, kept as seeds (tools/fuzz/corpus/onnx-reader): each is refused
+    /// with one line, never a trap.
+    func testTheFuzzersFindsAreRefusedWithOneLine() throws {
+        let corpus = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+            .appendingPathComponent("tools/fuzz/corpus/onnx-reader")
+        let expected = ["transpose-without-inputs.onnx": "(Transpose, opset 17): has no inputs", "reshape-product-overflow.onnx": "reshape to",
+                        "div-not-gelu.onnx": "op Div is not imported", "gemm-integer-bias.onnx": "must be a float32 tensor"]
+        for (name, fragment) in expected {
+            let bytes = [UInt8](try Data(contentsOf: corpus.appendingPathComponent(name)))
+            XCTAssertThrowsError(try ONNXImport(try ONNXModel(bytes: bytes), name: "m"), name) { error in
+                XCTAssertFalse("\(error)".contains("\n"), "\(name): \(error)")
+                XCTAssert("\(error)".contains(fragment), "\(name): \(error): expected '\(fragment)'")
+            }
+        }
+    }
 }
 
 /// ONNX export: a Pith model written as ONNX reads back through the importer to the same
