@@ -20,8 +20,9 @@ public enum FirmwareStage {
         public var target: String
         /// How QEMU runs the image (the kit's `qemu` line).
         public var qemu: String
-        /// Flash by part: runtime code (libpith.a), C library, compiler runtime, firmware main,
-        /// model, initial data; and the total.
+        /// Flash by part: runtime code (libpith.a's Embedded Swift: the reader, the executor,
+        /// the C API), kernels (libpith.a's C kernels), C library, compiler runtime, firmware
+        /// main, model, alignment and tables; and the total.
         public var flash: [(part: String, bytes: Int)]
         public var flashBytes: Int
         /// RAM by part: arena, heap (prepared weights and the model's tables), stack, static
@@ -103,13 +104,18 @@ public enum FirmwareStage {
         let map = String(decoding: try FileBytes.read("\(work)/firmware.map", limit: 64 << 20), as: UTF8.self)
         let flashSections = Set(image.sections.filter(\.inFlash).map(\.name))
         let byInput = LinkerMap.flashByInput(map, flash: flashSections) { input in
-            if input.contains("libpith.a") { return "runtime code (libpith.a)" }
+            // libpith.a's members: the Embedded Swift runtime (and the Unicode tables folded
+            // in with it), or a C kernel file.
+            if input.contains("libpith.a(") {
+                let swift = ["(PithC.o)", "(PithFormat.o)", "(PithRuntime.o)", "(api.o)", "(bare_metal_support.o)", "(stdlib_support.o)"]
+                return swift.contains { input.hasSuffix($0) } || input.contains("(Unicode") ? "runtime code" : "kernels"
+            }
             if input.hasSuffix("model.o") { return "model" }
             if input.hasSuffix("main.o") || input.hasSuffix("classify.o") { return "firmware main" }
             if input.contains("libgcc") { return "compiler runtime" }
             return "C library"
         }
-        let parts = ["runtime code (libpith.a)", "C library", "compiler runtime", "firmware main", "model"]
+        let parts = ["runtime code", "kernels", "C library", "compiler runtime", "firmware main", "model"]
         var flash = parts.map { ($0, byInput[$0] ?? 0) }
         let accounted = flash.reduce(0) { $0 + $1.1 }
         flash.append(("alignment and tables", max(0, image.flashBytes - accounted)))
