@@ -24,7 +24,7 @@ struct Build: ParsableCommand {
     @Option(help: "The runner to embed the model in (default: the Embedded Swift runner of tools/build-runner if built, else pith-run beside this program).")
     var runner: String?
 
-    @Option(help: "Make firmware for this microcontroller: \(FirmwareStage.targets.joined(separator: ", ")).")
+    @Option(help: "Make firmware for this microcontroller (\(FirmwareStage.targets.joined(separator: ", "))), or an executable for \(BuildStage.crossTargets.joined(separator: ", ")) (its runner: tools/build-runner --target).")
     var target: String?
 
     @Option(help: "The firmware kit folder (default: tools/build-libpith's, .build-embedded/libpith/TARGET/firmware).")
@@ -44,6 +44,15 @@ struct Build: ParsableCommand {
             }
             let b = try BuildStage.run(model: model, output: output, runner: runner)
             print("wrote \(output): \(b.bytes) bytes (runner \(b.runner): \(b.runnerBytes) bytes, model \(b.modelBytes) bytes)")
+            return
+        }
+        if BuildStage.crossTargets.contains(target) {
+            // An executable for another machine: its runner from tools/build-runner --target.
+            for (name, value) in [("--kit", kit), ("--flash", flash), ("--ram", ram)] where value != nil {
+                throw ValidationError("\(name) is for firmware, not --target \(target)")
+            }
+            let b = try BuildStage.run(model: model, output: output, runner: runner ?? BuildStage.crossRunner(target), target: target)
+            print("wrote \(output): \(b.bytes) bytes for \(target) (runner \(b.runner): \(b.runnerBytes) bytes, model \(b.modelBytes) bytes)")
             return
         }
         guard runner == nil else { throw ValidationError("--runner is for executables, not --target firmware") }

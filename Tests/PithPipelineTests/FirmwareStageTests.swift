@@ -57,6 +57,17 @@ final class FirmwareStageTests: XCTestCase {
         XCTAssertFalse(FileManager.default.fileExists(atPath: out))
     }
 
+    /// `pith build --target aarch64-linux`: its runner has no zstd decoder, so a compressed
+    /// model is refused; a missing runner names the command that builds it.
+    func testACrossRunnerTakesRawModelsOnly() throws {
+        let out = folder + "/classifier"
+        let zstd = message { _ = try BuildStage.run(model: try model(zstd: true), output: out, runner: "/bin/true", target: "aarch64-linux") }
+        XCTAssertTrue(zstd.contains("this runner has no zstd decoder; write the model with --raw"), zstd)
+        let missing = message { _ = try BuildStage.run(model: try model(zstd: false), output: out, runner: folder + "/none", target: "aarch64-linux") }
+        XCTAssertTrue(missing.contains("build it with 'tools/build-runner --target aarch64-linux'"), missing)
+        XCTAssertFalse(FileManager.default.fileExists(atPath: out))
+    }
+
     func testABadKitIsRefusedWithItsLine() throws {
         let kit = try kit()
         try AtomicFile.write(Array("target cortex-m4\nlinker /bin/ld\n".utf8), to: kit + "/firmware.conf")

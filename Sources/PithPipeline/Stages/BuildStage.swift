@@ -41,16 +41,29 @@ public enum BuildStage {
         return me.range(of: "/.build/").map { String(me[..<$0.lowerBound]) } ?? "."
     }
 
+    /// The runner for another machine that tools/build-runner makes
+    /// (`--target aarch64-linux`: .build-embedded/runner-aarch64-linux/pith-run).
+    public static let crossTargets = ["aarch64-linux"]
+    public static func crossRunner(_ target: String) -> String {
+        "\(packageRoot())/.build-embedded/runner-\(target)/pith-run"
+    }
+
     /// Writes the executable (atomically, mode 755) from the model at `model` and `runner`
-    /// (default: `defaultRunner()`).
-    public static func run(model: String, output: String, runner: String?) throws -> Outcome {
+    /// (default: `defaultRunner()`). `target`: a cross target's runner, which has no zstd
+    /// decoder, so a compressed model is refused.
+    public static func run(model: String, output: String, runner: String?, target: String? = nil) throws -> Outcome {
+        let rawOnly = target != nil
         let runnerPath = runner ?? defaultRunner()
         try OutputPath.refuseSameFile("build", outputs: [.init("-o", output)], inputs: [.init("the model", model), .init("the runner", runnerPath)])
         let file = try FormatFiles.open(model)
+        if rawOnly, let packed = file.sections.first(where: { $0.encoding != .raw }) {
+            throw PithError.badFile(path: model, problem: "section \(packed.kind.name) is zstd-compressed and this runner has no zstd decoder; write the model with --raw (pith quantize --raw, pith pack --raw)")
+        }
         do { _ = try Interpreter(file: file) } catch { throw PithError.badFile(path: model, problem: "the runtime cannot run it: \(error.description)") }
         let modelBytes = try FileBytes.read(model, limit: FileBytes.Limit.pithFile)
         guard FileManager.default.isExecutableFile(atPath: runnerPath) else {
-            throw PithError.badFile(path: runnerPath, problem: "no runner executable here; build it with 'swift build -c release --product pith-run' or pass --runner")
+            let how = target.map { "tools/build-runner --target \($0)" } ?? "swift build -c release --product pith-run"
+            throw PithError.badFile(path: runnerPath, problem: "no runner executable here; build it with '\(how)' or pass --runner")
         }
         let runnerBytes = try FileBytes.read(runnerPath, limit: FileBytes.Limit.executable)
         if runnerBytes.count >= StandaloneTrailer.byteSize, StandaloneTrailer.decode(Array(runnerBytes.suffix(StandaloneTrailer.byteSize))) != nil {
