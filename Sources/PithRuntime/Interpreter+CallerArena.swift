@@ -20,6 +20,14 @@ extension Interpreter {
         return bytes
     }
 
+    /// `requiredArenaBytes` in its two parts: the planned values (with their 64 bytes of
+    /// slack and up to 63 of alignment) and the largest step's scratch.
+    public static func arenaParts(for file: PithFile, maxBatch: Int = 1, limits: RuntimeLimits = .standard) throws(RuntimeError) -> (values: Int, scratch: Int) {
+        try checkLoad(maxBatch: maxBatch)
+        let graph = try PreparedGraph(file: file, chunk: maxBatch, limits: limits)
+        return (graph.arenaBytes + 64 + 63, graph.scratchBytes)
+    }
+
     /// Checks and prepares `file` for batches of up to `maxBatch` samples on the calling
     /// thread, its activations planned into `arena`: memory the caller allocates, keeps
     /// alive and leaves alone for the interpreter's life. An arena too small for the plan

@@ -25,8 +25,8 @@ public enum FirmwareStage {
         /// main, model, alignment and tables; and the total.
         public var flash: [(part: String, bytes: Int)]
         public var flashBytes: Int
-        /// RAM by part: arena, heap (prepared weights and the model's tables), stack, static
-        /// data; and the total.
+        /// RAM by part: the arena's values and scratch, heap (prepared weights and the model's
+        /// tables), stack, static data; and the total.
         public var ram: [(part: String, bytes: Int)]
         public var ramBytes: Int
     }
@@ -81,9 +81,10 @@ public enum FirmwareStage {
         if let packed = file.sections.first(where: { $0.encoding != .raw }) {
             throw PithError.badFile(path: model, problem: "section \(packed.kind.name) is zstd-compressed and the firmware has no zstd decoder; write the model with --raw (pith quantize --raw, pith pack --raw)")
         }
-        let arena: Int, heap: Int
+        let arena: Int, heap: Int, arenaParts: (values: Int, scratch: Int)
         do {
             arena = try Interpreter.requiredArenaBytes(for: file, maxBatch: 1)
+            arenaParts = try Interpreter.arenaParts(for: file, maxBatch: 1)
             heap = Self.heapBytes(try Interpreter(file: file), file: file)
         } catch { throw PithError.badFile(path: model, problem: "the runtime cannot run it: \(error.description)") }
         try checkWritable(output)
@@ -120,8 +121,9 @@ public enum FirmwareStage {
         let accounted = flash.reduce(0) { $0 + $1.1 }
         flash.append(("alignment and tables", max(0, image.flashBytes - accounted)))
         let stack = image.size(of: ".stack")
-        let ram = [("arena", arena), ("heap (prepared weights, the model's tables)", heap), ("stack", stack),
-                   ("static data", image.ramBytes - stack - arena)]
+        // The arena is values and scratch (what requiredArenaBytes sums).
+        let ram = [("arena: values", arenaParts.values), ("scratch", arenaParts.scratch), ("heap (prepared weights, the model's tables)", heap),
+                   ("stack", stack), ("static data", image.ramBytes - stack - arena)]
         let outcome = Outcome(target: target, qemu: settings.qemu, flash: flash, flashBytes: image.flashBytes,
                               ram: ram, ramBytes: image.ramBytes + heap)
         if let flashLimit, outcome.flashBytes > flashLimit {
