@@ -81,28 +81,14 @@ public enum FirmwareStage {
         if let packed = file.sections.first(where: { $0.encoding != .raw }) {
             throw PithError.badFile(path: model, problem: "section \(packed.kind.name) is zstd-compressed and the firmware has no zstd decoder; write the model with --raw (pith quantize --raw, pith pack --raw)")
         }
-        let arena: Int, heap: Int, arenaParts: (values: Int, scratch: Int)
+        let heap: Int, arenaParts: (values: Int, scratch: Int)
         do {
-            arena = try Interpreter.requiredArenaBytes(for: file, maxBatch: 1)
             arenaParts = try Interpreter.arenaParts(for: file, maxBatch: 1)
             heap = Self.heapBytes(try Interpreter(file: file), file: file)
         } catch { throw PithError.badFile(path: model, problem: "the runtime cannot run it: \(error.description)") }
+        let arena = arenaParts.values + arenaParts.scratch  // Interpreter.requiredArenaBytes
         try checkWritable(output)
-
-        let work = NSTemporaryDirectory() + "pith-firmware-" + UUID().uuidString
-        do { try FileManager.default.createDirectory(atPath: work, withIntermediateDirectories: true) } catch {
-            throw PithError.cannotWrite(path: work, problem: "cannot create the folder to link the firmware in")
-        }
-        defer { try? FileManager.default.removeItem(atPath: work) }
-        let modelBytes = try FileBytes.read(model, limit: FileBytes.Limit.pithFile)
-        try AtomicFile.write(modelBytes, to: "\(work)/model.pith")
-        try execute(settings.assembler, settings.assemblerArguments + ["-DPITH_MODEL_FILE=\"model.pith\"", "-DPITH_ARENA_BYTES=\(arena)",
-                                                                      "\(folder)/model_blob.S", "-o", "model.o"], in: work)
-        let linkArguments = settings.linkerArguments.map { $0 == "@model" ? "model.o" : $0 } + ["-Map", "firmware.map", "-o", "firmware.elf"]
-        try execute(settings.linker, linkArguments, in: work)
-        let elf = try FileBytes.read("\(work)/firmware.elf", limit: FileBytes.Limit.executable)
-        let image = try FirmwareImage(elf, path: "\(work)/firmware.elf")
-        let map = String(decoding: try FileBytes.read("\(work)/firmware.map", limit: 64 << 20), as: UTF8.self)
+        let (elf, image, map) = try link(model: model, arena: arena, kit: settings, folder: folder)
         let flashSections = Set(image.sections.filter(\.inFlash).map(\.name))
         let byInput = LinkerMap.flashByInput(map, flash: flashSections) { input in
             // libpith.a's members: the Embedded Swift runtime (and the Unicode tables folded
@@ -134,6 +120,26 @@ public enum FirmwareStage {
         }
         try AtomicFile.write(elf, to: output)
         return outcome
+    }
+
+    /// The model's object (the kit's model_blob.S with the model and the arena's size)
+    /// assembled and linked with the kit's objects in a folder of its own: the image's bytes,
+    /// its sections and the linker's map.
+    static func link(model: String, arena: Int, kit settings: Kit, folder: String) throws -> (elf: [UInt8], image: FirmwareImage, map: String) {
+        let work = NSTemporaryDirectory() + "pith-firmware-" + UUID().uuidString
+        do { try FileManager.default.createDirectory(atPath: work, withIntermediateDirectories: true) } catch {
+            throw PithError.cannotWrite(path: work, problem: "cannot create the folder to link the firmware in")
+        }
+        defer { try? FileManager.default.removeItem(atPath: work) }
+        try AtomicFile.write(try FileBytes.read(model, limit: FileBytes.Limit.pithFile), to: "\(work)/model.pith")
+        try execute(settings.assembler, settings.assemblerArguments + ["-DPITH_MODEL_FILE=\"model.pith\"", "-DPITH_ARENA_BYTES=\(arena)",
+                                                                      "\(folder)/model_blob.S", "-o", "model.o"], in: work)
+        let linkArguments = settings.linkerArguments.map { $0 == "@model" ? "model.o" : $0 } + ["-Map", "firmware.map", "-o", "firmware.elf"]
+        try execute(settings.linker, linkArguments, in: work)
+        let elf = try FileBytes.read("\(work)/firmware.elf", limit: FileBytes.Limit.executable)
+        let image = try FirmwareImage(elf, path: "\(work)/firmware.elf")
+        let map = String(decoding: try FileBytes.read("\(work)/firmware.map", limit: 64 << 20), as: UTF8.self)
+        return (elf, image, map)
     }
 
     /// "runtime code 40000, model 12000, …": the parts with bytes.
