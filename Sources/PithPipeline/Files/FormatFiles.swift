@@ -4,6 +4,14 @@ import PithNN
 
 /// Opening `.pith` files from the toolchain: errors become one line naming the file.
 public enum FormatFiles {
+    /// Refuses `file` (at `path`) when a section is zstd-compressed: `reader` (the firmware,
+    /// a cross runner) has no zstd decoder.
+    public static func requireRaw(_ file: PithFile, path: String, reader: String) throws(PithError) {
+        if let packed = file.sections.first(where: { $0.encoding != .raw }) {
+            throw .badFile(path: path, problem: "section \(packed.kind.name) is zstd-compressed and \(reader) has no zstd decoder; write the model with --raw (pith quantize --raw, pith pack --raw)")
+        }
+    }
+
     public static func open(_ path: String) throws(PithError) -> PithFile {
         do { return try PithFile(path: path) } catch {
             throw .badFile(path: path, problem: error.description)

@@ -56,9 +56,7 @@ public enum BuildStage {
         let runnerPath = runner ?? defaultRunner()
         try OutputPath.refuseSameFile("build", outputs: [.init("-o", output)], inputs: [.init("the model", model), .init("the runner", runnerPath)])
         let file = try FormatFiles.open(model)
-        if rawOnly, let packed = file.sections.first(where: { $0.encoding != .raw }) {
-            throw PithError.badFile(path: model, problem: "section \(packed.kind.name) is zstd-compressed and this runner has no zstd decoder; write the model with --raw (pith quantize --raw, pith pack --raw)")
-        }
+        if rawOnly { try FormatFiles.requireRaw(file, path: model, reader: "this runner") }
         do { _ = try Interpreter(file: file) } catch { throw PithError.badFile(path: model, problem: "the runtime cannot run it: \(error.description)") }
         let modelBytes = try FileBytes.read(model, limit: FileBytes.Limit.pithFile)
         guard FileManager.default.isExecutableFile(atPath: runnerPath) else {

@@ -78,9 +78,7 @@ public enum FirmwareStage {
         guard settings.target == target else { throw PithError.badFile(path: conf, problem: "a kit for \(settings.target), not \(target)") }
         try OutputPath.refuseSameFile("build", outputs: [.init("-o", output)], inputs: [.init("the model", model)])
         let file = try FormatFiles.open(model)
-        if let packed = file.sections.first(where: { $0.encoding != .raw }) {
-            throw PithError.badFile(path: model, problem: "section \(packed.kind.name) is zstd-compressed and the firmware has no zstd decoder; write the model with --raw (pith quantize --raw, pith pack --raw)")
-        }
+        try FormatFiles.requireRaw(file, path: model, reader: "the firmware")
         let heap: Int, arenaParts: (values: Int, scratch: Int)
         do {
             arenaParts = try Interpreter.arenaParts(for: file, maxBatch: 1)
